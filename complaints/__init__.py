@@ -1,0 +1,1 @@
+"""Shared platform code: settings, the CloudEvents envelope, Kafka plumbing, PII vault, CLI."""

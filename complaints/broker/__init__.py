@@ -1,0 +1,1 @@
+"""Broker profiles and the embedded (Tansu) broker for local runs and tests."""

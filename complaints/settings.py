@@ -1,0 +1,56 @@
+"""All configuration, read from the environment (pydantic-settings).
+
+Every variable is `COMPLAINTS_<FIELD>` except the bootstrap servers, which also
+answer to the conventional `KAFKA_BOOTSTRAP_SERVERS`. `docs/configuration.md`
+lists them; a test keeps that list, docker-compose and this class in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COMPLAINTS_", extra="ignore")
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "COMPLAINTS_KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    broker_profile: Literal["kafka", "tansu"] = "kafka"
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = None
+
+    partitions: int = Field(default=6, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+
+    database_url: str = "sqlite:///var/complaints.db"
+    projections_database_url: str = "sqlite:///var/projections.db"
+    vault_url: str = "sqlite:///var/vault.db"
+    pii_lookup_secret: SecretStr = SecretStr("dev-only-change-me")
+    customer_history_days: int = Field(default=365, ge=1)
+
+    policy_file: Path = ROOT / "deploy" / "policy.yaml"
+
+    host: str = "127.0.0.1"
+    api_port: int = 8000
+    intake_port: int = 8001
+    escalation_port: int = 8002
+    recovery_port: int = 8003
+    followup_port: int = 8004
+    broker_port: int = 9092
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,126 @@
+"""The four event types of the complaint lifecycle, version 1.
+
+Each event is the JSON value of one Kafka record on the topic of the same name,
+keyed by `complaint_id`. Envelope attributes (id, time, source, correlation and
+causation) travel as CloudEvents headers, not in these payloads.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from schemas.common import (
+    Category,
+    Channel,
+    Department,
+    EscalationReason,
+    FollowUpOutcome,
+    Frozen,
+    Level,
+    Money,
+    RemedyType,
+    Sealed,
+    Severity,
+)
+
+
+class Event(Frozen):
+    """Base of every lifecycle event."""
+
+    topic: ClassVar[str]
+    version: ClassVar[int] = 1
+
+    complaint_id: str = Field(description="Case id; also the Kafka key and `ce_subject`.")
+
+    @classmethod
+    def event_type(cls) -> str:
+        """The CloudEvents `type`, e.g. `complaints.ComplaintReceived.v1`."""
+        return f"complaints.{cls.topic}.v{cls.version}"
+
+
+class ComplaintReceived(Event):
+    """A customer reported a service failure, on any channel."""
+
+    topic: ClassVar[str] = "ComplaintReceived"
+
+    channel: Channel
+    customer_ref: str = Field(description="Pseudonymous customer reference (no personal data).")
+    personal: Sealed = Field(description="Contact details and the description, encrypted.")
+    category: Category
+    category_source: Literal["customer", "classified"]
+    severity: Severity
+    severity_source: Literal["customer", "classified"]
+    public: bool = False
+    wants_human: bool = False
+    order_ref: str | None = None
+    amount_at_stake: Money | None = None
+    occurred_at: datetime | None = None
+    received_at: datetime
+    prior_complaints: int = Field(ge=0, description="Earlier complaints by this customer, in the window.")
+
+
+class Escalated(Event):
+    """The case moved up to a level (and department) that can own it."""
+
+    topic: ClassVar[str] = "Escalated"
+
+    level: Level
+    department: Department | None = None
+    from_level: Level
+    reason: EscalationReason
+    reasons: tuple[str, ...] = Field(description="Human-readable reasons for the decision.")
+    sla_due_at: datetime = Field(description="First response due by this time at the new level.")
+    episode: int = Field(ge=1, description="1 for the first handling; +1 per reopen.")
+    policy_version: str
+    requested_by: str | None = Field(default=None, description="Agent id for manual escalations.")
+
+
+class Remedy(Frozen):
+    """One item of a recovery offer."""
+
+    type: RemedyType
+    amount: Money | None = Field(default=None, description="Cost to us; None for an apology.")
+    description: str = Field(min_length=1, max_length=500)
+
+
+class RecoveryOffered(Event):
+    """A recovery (apology + remedy + gesture) was offered to the customer."""
+
+    topic: ClassVar[str] = "RecoveryOffered"
+
+    offer_id: str
+    supersedes: str | None = Field(default=None, description="The offer this one replaces.")
+    remedies: tuple[Remedy, ...] = Field(min_length=1)
+    total: Money
+    apology: str = Field(min_length=1, max_length=2000)
+    level: Level
+    department: Department | None = None
+    authority_limit: Money
+    offered_by: str = Field(description="'policy' for automatic offers, else the agent id.")
+    reasons: tuple[str, ...]
+    follow_up_at: datetime = Field(description="When someone senior checks back with the customer.")
+    respond_by: datetime = Field(description="No answer by then: follow-up closes as no_response.")
+    episode: int = Field(ge=1)
+    policy_version: str
+
+
+class FollowedUp(Event):
+    """Someone checked back with the customer after a recovery offer."""
+
+    topic: ClassVar[str] = "FollowedUp"
+
+    offer_id: str
+    outcome: FollowUpOutcome
+    satisfied: bool | None = None
+    csat: int | None = Field(default=None, ge=1, le=5)
+    comment: Sealed | None = Field(default=None, description="Customer's words, encrypted.")
+    episode: int = Field(ge=1)
+    policy_version: str
+    recorded_by: str = Field(description="Agent id, or 'policy' for no_response.")
+
+
+EVENT_CLASSES: tuple[type[Event], ...] = (ComplaintReceived, Escalated, RecoveryOffered, FollowedUp)
+TOPICS: tuple[str, ...] = tuple(c.topic for c in EVENT_CLASSES)
