@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     recovery_port: int = 8003
     followup_port: int = 8004
     broker_port: int = 9092
+    #: Support API base URL, used in intake's Location header.
+    public_api_url: str = "http://127.0.0.1:8000"
 
 
 @lru_cache

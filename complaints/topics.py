@@ -8,6 +8,7 @@ re-keying history, so they are fixed at creation (`COMPLAINTS_PARTITIONS`).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -76,10 +77,8 @@ def ensure_topics(settings: Settings, topics: list[str] | None = None) -> list[s
                 NewTopic(n, settings.partitions, settings.replication_factor, topic_configs=dict(TOPIC_CONFIG))
                 for n in missing
             ]
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another process was first
                 admin.create_topics(new, timeout_ms=15000)
-            except TopicAlreadyExistsError:
-                pass  # another process created it first
         return missing
     finally:
         admin.close()

@@ -1,0 +1,44 @@
+"""HTTP conventions shared by every service: clear 422s and a health route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+async def validation_error(_: Request, exc: Exception) -> JSONResponse:
+    """422 that names each field and the reason, in words a person can act on."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": _field(e.get("loc", ())), "reason": str(e.get("msg", "invalid")).removeprefix("Value error, ")}
+        for e in exc.errors()
+    ]
+    message = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+    return JSONResponse(
+        status_code=422,
+        content={"message": f"Invalid request — {message}", "errors": errors,
+                 "detail": jsonable_encoder(exc.errors())},
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, validation_error)
+
+
+health_router = APIRouter(tags=["health"])
+
+
+@health_router.get("/health", responses={503: {"description": "The broker does not answer"}})
+async def health(request: Request) -> JSONResponse:
+    """200 when this service reaches the broker, 503 otherwise."""
+    ok = await request.app.state.producer.healthy()
+    return JSONResponse({"status": "ok" if ok else "degraded", "broker": ok}, status_code=200 if ok else 503)

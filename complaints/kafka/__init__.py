@@ -1,0 +1,1 @@
+"""Kafka plumbing shared by the services: producer, dead letters, faust app factory."""

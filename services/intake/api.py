@@ -1,0 +1,125 @@
+"""Intake's HTTP contract: request models and the /complaints route."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from starlette.concurrency import run_in_threadpool
+
+from schemas.common import Category, Channel, Money, Severity
+from schemas.events import ComplaintReceived
+from services.intake.domain import build_received, complaint_id_for, fingerprint
+from services.intake.service import Intake
+
+router = APIRouter(tags=["intake"])
+
+
+class Customer(BaseModel):
+    """How to reach the customer: at least one of id, email, phone or handle."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(default=None, max_length=40, pattern=r"^\+?[0-9 ()./-]{5,}$")
+    handle: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def reachable(self) -> Customer:
+        if not any((self.id, self.email, self.phone, self.handle)):
+            raise ValueError("give at least one way to reach the customer: id, email, phone or handle")
+        return self
+
+
+class ComplaintIn(BaseModel):
+    """A complaint from any channel. Only channel, customer and description are required."""
+
+    model_config = ConfigDict(extra="forbid")
+    channel: Channel
+    customer: Customer
+    description: str = Field(min_length=1, max_length=5000, description="What happened, in the customer's words.")
+    category: Category | None = None
+    severity: Severity | None = None
+    public: bool = False
+    wants_human: bool = False
+    order_ref: str | None = Field(default=None, max_length=100)
+    amount_at_stake: Money | None = None
+    occurred_at: AwareDatetime | None = None
+
+    @field_validator("description")
+    @classmethod
+    def not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must say what happened; it cannot be blank")
+        return value
+
+
+class Accepted(BaseModel):
+    complaint_id: str
+    position: str = Field(description="Log position `topic:partition:offset`, for read-your-writes.")
+    status_url: str
+
+
+def get_intake(request: Request) -> Intake:
+    intake: Intake = request.app.state.intake
+    return intake
+
+
+@router.post("/complaints", status_code=202, response_model=Accepted,
+             responses={409: {"description": "Idempotency-Key reused with a different body"},
+                        422: {"description": "Invalid complaint: names the field and the reason"}})
+async def post_complaint(
+    body: ComplaintIn,
+    response: Response,
+    intake: Annotated[Intake, Depends(get_intake)],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> Accepted:
+    """Accept a complaint; replies once the broker has acknowledged `ComplaintReceived`."""
+    now = datetime.now(UTC)
+    request_fp = fingerprint(body.model_dump(mode="json"))
+    if idempotency_key:
+        existing = await run_in_threadpool(intake.store.get, idempotency_key)
+        if existing is None:
+            complaint_id = complaint_id_for(idempotency_key)
+            event = await run_in_threadpool(_build, intake, body, complaint_id, now)
+            existing = await run_in_threadpool(
+                intake.store.claim, idempotency_key, request_fp, complaint_id, event.model_dump_json(), now)
+        if existing.fingerprint != request_fp:
+            raise HTTPException(409, "this Idempotency-Key was already used with a different complaint body")
+        position = existing.position or await intake.publish(
+            ComplaintReceived.model_validate_json(existing.event_json), idempotency_key)
+        complaint_id = existing.complaint_id
+    else:
+        event = await run_in_threadpool(_build, intake, body, intake.new_complaint_id(), now)
+        position = await intake.publish(event, None)
+        complaint_id = event.complaint_id
+    status_url = f"{intake.public_api_url}/complaints/{complaint_id}"
+    response.headers["Location"] = status_url
+    return Accepted(complaint_id=complaint_id, position=position, status_url=status_url)
+
+
+def _build(intake: Intake, body: ComplaintIn, complaint_id: str, now: datetime) -> ComplaintReceived:
+    customer = body.customer
+    ref = intake.vault.customer_ref({"id": customer.id, "email": customer.email,
+                                     "phone": customer.phone, "handle": customer.handle})
+    personal: dict[str, Any] = {**customer.model_dump(exclude_none=True), "description": body.description}
+    return build_received(
+        complaint_id=complaint_id,
+        channel=body.channel,
+        customer_ref=ref,
+        personal=intake.vault.seal(ref, personal, aad=complaint_id),
+        description=body.description,
+        category=body.category,
+        severity=body.severity,
+        public=body.public,
+        wants_human=body.wants_human,
+        order_ref=body.order_ref,
+        amount_at_stake=body.amount_at_stake,
+        occurred_at=body.occurred_at,
+        received_at=now,
+        prior_complaints=intake.store.prior_complaints(ref, complaint_id, now, intake.history_days),
+    )
+

@@ -1,0 +1,51 @@
+"""Intake wiring: settings → adapters → FastAPI app. Run with `complaints run intake`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from complaints.http import health_router, install_error_handlers
+from complaints.kafka.producer import EventProducer
+from complaints.pii import Vault
+from complaints.settings import Settings, get_settings
+from services.intake.api import router
+from services.intake.service import Intake
+from services.intake.store import IntakeStore
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        producer = EventProducer(settings)
+        await producer.start()
+        app.state.producer = producer
+        app.state.intake = Intake(
+            producer=producer,
+            store=IntakeStore(settings.database_url),
+            vault=Vault(settings.vault_url, settings.pii_lookup_secret.get_secret_value()),
+            public_api_url=settings.public_api_url.rstrip("/"),
+            history_days=settings.customer_history_days,
+        )
+        try:
+            yield
+        finally:
+            await producer.stop()
+
+    app = FastAPI(title="Complaints intake", version="1", lifespan=lifespan,
+                  description="Accepts complaints from every channel and publishes `ComplaintReceived`.")
+    install_error_handlers(app)
+    app.include_router(router)
+    app.include_router(health_router)
+    return app
+
+
+def main() -> None:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.intake_port, log_level="warning")

@@ -1,0 +1,117 @@
+"""Intake against a real broker: what a posted complaint puts on `ComplaintReceived`."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi.testclient import TestClient
+
+from complaints.pii import Vault
+from complaints.settings import Settings
+from services.intake.app import create_app
+from tests.kafka_helpers import read_topic
+
+SANDWICH = {
+    "channel": "in_person",
+    "customer": {"email": "ana@example.com", "name": "Ana Silva", "phone": "+27 21 555 0100"},
+    "description": "I got the wrong sandwich, I ordered a vegetarian one.",
+    "order_ref": "A-1001",
+    "amount_at_stake": {"amount": "8.50", "currency": "USD"},
+}
+
+
+def test_posted_complaint_is_on_the_topic_with_key_headers_and_body(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        reply = client.post("/complaints", json=SANDWICH)
+    assert reply.status_code == 202, reply.text
+    complaint_id = reply.json()["complaint_id"]
+    assert reply.headers["location"].endswith(f"/complaints/{complaint_id}")
+
+    [record] = read_topic(settings, "ComplaintReceived")
+    assert record.key == complaint_id.encode()
+    assert reply.json()["position"] == f"ComplaintReceived:{record.partition}:{record.offset}"
+    h = record.headers
+    assert h["ce_specversion"] == b"1.0"
+    assert h["ce_type"] == b"complaints.ComplaintReceived.v1"
+    assert h["ce_subject"] == complaint_id.encode()
+    assert h["ce_source"] == b"/complaints/intake"
+    assert h["content-type"] == b"application/json"
+    assert h["ce_correlationid"] == complaint_id.encode()
+    assert {"ce_id", "ce_time"} <= set(h)
+
+    body = json.loads(record.value or b"")
+    assert body["channel"] == "in_person"
+    assert body["category"] == "wrong_order" and body["category_source"] == "classified"
+    assert body["severity"] == "low" and body["amount_at_stake"] == {"amount": "8.50", "currency": "USD"}
+    assert body["customer_ref"].startswith("cust_")
+
+
+def test_personal_data_never_in_clear_and_erasure_shreds_it(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/complaints", json=SANDWICH).status_code == 202
+    [record] = read_topic(settings, "ComplaintReceived")
+    raw = (record.value or b"") + b"".join(record.headers.values())
+    for secret in (b"ana@example.com", b"Ana Silva", b"555 0100", b"vegetarian"):
+        assert secret not in raw
+
+    event = record.envelope().event
+    vault = Vault(settings.vault_url, "test-secret")
+    opened = vault.open(event.personal, aad=event.complaint_id)  # type: ignore[attr-defined]
+    assert opened["email"] == "ana@example.com" and "vegetarian" in opened["description"]
+
+    assert vault.erase(event.customer_ref)  # type: ignore[attr-defined]
+    try:
+        vault.open(event.personal, aad=event.complaint_id)  # type: ignore[attr-defined]
+        raise AssertionError("erased customer's data could still be read")
+    except LookupError:
+        pass
+
+
+def test_idempotency_key_same_body_same_id_nothing_new_different_body_409(settings: Settings) -> None:
+    headers = {"Idempotency-Key": "order-A-1001-complaint"}
+    with TestClient(create_app(settings)) as client:
+        first = client.post("/complaints", json=SANDWICH, headers=headers)
+        again = client.post("/complaints", json=SANDWICH, headers=headers)
+        other = client.post("/complaints", json={**SANDWICH, "description": "Something else"}, headers=headers)
+    # a second intake process (another replica, or after a restart) shares the database
+    with TestClient(create_app(settings)) as replica:
+        after_restart = replica.post("/complaints", json=SANDWICH, headers=headers)
+    assert first.status_code == again.status_code == after_restart.status_code == 202
+    assert first.json()["complaint_id"] == again.json()["complaint_id"] == after_restart.json()["complaint_id"]
+    assert other.status_code == 409 and "Idempotency-Key" in other.json()["detail"]
+    assert len(read_topic(settings, "ComplaintReceived")) == 1
+
+
+def test_repeat_customer_is_counted_by_any_identifier(settings: Settings) -> None:
+    second = {**SANDWICH, "customer": {"phone": "+27 21 555 0100"}, "description": "Late delivery again"}
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/complaints", json=SANDWICH).status_code == 202
+        assert client.post("/complaints", json=second).status_code == 202
+    events = sorted((r.envelope().event for r in read_topic(settings, "ComplaintReceived")),
+                    key=lambda e: e.prior_complaints)  # type: ignore[attr-defined]
+    assert [e.prior_complaints for e in events] == [0, 1]  # type: ignore[attr-defined]
+    assert events[0].customer_ref == events[1].customer_ref  # type: ignore[attr-defined]
+
+
+def test_invalid_input_is_422_naming_field_and_reason_and_publishes_nothing(settings: Settings) -> None:
+    cases = {
+        "customer": {**SANDWICH, "customer": {"name": "No Contact"}},
+        "description": {**SANDWICH, "description": "   "},
+        "channel": {**SANDWICH, "channel": "carrier_pigeon"},
+        "amount_at_stake.amount": {**SANDWICH, "amount_at_stake": {"amount": "-3", "currency": "USD"}},
+        "customer.email": {**SANDWICH, "customer": {"email": "not-an-email"}},
+    }
+    with TestClient(create_app(settings)) as client:
+        for field, body in cases.items():
+            reply = client.post("/complaints", json=body)
+            assert reply.status_code == 422, (field, reply.text)
+            fields = [e["field"] for e in reply.json()["errors"]]
+            assert any(f == field or f.startswith(field) for f in fields), (field, fields)
+            assert all(e["reason"] for e in reply.json()["errors"])
+    assert read_topic(settings, "ComplaintReceived") == []
+
+
+def test_health_reports_broker(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        reply = client.get("/health")
+    assert reply.status_code == 200 and reply.json()["broker"] is True
