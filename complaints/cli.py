@@ -1,0 +1,108 @@
+"""`complaints`: the operator's command line (typer)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from complaints.settings import get_settings
+
+app = typer.Typer(help="Complaint-lifecycle platform: run the stack, manage topics, watch and replay events.",
+                  no_args_is_help=True)
+topics_app = typer.Typer(help="Create and verify the lifecycle topics.", no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
+
+
+@app.command()
+def dev(
+    data_dir: Annotated[Path, typer.Option(help="Fresh folder for this run's databases.")] = Path("var/dev"),
+) -> None:
+    """Start the whole local stack on the embedded broker; Ctrl-C stops everything."""
+    from complaints.devstack import run_dev
+
+    run_dev(get_settings(), data_dir.resolve())
+
+
+@app.command()
+def run(service: Annotated[str, typer.Argument(help="intake, escalation, recovery, followup or projections")]) -> None:
+    """Run one service in the foreground (what each container runs)."""
+    from complaints.devstack import SERVICES
+
+    by_name = {s.name: s for s in SERVICES}
+    if service not in by_name:
+        raise typer.BadParameter(f"unknown service {service!r}; choose from {', '.join(by_name)}")
+    importlib.import_module(by_name[service].module).main()
+
+
+@topics_app.command("create")
+def topics_create() -> None:
+    """Create the four topics and their .dlq twins (existing ones are left alone)."""
+    from complaints.topics import ensure_topics
+
+    settings = get_settings()
+    created = ensure_topics(settings)
+    typer.echo(f"created: {', '.join(created)}" if created else "all topics already exist")
+
+
+@topics_app.command("verify")
+def topics_verify() -> None:
+    """Check partitions and retention of every topic; exit 1 on any problem."""
+    from complaints.topics import verify_topics
+
+    statuses = verify_topics(get_settings())
+    for st in statuses:
+        verdict = "ok" if not st.problems else "; ".join(st.problems)
+        typer.echo(f"{st.name:<24} partitions={st.partitions}  {verdict}")
+    if any(st.problems for st in statuses):
+        raise typer.Exit(1)
+
+
+@app.command()
+def tail(
+    topic: Annotated[str, typer.Argument(help="e.g. ComplaintReceived")],
+    follow: Annotated[bool, typer.Option(help="Keep waiting for new events.")] = True,
+    raw: Annotated[bool, typer.Option(help="Print the JSON value as stored.")] = False,
+) -> None:
+    """Print a topic's events from the beginning, one readable line each."""
+    from complaints.tail import tail_topic
+
+    for line in tail_topic(get_settings(), topic, follow=follow, raw=raw):
+        typer.echo(line)
+
+
+@app.command()
+def replay() -> None:
+    """Rebuild the read model from offset 0 into a fresh database and swap it in."""
+    from services.projections.replay import replay as do_replay
+
+    stats = do_replay(get_settings())
+    typer.echo(json.dumps({k: v for k, v in vars(stats).items() if not k.startswith("_")}, default=str))
+
+
+@app.command("erase-customer")
+def erase_customer(customer_ref: str) -> None:
+    """Crypto-shred a customer: delete their key, so their personal data in every event is unreadable."""
+    from complaints.pii import Vault
+
+    settings = get_settings()
+    erased = Vault(settings.vault_url, settings.pii_lookup_secret.get_secret_value()).erase(customer_ref)
+    typer.echo("erased" if erased else "no such customer (already erased?)")
+    if not erased:
+        raise typer.Exit(1)
+
+
+@app.command("export-schemas")
+def export_schemas() -> None:
+    """Regenerate schemas/json/*.schema.json from the event models."""
+    from schemas.export import export
+
+    for path in export():
+        typer.echo(str(path))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,124 @@
+"""`complaints dev`: the whole local stack on the embedded broker, in one command.
+
+Starts Tansu on loopback, creates the topics, starts every service as its own
+process (as in production), waits until each answers /health, prints the URLs
+and the start-to-ready time, and on Ctrl-C stops everything, broker last.
+The embedded broker keeps data in memory only, so each run starts from a fresh
+data folder (`var/dev/`): databases from an earlier log would not match.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from complaints.broker.embedded import EmbeddedBroker, port_open, start_broker
+from complaints.settings import Settings
+from complaints.topics import ensure_topics
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    module: str  # module with a `main()` that runs the service in the foreground
+    port_setting: str
+    title: str
+
+
+SERVICES: tuple[Service, ...] = (
+    Service("projections", "services.projections.app", "api_port", "support API (case views, queues, KPIs)"),
+    Service("intake", "services.intake.app", "intake_port", "intake API"),
+    Service("escalation", "services.escalation.app", "escalation_port", "escalation worker"),
+    Service("recovery", "services.recovery.app", "recovery_port", "recovery worker"),
+    Service("followup", "services.followup.app", "followup_port", "follow-up worker"),
+)
+
+
+def available_services() -> list[Service]:
+    """Services whose wiring module exists in this checkout."""
+    import importlib.util
+
+    return [s for s in SERVICES if importlib.util.find_spec(s.module) is not None]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url} exited with code {proc.returncode} before it was ready")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} not healthy in time")
+
+
+def _stop(procs: list[subprocess.Popen[bytes]], broker: EmbeddedBroker | None) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    if broker:
+        broker.stop()
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
+    started = time.monotonic()
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the stack as cleanly as Ctrl-C
+    for svc in SERVICES:
+        port = getattr(settings, svc.port_setting)
+        if port_open(settings.host, port):
+            raise SystemExit(f"port {port} ({svc.name}) is in use; set COMPLAINTS_{svc.port_setting.upper()}")
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    broker = start_broker(settings.broker_port)
+    procs: list[subprocess.Popen[bytes]] = []
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+        "COMPLAINTS_BROKER_PROFILE": "tansu",
+        "COMPLAINTS_DATABASE_URL": f"sqlite:///{data_dir}/complaints.db",
+        "COMPLAINTS_PROJECTIONS_DATABASE_URL": f"sqlite:///{data_dir}/projections.db",
+        "COMPLAINTS_VAULT_URL": f"sqlite:///{data_dir}/vault.db",
+    }
+    try:
+        ensure_topics(settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap}))
+        services = available_services()
+        for svc in services:
+            procs.append(subprocess.Popen([sys.executable, "-m", "complaints.cli", "run", svc.name],
+                                          env=env, start_new_session=True))
+        deadline = time.monotonic() + timeout
+        for svc, proc in zip(services, procs, strict=True):
+            _wait_healthy(f"http://{settings.host}:{getattr(settings, svc.port_setting)}/health", proc, deadline)
+        ready = time.monotonic() - started
+        print(f"broker      kafka://{broker.bootstrap}  (embedded Tansu, memory only)")
+        for svc in services:
+            print(f"{svc.name:<11} http://{settings.host}:{getattr(settings, svc.port_setting)}  {svc.title}")
+        print(f"stack ready in {ready:.1f}s — Ctrl-C stops everything", flush=True)
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        failed = [s.name for s, p in zip(services, procs, strict=True) if p.poll() is not None]
+        raise SystemExit(f"service(s) exited: {', '.join(failed)}")
+    except KeyboardInterrupt:
+        print("\nstopping…", flush=True)
+    finally:
+        _stop(procs, broker)
+        print("stopped", flush=True)

@@ -1,0 +1,1 @@
+"""The thin shell every lifecycle worker shares: faust consumer, case store, timers, HTTP actions."""

@@ -1,0 +1,95 @@
+"""The published event contract: versioned types, frozen models, exported schemas up to date."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from pydantic import ValidationError
+
+from complaints.envelope import MalformedEvent, decode, encode
+from complaints.ids import deterministic_id
+from schemas import EVENT_CLASSES, Escalated, Money
+from schemas.export import JSON_DIR, render, schema_filename
+from schemas.registry import UPCASTERS, UnknownEventType, parse_event, register_upcaster
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def escalated(**overrides: object) -> Escalated:
+    fields: dict[str, object] = dict(
+        complaint_id="c-1", level="supervisor", from_level="front_line", reason="triage",
+        reasons=("social and public",), sla_due_at=NOW, episode=1, policy_version="2026-11-01")
+    return Escalated.model_validate({**fields, **overrides})
+
+
+def test_every_event_type_is_versioned_and_named_after_its_topic() -> None:
+    assert [c.event_type() for c in EVENT_CLASSES] == [
+        "complaints.ComplaintReceived.v1", "complaints.Escalated.v1",
+        "complaints.RecoveryOffered.v1", "complaints.FollowedUp.v1"]
+
+
+@pytest.mark.parametrize("cls", EVENT_CLASSES, ids=lambda c: c.__name__)
+def test_exported_json_schema_is_up_to_date(cls: type) -> None:
+    path = JSON_DIR / schema_filename(cls)  # type: ignore[arg-type]
+    assert path.read_text() == render(cls), "run `complaints export-schemas` and commit the result"  # type: ignore[arg-type]
+
+
+def test_events_are_frozen_and_reject_unknown_fields() -> None:
+    event = escalated()
+    with pytest.raises(ValidationError):
+        event.level = "manager"  # type: ignore[misc]
+    with pytest.raises(ValidationError, match="extra"):
+        escalated(surprise=True)
+
+
+def test_money_is_a_decimal_string_on_the_wire_and_never_negative() -> None:
+    assert Money(amount=Decimal("12.50"), currency="USD").model_dump(mode="json") == {
+        "amount": "12.50", "currency": "USD"}
+    with pytest.raises(ValidationError):
+        Money(amount=Decimal("-1"), currency="USD")
+
+
+def test_envelope_round_trip_in_cloudevents_binary_mode() -> None:
+    record = encode(escalated(), event_id="e-1", source="/complaints/escalation", time=NOW, causation_id="r-1")
+    headers = dict(record.headers)
+    assert record.topic == "Escalated" and record.key == b"c-1"
+    assert headers["ce_specversion"] == b"1.0" and headers["ce_subject"] == b"c-1"
+    assert headers["ce_time"] == b"2026-11-23T12:00:00Z"
+    assert headers["content-type"] == b"application/json"
+    env = decode(record.headers, record.value, record.key)
+    assert (env.id, env.causation_id, env.correlation_id, env.time) == ("e-1", "r-1", "c-1", NOW)
+    assert env.event == escalated()
+
+
+def test_decode_tells_unknown_from_malformed() -> None:
+    record = encode(escalated(), event_id="e-1", source="/x")
+    future = [(k, b"complaints.Escalated.v9" if k == "ce_type" else v) for k, v in record.headers]
+    with pytest.raises(UnknownEventType):
+        decode(future, record.value)
+    with pytest.raises(MalformedEvent):
+        decode(record.headers, b"not json")
+    with pytest.raises(MalformedEvent):
+        decode([], record.value)
+    with pytest.raises(MalformedEvent):
+        decode(record.headers, b'{"complaint_id": "c-1"}')
+
+
+def test_upcasters_turn_old_payloads_into_current_models() -> None:
+    @register_upcaster("complaints.Escalated.v0", "complaints.Escalated.v1")
+    def v0_to_v1(payload: dict[str, object]) -> dict[str, object]:
+        payload["reasons"] = [payload.pop("reason_text")]
+        payload.setdefault("episode", 1)
+        return payload
+
+    try:
+        old = escalated().model_dump(mode="json", exclude={"reasons", "episode"}) | {"reason_text": "old"}
+        assert parse_event("complaints.Escalated.v0", old) == escalated(reasons=("old",))
+    finally:
+        UPCASTERS.pop("complaints.Escalated.v0")
+
+
+def test_deterministic_ids_depend_only_on_the_cause() -> None:
+    assert deterministic_id("Escalated", "e-1") == deterministic_id("Escalated", "e-1")
+    assert deterministic_id("Escalated", "e-1") != deterministic_id("Escalated", "e-2")
