@@ -15,62 +15,51 @@ import logging
 import zlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from functools import partial
+from typing import Any
 
-import faust
-
-from complaints.envelope import MalformedEvent, decode, encode
+from complaints.domain.case import CaseState
+from complaints.domain.decisions import Emit
+from complaints.envelope import decode, encode
 from complaints.kafka.dlq import dead_letter
 from complaints.kafka.producer import EventProducer, Position
 from complaints.settings import Settings
+from complaints.worker.decider import LifecycleDecider
 from complaints.worker.faust_app import create_faust_app
 from complaints.worker.store import CaseStore, Conflict
-from schemas.events import TOPICS, Event
+from schemas.events import TOPICS
 from schemas.registry import UnknownEventType
 
 log = logging.getLogger(__name__)
-S = TypeVar("S")
 
 
-class EmitLike(Protocol):
-    @property
-    def event(self) -> Event: ...
-    @property
-    def event_id(self) -> str: ...
-    @property
-    def causation_id(self) -> str | None: ...
-
-
-class Decider(Protocol[S]):
-    """The pure core a worker runs (see complaints.domain)."""
-
-    def on_event(self, state: S | None, event: Event, event_id: str, now: datetime) -> Sequence[EmitLike]: ...
-    def on_tick(self, state: S, now: datetime) -> Sequence[EmitLike]: ...
-    def next_due(self, state: S) -> datetime | None: ...
-    def evolve(self, state: S | None, event: Event, event_id: str, at: datetime) -> S: ...
-    def dump(self, state: S) -> str: ...
-    def load(self, raw: str) -> S: ...
-    def applied(self, state: S) -> bool | Callable[[str], bool]: ...
-
-
-class Worker(Generic[S]):
-    def __init__(self, service: str, settings: Settings, decider: Any, tick_interval: float = 1.0) -> None:
+class Worker:
+    def __init__(self, service: str, settings: Settings, decider: LifecycleDecider,
+                 tick_interval: float = 1.0) -> None:
         self.service = service
         self.settings = settings
         self.decider = decider
         self.store = CaseStore(settings.database_url, service)
-        self.producer = EventProducer(settings)
+        self._producer: EventProducer | None = None  # created in start(): it needs the running loop
         self.app = create_faust_app(f"complaints-{service}", settings)
         self.tick_interval = tick_interval
         self.counters = {"processed": 0, "duplicates": 0, "skipped_unknown": 0, "dead_lettered": 0, "emitted": 0}
         self._locks = [asyncio.Lock() for _ in range(256)]
+        self.extras: dict[str, Any] = {}  # service-specific adapters (e.g. the PII vault)
         topic = self.app.topic(*TOPICS, key_serializer="raw", value_serializer="raw")
         self.app.agent(topic, name=f"{service}-lifecycle")(self._agent)
         self.app.timer(tick_interval)(self._tick)
 
     # lifecycle -----------------------------------------------------------
+    @property
+    def producer(self) -> EventProducer:
+        if self._producer is None:
+            raise RuntimeError(f"{self.service} worker is not started")
+        return self._producer
+
     async def start(self) -> None:
-        await self.producer.start()
+        self._producer = EventProducer(self.settings)
+        await self._producer.start()
         await self.app.start()
 
     async def stop(self) -> None:
@@ -87,8 +76,8 @@ class Worker(Generic[S]):
     def _lock(self, complaint_id: str) -> asyncio.Lock:
         return self._locks[zlib.crc32(complaint_id.encode()) % len(self._locks)]
 
-    async def act(self, complaint_id: str, decide: Callable[[S | None], Sequence[EmitLike]],
-                  partition: int | None = None, cause: tuple[Event, str, datetime] | None = None,
+    async def act(self, complaint_id: str, decide: Callable[[CaseState | None], Sequence[Emit]],
+                  partition: int | None = None, cause: tuple[Any, str, datetime] | None = None,
                   ) -> list[Position]:
         """Load the case, run `decide`, publish its events, then save the evolved state.
 
@@ -137,8 +126,8 @@ class Worker(Generic[S]):
                 continue
             try:
                 now = datetime.now(UTC)
-                await self.act(env.complaint_id,
-                               lambda state, env=env, now=now: self.decider.on_event(state, env.event, env.id, now),
+                await self.act(env.complaint_id, partial(self.decider.on_event, event=env.event, event_id=env.id,
+                                                         now=now),
                                partition=msg.partition, cause=(env.event, env.id, env.time))
                 self.counters["processed"] += 1
             except Exception as exc:  # never crash the agent: faust would ack and lose it
@@ -151,14 +140,14 @@ class Worker(Generic[S]):
         await dead_letter(self.producer, service=self.service, topic=msg.topic, partition=msg.partition,
                           offset=msg.offset, key=msg.key, value=msg.value, headers=headers, error=exc)
 
+    def _on_tick(self, state: CaseState | None, now: datetime) -> Sequence[Emit]:
+        return self.decider.on_tick(state, now) if state is not None else []
+
     async def _tick(self) -> None:
         now = datetime.now(UTC)
         for complaint_id in await asyncio.to_thread(self.store.due, self.owned_partitions(), now):
             try:
-                await self.act(complaint_id, lambda state, now=now: self.decider.on_tick(state, now)
-                               if state is not None else [])
+                await self.act(complaint_id, partial(self._on_tick, now=now))
             except Exception:
                 log.exception("%s tick failed for %s", self.service, complaint_id)
 
-
-__all__ = ["MalformedEvent", "Worker", "faust"]

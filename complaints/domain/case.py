@@ -1,0 +1,219 @@
+"""A case's state, folded from its events: `evolve` is pure, idempotent and order-tolerant.
+
+The state keeps the facts of each event (as small views) and derives everything
+else from them — level, episode, status, the open offer — so the same set of
+events yields the same state whatever order they arrive in across topics.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from complaints.domain.decisions import rank
+from schemas.common import (
+    Category,
+    Channel,
+    Department,
+    EscalationReason,
+    FollowUpOutcome,
+    Level,
+    Money,
+    Severity,
+)
+from schemas.events import ComplaintReceived, Escalated, Event, FollowedUp, RecoveryOffered
+
+Status = Literal["received", "escalated", "recovery_offered", "closed", "reopened"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CaseFacts(_Frozen):
+    """What intake recorded (no personal data: that stays sealed in the event)."""
+
+    channel: Channel
+    category: Category
+    severity: Severity
+    public: bool
+    wants_human: bool
+    customer_ref: str
+    order_ref: str | None
+    amount_at_stake: Money | None
+    prior_complaints: int
+    received_at: datetime
+
+    @classmethod
+    def of(cls, received: ComplaintReceived) -> CaseFacts:
+        return cls.model_validate(received.model_dump(include=set(cls.model_fields)))
+
+
+class EscalationView(_Frozen):
+    event_id: str
+    level: Level
+    from_level: Level
+    department: Department | None
+    reason: EscalationReason
+    episode: int
+    sla_due_at: datetime
+
+    @property
+    def key(self) -> tuple[int, int, str]:
+        return (self.episode, rank(self.level), self.event_id)
+
+
+class OfferView(_Frozen):
+    offer_id: str
+    level: Level
+    total: Money
+    authority_limit: Money
+    episode: int
+    offered_by: str
+    supersedes: str | None
+    follow_up_at: datetime
+    respond_by: datetime
+    at: datetime
+
+    @property
+    def key(self) -> tuple[int, int, datetime, str]:
+        return (self.episode, rank(self.level), self.at, self.offer_id)
+
+
+class FollowUpView(_Frozen):
+    event_id: str
+    offer_id: str
+    outcome: FollowUpOutcome
+    episode: int
+    csat: int | None
+
+
+class CaseState(_Frozen):
+    complaint_id: str
+    status: Status = "received"
+    level: Level = "front_line"
+    department: Department | None = None
+    episode: int = 1
+    received_id: str | None = None
+    facts: CaseFacts | None = None  # None until the ComplaintReceived arrives
+    sla_due_at: datetime | None = None  # due time set by the latest escalation of this episode
+    first_response_at: datetime | None = None  # first offer of this episode
+    open_offer: OfferView | None = None
+    escalations: tuple[EscalationView, ...] = ()
+    offers: tuple[OfferView, ...] = ()
+    followups: tuple[FollowUpView, ...] = ()
+    closed: bool = False
+    outcome: FollowUpOutcome | None = None
+    flagged: bool = False  # closed without an answer from the customer
+    applied: tuple[str, ...] = ()
+    updated_at: datetime | None = None
+
+    @property
+    def current_escalation(self) -> EscalationView | None:
+        """The escalation that put the case at its level in this episode, if any."""
+        top = self.escalations[-1] if self.escalations else None
+        return top if top is not None and top.episode == self.episode else None
+
+    @property
+    def responded(self) -> bool:
+        """Did the current level (or one above) make an offer in this episode?"""
+        return any(o.episode == self.episode and rank(o.level) >= rank(self.level) for o in self.offers)
+
+    @property
+    def offer_awaiting_answer(self) -> OfferView | None:
+        """The open offer, unless the case has since moved above it (then a new offer is expected)."""
+        offer = self.open_offer
+        if offer is None or offer.episode < self.episode or rank(offer.level) < rank(self.level):
+            return None
+        return offer
+
+    @property
+    def answered_offers(self) -> tuple[str, ...]:
+        return tuple(f.offer_id for f in self.followups)
+
+
+def evolve(state: CaseState | None, event: Event, event_id: str, at: datetime) -> CaseState:
+    """Apply one event; applying an already-applied `event_id` returns `state` unchanged."""
+    if state is None:
+        state = CaseState(complaint_id=event.complaint_id)
+    elif state.complaint_id != event.complaint_id:
+        raise ValueError(f"event for {event.complaint_id} applied to case {state.complaint_id}")
+    if event_id in state.applied:
+        return state
+    updated = state.updated_at if state.updated_at and state.updated_at > at else at
+    return _derive(_record(state, event, event_id, at), applied=(*state.applied, event_id), updated_at=updated)
+
+
+def _record(state: CaseState, event: Event, event_id: str, at: datetime) -> CaseState:
+    if isinstance(event, ComplaintReceived):
+        if state.facts is not None:  # a second intake of the same case: the first one stands
+            return state
+        return state.model_copy(update={"facts": CaseFacts.of(event), "received_id": event_id})
+    if isinstance(event, Escalated):
+        view = EscalationView(event_id=event_id, **event.model_dump(include=set(EscalationView.model_fields)))
+        return state.model_copy(update={"escalations": tuple(sorted((*state.escalations, view), key=_esc_key))})
+    if isinstance(event, RecoveryOffered):
+        offer = OfferView(at=at, **event.model_dump(include=set(OfferView.model_fields) - {"at"}))
+        return state.model_copy(update={"offers": tuple(sorted((*state.offers, offer), key=_offer_key))})
+    if isinstance(event, FollowedUp):
+        fields = set(FollowUpView.model_fields) - {"event_id"}
+        view_f = FollowUpView(event_id=event_id, **event.model_dump(include=fields))
+        ordered = sorted((*state.followups, view_f), key=lambda f: (f.episode, f.event_id))
+        return state.model_copy(update={"followups": tuple(ordered)})
+    raise TypeError(f"not a lifecycle event: {type(event).__name__}")
+
+
+def _esc_key(view: EscalationView) -> tuple[int, int, str]:
+    return view.key
+
+
+def _offer_key(view: OfferView) -> tuple[int, int, datetime, str]:
+    return view.key
+
+
+def _derive(state: CaseState, *, applied: tuple[str, ...], updated_at: datetime) -> CaseState:
+    episode = max([1, *(e.episode for e in state.escalations), *(o.episode for o in state.offers)])
+    episode = max([episode, *(f.episode for f in state.followups)])
+    top = state.escalations[-1] if state.escalations else None
+    department = next((e.department for e in reversed(state.escalations) if e.department), None)
+    closing = {f.outcome for f in state.followups if f.outcome != "unsatisfied"}
+    outcome: FollowUpOutcome | None = None
+    if closing:
+        outcome = "satisfied" if "satisfied" in closing else "no_response"
+    answered = {f.offer_id for f in state.followups}
+    superseded = {o.supersedes for o in state.offers if o.supersedes}
+    candidates = [o for o in state.offers if o.offer_id not in answered | superseded]
+    open_offer = candidates[-1] if candidates and outcome is None else None
+    current = top if top is not None and top.episode == episode else None
+    firsts = [o.at for o in state.offers if o.episode == episode]
+    unhappy = any(f.outcome == "unsatisfied" and f.episode == episode for f in state.followups)
+    level: Level = top.level if top else "front_line"
+    status: Status
+    if outcome is not None:
+        status = "closed"
+    elif open_offer is not None:
+        status = "recovery_offered"
+    elif unhappy or episode > 1:
+        status = "reopened"
+    elif level != "front_line":
+        status = "escalated"
+    else:
+        status = "received"
+    return state.model_copy(
+        update={
+            "status": status,
+            "level": level,
+            "department": department,
+            "episode": episode,
+            "sla_due_at": current.sla_due_at if current else None,
+            "first_response_at": min(firsts) if firsts else None,
+            "open_offer": open_offer,
+            "closed": outcome is not None,
+            "outcome": outcome,
+            "flagged": outcome == "no_response",
+            "applied": applied,
+            "updated_at": updated_at,
+        }
+    )

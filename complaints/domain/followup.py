@@ -1,0 +1,84 @@
+"""Follow-up decisions: the customer's answer to an offer, or its absence → `FollowedUp`.
+
+One follow-up per offer, whichever path records it: its id is `deterministic_id("FollowedUp", offer_id)`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from complaints.domain.case import CaseState, OfferView
+from complaints.domain.decisions import CaseClosed, DomainError, Emit, NoOpenOffer, UnknownCase
+from complaints.domain.policy import Policy
+from complaints.ids import deterministic_id
+from schemas.common import FollowUpOutcome, Sealed
+from schemas.events import FollowedUp
+
+
+def followup_id(offer_id: str) -> str:
+    return deterministic_id("FollowedUp", offer_id)
+
+
+def answer(
+    state: CaseState | None,
+    *,
+    satisfied: bool,
+    csat: int | None,
+    comment: Sealed | None,
+    agent: str,
+    policy: Policy,
+    now: datetime,
+) -> list[Emit]:
+    """Record the customer's answer to the open offer: satisfied closes the case, unsatisfied reopens it."""
+    if state is None:
+        raise UnknownCase("There is no such complaint.")
+    if state.closed:
+        raise CaseClosed(f"Complaint {state.complaint_id} is already closed ({state.outcome}).")
+    offer = state.open_offer
+    if offer is None:
+        raise NoOpenOffer(f"Complaint {state.complaint_id} has no recovery offer waiting for an answer.")
+    if csat is not None and not 1 <= csat <= 5:
+        raise DomainError(f"csat is a score from 1 to 5 (got {csat}).")
+    if not agent.strip():
+        raise DomainError("A follow-up needs the id of the person who recorded it.")
+    outcome: FollowUpOutcome = "satisfied" if satisfied else "unsatisfied"
+    return [_followed_up(state, offer, outcome, policy, satisfied=satisfied, csat=csat, comment=comment, by=agent)]
+
+
+def on_tick(state: CaseState, policy: Policy, now: datetime) -> list[Emit]:
+    """The answer window passed without an answer: close as no_response (flagged)."""
+    offer = state.offer_awaiting_answer
+    if state.closed or offer is None or now < offer.respond_by:
+        return []
+    return [_followed_up(state, offer, "no_response", policy, satisfied=None, csat=None, comment=None, by="policy")]
+
+
+def next_due(state: CaseState) -> datetime | None:
+    """When the open offer's answer window ends (index this for the timer); None when nothing is pending."""
+    offer = state.offer_awaiting_answer
+    return None if state.closed or offer is None else offer.respond_by
+
+
+def _followed_up(
+    state: CaseState,
+    offer: OfferView,
+    outcome: FollowUpOutcome,
+    policy: Policy,
+    *,
+    satisfied: bool | None,
+    csat: int | None,
+    comment: Sealed | None,
+    by: str,
+) -> Emit:
+    event = FollowedUp(
+        complaint_id=state.complaint_id,
+        offer_id=offer.offer_id,
+        outcome=outcome,
+        satisfied=satisfied,
+        csat=csat,
+        comment=comment,
+        episode=offer.episode,
+        policy_version=policy.version,
+        recorded_by=by,
+    )
+    return Emit(event, followup_id(offer.offer_id), offer.offer_id)

@@ -1,0 +1,237 @@
+"""The complaint policy as data: levels and their authority, triage, SLAs, recovery, follow-up.
+
+`load_policy(path)` reads a YAML file (the shape is documented in `docs/policy.md`)
+and refuses, with a `PolicyError` naming every offending key, a policy that is
+inconsistent or that would charge a customer. Policies are versioned: `version`
+is recorded in every decision event.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from complaints.domain.durations import parse_duration
+from complaints.domain.policy_checks import check_policy
+from schemas.common import LEVELS, Category, Channel, Department, Level, Money, RemedyType, Severity
+
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+SeverityKey = Severity | Literal["default"]
+RecipeKey = Category | Literal["default"]
+Basis = Literal["none", "at_stake", "gesture"]
+
+
+def _not_negative(value: Decimal) -> Decimal:
+    if not value.is_finite() or value < 0:
+        raise ValueError(f"{value} is negative: amounts in a policy are never negative")
+    return value
+
+
+def _as_list(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
+Amount = Annotated[Decimal, AfterValidator(_not_negative)]
+Amounts = Annotated[dict[Currency, Amount], Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LevelPolicy(_Strict):
+    authority_limit: Amounts
+    auto_offer: bool | None = None  # None: True below the department level, False at department/executive
+
+
+class Match(_Strict):
+    """Conditions of a triage rule; all given conditions must hold (an empty match matches everything)."""
+
+    category: Annotated[tuple[Category, ...], BeforeValidator(_as_list)] | None = None
+    severity: Annotated[tuple[Severity, ...], BeforeValidator(_as_list)] | None = None
+    channel: Annotated[tuple[Channel, ...], BeforeValidator(_as_list)] | None = None
+    public: bool | None = None
+    wants_human: bool | None = None
+    min_amount: Amounts | None = None
+    min_prior_complaints: int | None = Field(default=None, ge=0)
+
+
+class TriageOutcome(_Strict):
+    level: Level
+    department: Department | None = None
+    auto_offer: bool | None = None  # overrides the level's auto_offer for cases this sends there
+    reason: str = Field(min_length=1)
+
+
+class TriageRule(TriageOutcome):
+    name: str = Field(min_length=1)
+    when: Match = Match()
+
+
+class TriagePolicy(_Strict):
+    rules: tuple[TriageRule, ...] = ()
+    default: TriageOutcome
+    customer_request_level: Level = "supervisor"
+    department_by_category: dict[Category, Department]
+
+
+class SlaPolicy(_Strict):
+    first_response: dict[Channel, dict[SeverityKey, Duration]]
+    public_max: Duration | None = None
+
+
+class FollowUpPolicy(_Strict):
+    delay: dict[Channel, Duration]
+    answer_window: Duration
+
+
+class RemedyItem(_Strict):
+    type: RemedyType
+    basis: Basis = "none"
+    factor: Decimal = Decimal(1)
+    description: str = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _never_charges(self) -> RemedyItem:
+        if not self.factor.is_finite() or self.factor < 0:
+            raise ValueError(f"factor {self.factor} would charge the customer: a remedy is never negative")
+        if self.type == "apology" and self.basis != "none":
+            raise ValueError("an apology costs nothing: its basis must be 'none'")
+        return self
+
+
+class Recipe(_Strict):
+    items: tuple[RemedyItem, ...] = Field(min_length=1)
+    apology: str | None = None
+
+
+class ReopenPolicy(_Strict):
+    gesture_multiplier: Decimal = Field(default=Decimal(1), ge=1)
+    extra: tuple[RemedyItem, ...] = ()
+
+
+class RecoveryPolicy(_Strict):
+    default_currency: Currency
+    catalogue: tuple[RemedyType, ...] = Field(min_length=1)
+    gesture: Amounts
+    recipes: dict[RecipeKey, Recipe]
+    reopen: ReopenPolicy = ReopenPolicy()
+    apology: str = Field(min_length=1)
+
+
+class Policy(_Strict):
+    """One version of the policy; every lookup the decisions need is a method here."""
+
+    version: str = Field(min_length=1)
+    levels: dict[Level, LevelPolicy]
+    triage: TriagePolicy
+    sla: SlaPolicy
+    follow_up: FollowUpPolicy
+    recovery: RecoveryPolicy
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Policy:
+        problems = check_policy(self)
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def auto_offer(self, level: Level) -> bool:
+        configured = self.levels[level].auto_offer
+        return configured if configured is not None else level not in ("department", "executive")
+
+    def authority(self, level: Level, currency: str) -> Money | None:
+        """The level's authority limit in that currency, or None when the policy gives none."""
+        limit = self.levels[level].authority_limit.get(currency)
+        return None if limit is None else Money(amount=limit, currency=currency)
+
+    def covering_level(self, total: Money, at_least: Level) -> Level | None:
+        """The lowest level, from `at_least` up, whose authority covers `total`."""
+        for level in LEVELS[LEVELS.index(at_least) :]:
+            limit = self.authority(level, total.currency)
+            if limit is not None and total.amount <= limit.amount:
+                return level
+        return None
+
+    def first_response_sla(self, channel: Channel, severity: Severity, public: bool) -> timedelta:
+        table = self.sla.first_response[channel]
+        sla = table.get(severity) or table["default"]
+        if public and self.sla.public_max is not None:
+            sla = min(sla, self.sla.public_max)
+        return sla
+
+    def follow_up_delay(self, channel: Channel) -> timedelta:
+        return self.follow_up.delay[channel]
+
+    def department_for(self, category: Category) -> Department:
+        return self.triage.department_by_category[category]
+
+    def recipe(self, category: Category) -> Recipe:
+        return self.recovery.recipes.get(category) or self.recovery.recipes["default"]
+
+
+class PolicyError(ValueError):
+    """The policy file cannot be used; `problems` lists each offending key with what is wrong."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(f"invalid policy {source}:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def parse_policy(data: object, source: str = "<policy>") -> Policy:
+    """Validate already-parsed YAML/JSON data into a `Policy`, or raise `PolicyError`."""
+    if not isinstance(data, dict):
+        raise PolicyError(source, [f"the top level must be a mapping of keys (got {type(data).__name__})"])
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyError(source, [p for err in exc.errors() for p in _describe(err)]) from None
+
+
+def load_policy(path: str | os.PathLike[str]) -> Policy:
+    """Read and validate the policy YAML at `path` (the services pass `COMPLAINTS_POLICY_FILE`)."""
+    source = os.fspath(path)
+    try:
+        with open(source, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except OSError as exc:
+        raise PolicyError(source, [f"cannot read the file: {exc.strerror or exc}"]) from None
+    except yaml.YAMLError as exc:
+        raise PolicyError(source, [f"not valid YAML: {exc}"]) from None
+    return parse_policy(data, source)
+
+
+def _describe(err: Any) -> list[str]:
+    path = ""
+    for part in err["loc"]:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part != "[key]" and not str(part).startswith(("function-", "literal[")):
+            path += f".{part}" if path else str(part)
+    message: str = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "missing":
+        message = "is required"
+    elif err["type"] in ("literal_error", "enum", "string_pattern_mismatch", "bool_type"):
+        message += f" (got {err['input']!r})"
+    elif err["type"] == "string_type":
+        message += f" (got {err['input']!r}; quote it in YAML)"
+    elif err["type"] == "extra_forbidden":
+        message = "is not a policy key (check the spelling; see docs/policy.md)"
+    if not path:
+        return message.split("\n")
+    return [f"{path}: {line}" for line in message.split("\n")]

@@ -1,0 +1,83 @@
+"""The fair remedy: the policy's standard recovery for a case, priced in the case's currency."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from complaints.domain.case import CaseFacts
+from complaints.domain.decisions import LEVEL_LABELS, money, show, words
+from complaints.domain.policy import Policy, RemedyItem
+from schemas.common import Level, Money
+from schemas.events import Remedy
+
+#: Remedies given in kind: kept without an amount when the amount at stake is unknown.
+IN_KIND = frozenset({"replacement", "repair", "free_product", "expedited_service"})
+DEFAULT_APOLOGY_ITEM = "A sincere apology, at once and without excuses."
+
+
+class FairRemedy(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    remedies: tuple[Remedy, ...]
+    total: Money
+    notes: tuple[str, ...] = ()
+
+
+def case_currency(facts: CaseFacts, policy: Policy) -> str:
+    stake = facts.amount_at_stake
+    return stake.currency if stake is not None else policy.recovery.default_currency
+
+
+def fair_remedy(facts: CaseFacts, episode: int, policy: Policy) -> FairRemedy:
+    """Apology first, then the category's recipe; later episodes add the reopen gesture."""
+    recovery = policy.recovery
+    currency = case_currency(facts, policy)
+    items = list(policy.recipe(facts.category).items)
+    if episode > 1:
+        items += recovery.reopen.extra
+    if not any(item.type == "apology" for item in items):
+        items.insert(0, RemedyItem(type="apology", description=DEFAULT_APOLOGY_ITEM))
+    multiplier = recovery.reopen.gesture_multiplier ** (episode - 1)
+    remedies: list[Remedy] = []
+    notes: list[str] = []
+    for item in items:
+        amount = _price(item, facts, currency, multiplier, policy)
+        if isinstance(amount, str):
+            notes.append(amount)
+            continue
+        remedies.append(Remedy(type=item.type, amount=amount, description=item.description))
+    total = sum((r.amount.amount for r in remedies if r.amount is not None), Decimal(0))
+    return FairRemedy(remedies=tuple(remedies), total=money(total, currency), notes=tuple(notes))
+
+
+def _price(
+    item: RemedyItem, facts: CaseFacts, currency: str, multiplier: Decimal, policy: Policy
+) -> Money | str | None:
+    """The item's amount, None for no amount, or a note explaining why the item is left out."""
+    if item.basis == "none":
+        return None
+    if item.basis == "gesture":
+        gesture = policy.recovery.gesture.get(currency)
+        if gesture is None:
+            return f"No gesture amount in {currency} in the policy: the {words(item.type)} is left out."
+        return money(gesture * item.factor * multiplier, currency)
+    stake = facts.amount_at_stake
+    if stake is not None:
+        return money(stake.amount * item.factor, currency)
+    if item.type in IN_KIND:
+        return None
+    return f"The amount at stake is unknown: the {words(item.type)} is left out."
+
+
+def apology_text(facts: CaseFacts, level: Level, policy: Policy) -> str:
+    template = policy.recipe(facts.category).apology or policy.recovery.apology
+    text = template.format(issue=words(facts.category), channel=words(facts.channel), level=LEVEL_LABELS[level])
+    return text[:2000]
+
+
+def describe(remedy: FairRemedy) -> str:
+    """E.g. `apology + replacement USD 8.50 + free product USD 5.00 (total USD 13.50)`."""
+    parts = [words(r.type) + (f" {show(r.amount)}" if r.amount else "") for r in remedy.remedies]
+    return f"{' + '.join(parts)} (total {show(remedy.total)})"

@@ -1,0 +1,78 @@
+"""The HTTP side of a worker process: lifespan, health, counters, and manual actions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from complaints.domain.case import CaseState
+from complaints.domain.decisions import CaseClosed, DomainError, Emit, NoOpenOffer, UnknownCase
+from complaints.http import health_router, install_error_handlers
+from complaints.worker.runtime import Worker
+
+
+class ActionResult(BaseModel):
+    complaint_id: str
+    events: list[str] = Field(description="Ids of the events this action published (same ids on a retry).")
+    positions: list[str] = Field(description="Log positions `topic:partition:offset`, for read-your-writes.")
+
+
+def get_worker(request: Request) -> Worker:
+    worker: Worker = request.app.state.worker
+    return worker
+
+
+WorkerDep = Annotated[Worker, Depends(get_worker)]
+
+
+async def perform(worker: Worker, complaint_id: str, decide: Callable[[CaseState | None], Sequence[Emit]],
+                  field: str) -> ActionResult:
+    """Run a manual decision; domain refusals become 404 / 409 / 422 with a clear reason."""
+    emitted: list[str] = []
+
+    def recording(state: CaseState | None) -> Sequence[Emit]:
+        emits = decide(state)
+        emitted.extend(e.event_id for e in emits)
+        return emits
+
+    try:
+        positions = await worker.act(complaint_id, recording)
+    except UnknownCase as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except (CaseClosed, NoOpenOffer) as exc:
+        raise HTTPException(409, str(exc)) from exc
+    except DomainError as exc:
+        raise HTTPException(422, {"message": str(exc), "errors": [{"field": field, "reason": str(exc)}]}) from exc
+    return ActionResult(complaint_id=complaint_id, events=emitted, positions=[str(p) for p in positions])
+
+
+stats_router = APIRouter(tags=["health"])
+
+
+@stats_router.get("/stats")
+async def stats(worker: WorkerDep) -> dict[str, object]:
+    """Counters since start: processed, duplicates skipped, unknown types skipped, dead-lettered, emitted."""
+    return {"service": worker.service, "owned_partitions": sorted(worker.owned_partitions()), **worker.counters}
+
+
+def create_worker_app(worker: Worker, router: APIRouter, title: str, description: str) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await worker.start()
+        app.state.worker = worker
+        app.state.producer = worker.producer
+        try:
+            yield
+        finally:
+            await worker.stop()
+
+    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    install_error_handlers(app)
+    app.include_router(router)
+    app.include_router(health_router)
+    app.include_router(stats_router)
+    return app

@@ -1,0 +1,75 @@
+"""Follow-up wiring: answers over HTTP, no_response when the answer window passes.
+
+Run with `complaints run followup`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel, ConfigDict, Field
+
+from complaints.domain import followup
+from complaints.domain.case import CaseState
+from complaints.domain.decisions import Emit
+from complaints.domain.policy import Policy, load_policy
+from complaints.pii import Vault
+from complaints.settings import Settings, get_settings
+from complaints.worker.decider import LifecycleDecider
+from complaints.worker.http import ActionResult, WorkerDep, create_worker_app, perform
+from complaints.worker.runtime import Worker
+from schemas.events import Event
+
+router = APIRouter(tags=["follow-up"])
+
+
+class FollowUpAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    satisfied: bool = Field(description="Is the customer whole again?")
+    csat: int = Field(ge=1, le=5, description="Customer satisfaction, 1 (very unhappy) to 5 (delighted).")
+    comment: str | None = Field(default=None, max_length=5000, description="Customer's words; stored encrypted.")
+    agent: str = Field(default="support", min_length=1, max_length=200, description="Who followed up.")
+
+
+@router.post("/complaints/{complaint_id}/follow-up", status_code=202, response_model=ActionResult,
+             responses={404: {"description": "Unknown complaint"},
+                        409: {"description": "No offer awaiting an answer, or case closed"}})
+async def record_answer(complaint_id: str, body: FollowUpAnswer, worker: WorkerDep) -> ActionResult:
+    """Record the customer's answer: satisfied closes the case, unsatisfied reopens it one level up."""
+    vault: Vault = worker.extras["vault"]
+    now = datetime.now(UTC)
+
+    def decide(state: CaseState | None) -> Sequence[Emit]:
+        comment = None
+        if body.comment and state is not None and state.facts is not None:
+            comment = vault.seal(state.facts.customer_ref, {"comment": body.comment}, aad=complaint_id)
+        return followup.answer(state, satisfied=body.satisfied, csat=body.csat, comment=comment,
+                               agent=body.agent, policy=worker.decider.policy, now=now)
+
+    return await perform(worker, complaint_id, decide, field="satisfied")
+
+
+def _on_event(state: CaseState | None, event: Event, event_id: str, policy: Policy, now: datetime) -> list[Emit]:
+    return []  # follow-ups are driven by answers (HTTP) and the answer-window timer
+
+
+def _next_due(state: CaseState, policy: Policy) -> datetime | None:
+    return followup.next_due(state)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    decider = LifecycleDecider(load_policy(settings.policy_file), _on_event, followup.on_tick, _next_due)
+    worker = Worker("followup", settings, decider)
+    worker.extras["vault"] = Vault(settings.vault_url, settings.pii_lookup_secret.get_secret_value())
+    return create_worker_app(worker, router, "Complaints follow-up",
+                             "Follow-ups after each recovery offer: answers, and no_response when none comes.")
+
+
+def main() -> None:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.followup_port, log_level="warning")
