@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+
+HealthCheck = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -37,8 +40,9 @@ def install_error_handlers(app: FastAPI) -> None:
 health_router = APIRouter(tags=["health"])
 
 
-@health_router.get("/health", responses={503: {"description": "The broker does not answer"}})
+@health_router.get("/health", responses={503: {"description": "Not ready: the broker does not answer"}})
 async def health(request: Request) -> JSONResponse:
-    """200 when this service reaches the broker, 503 otherwise."""
-    ok = await request.app.state.producer.healthy()
-    return JSONResponse({"status": "ok" if ok else "degraded", "broker": ok}, status_code=200 if ok else 503)
+    """200 when this service reaches the broker (and, for a worker, has joined its group), else 503."""
+    check: HealthCheck = request.app.state.health_check
+    ok, details = await check()
+    return JSONResponse({"status": "ok" if ok else "unavailable", **details}, status_code=200 if ok else 503)

@@ -53,10 +53,9 @@ def shared_broker() -> Iterator[Broker | None]:
     yield None
 
 
-@pytest.fixture
-def broker(shared_broker: Broker | None) -> Iterator[Broker]:
-    if shared_broker is not None:
-        yield shared_broker
+def _own_broker(shared: Broker | None) -> Iterator[Broker]:
+    if shared is not None:
+        yield shared
         return
     embedded = start_broker()
     try:
@@ -65,16 +64,38 @@ def broker(shared_broker: Broker | None) -> Iterator[Broker]:
         embedded.stop()
 
 
-@pytest.fixture
-def settings(broker: Broker, tmp_path: Path) -> Settings:
-    """Settings for one test: its broker, its own SQLite files, topics created."""
+def make_settings(broker: Broker, folder: Path) -> Settings:
+    """Settings for a broker and a folder of SQLite files, with the topics created."""
     s = Settings(
         kafka_bootstrap_servers=broker.bootstrap,
         broker_profile=broker.profile,  # type: ignore[arg-type]
-        database_url=f"sqlite:///{tmp_path}/complaints.db",
-        projections_database_url=f"sqlite:///{tmp_path}/projections.db",
-        vault_url=f"sqlite:///{tmp_path}/vault.db",
+        database_url=f"sqlite:///{folder}/complaints.db",
+        projections_database_url=f"sqlite:///{folder}/projections.db",
+        vault_url=f"sqlite:///{folder}/vault.db",
         pii_lookup_secret="test-secret",  # type: ignore[arg-type]
     )
     ensure_topics(s)
     return s
+
+
+@pytest.fixture
+def broker(shared_broker: Broker | None) -> Iterator[Broker]:
+    """A broker for one test (a fresh embedded one unless a shared broker is configured)."""
+    yield from _own_broker(shared_broker)
+
+
+@pytest.fixture(scope="module")
+def module_broker(shared_broker: Broker | None) -> Iterator[Broker]:
+    """A broker for a whole test module (for tests that share a running stack)."""
+    yield from _own_broker(shared_broker)
+
+
+@pytest.fixture
+def settings(broker: Broker, tmp_path: Path) -> Settings:
+    """Settings for one test: its broker, its own SQLite files, topics created."""
+    return make_settings(broker, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def module_settings(module_broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(module_broker, tmp_path_factory.mktemp("module"))

@@ -2,7 +2,18 @@
 
 No I/O here except `load_policy` reading a YAML file. Decisions are pure functions of
 (state, input, policy, now) returning `Emit`s with deterministic ids; the services
-(escalation, recovery, follow-up) are thin shells that consume, decide and produce.
+(escalation, recovery, follow-up) are thin shells that consume, decide and produce:
+
+    emits = escalation.on_event(state, envelope.event, envelope.id, policy, now)
+    produce(emits)                                   # first: a crash before saving replays the same ids
+    state = evolve(state, envelope.event, envelope.id, now)
+    for emit in emits:                               # fold your own output in at once
+        state = evolve(state, emit.event, emit.event_id, now)
+    save(state); index(escalation.next_due(state, policy))
+
+Timers: `escalation.on_tick(state, policy, now)` / `followup.on_tick(state, policy, now)` for
+cases whose `next_due` has passed; HTTP: `escalation.manual`, `recovery.manual_offer`,
+`followup.answer` (they raise `DomainError` subclasses with messages meant for the caller).
 """
 
 from complaints.domain import escalation, followup, recovery

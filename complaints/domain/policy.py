@@ -20,17 +20,20 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     StringConstraints,
     ValidationError,
     model_validator,
 )
 
-from complaints.domain.durations import parse_duration
+from complaints.domain.durations import format_duration, parse_duration
 from complaints.domain.policy_checks import check_policy
 from schemas.common import LEVELS, Category, Channel, Department, Level, Money, RemedyType, Severity
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+Duration = Annotated[
+    timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str, when_used="json")
+]
 SeverityKey = Severity | Literal["default"]
 RecipeKey = Category | Literal["default"]
 Basis = Literal["none", "at_stake", "gesture"]

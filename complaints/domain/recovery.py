@@ -136,7 +136,7 @@ def _automatic_offer(state: CaseState, facts: CaseFacts, policy: Policy, now: da
         f"{describe(remedy)}, within its authority of {show(limit)}."
     )
     if state.episode > 1:
-        reasons.append(f"Episode {state.episode}: the customer came back unhappy, so the gesture is larger.")
+        reasons.append(f"Episode {state.episode}: the customer came back unhappy, so the reopen gesture is added.")
     reasons += remedy.notes
     offer_id = deterministic_id("RecoveryOffered", cause)
     apology = apology_text(facts, state.level, policy)

@@ -64,7 +64,7 @@ def create_worker_app(worker: Worker, router: APIRouter, title: str, description
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await worker.start()
         app.state.worker = worker
-        app.state.producer = worker.producer
+        app.state.health_check = worker.health
         try:
             yield
         finally:

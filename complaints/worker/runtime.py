@@ -46,6 +46,8 @@ class Worker:
         self.counters = {"processed": 0, "duplicates": 0, "skipped_unknown": 0, "dead_lettered": 0, "emitted": 0}
         self._locks = [asyncio.Lock() for _ in range(256)]
         self.extras: dict[str, Any] = {}  # service-specific adapters (e.g. the PII vault)
+        self.joined = False  # set once the consumer group assigned this process its partitions
+        self.app.on_rebalance_complete.connect(self._on_rebalance_complete)  # type: ignore[arg-type]
         topic = self.app.topic(*TOPICS, key_serializer="raw", value_serializer="raw")
         self.app.agent(topic, name=f"{service}-lifecycle")(self._agent)
         self.app.timer(tick_interval)(self._tick)
@@ -65,6 +67,14 @@ class Worker:
     async def stop(self) -> None:
         await self.app.stop()
         await self.producer.stop()
+
+    async def _on_rebalance_complete(self, sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
+        self.joined = True
+
+    async def health(self) -> tuple[bool, dict[str, Any]]:
+        broker = await self.producer.healthy() if self._producer else False
+        return broker and self.joined, {"broker": broker, "joined": self.joined,
+                                        "partitions": sorted(self.owned_partitions())}
 
     def owned_partitions(self) -> set[int]:
         try:

@@ -23,7 +23,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         producer = EventProducer(settings)
         await producer.start()
-        app.state.producer = producer
+
+        async def health_check() -> tuple[bool, dict[str, object]]:
+            ok = await producer.healthy()
+            return ok, {"broker": ok}
+
+        app.state.health_check = health_check
         app.state.intake = Intake(
             producer=producer,
             store=IntakeStore(settings.database_url),

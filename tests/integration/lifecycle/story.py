@@ -1,0 +1,65 @@
+"""Drive one case through the running services and read its events back from the topics."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from complaints.envelope import Envelope
+from complaints.settings import Settings
+from schemas.events import TOPICS
+from tests.kafka_helpers import read_topic
+from tests.stack import Stack
+
+
+@dataclass
+class Case:
+    stack: Stack
+    complaint_id: str
+
+    @classmethod
+    def post(cls, stack: Stack, **complaint: Any) -> Case:
+        reply = httpx.post(f"{stack['intake'].url}/complaints", json=complaint, timeout=10)
+        assert reply.status_code == 202, reply.text
+        return cls(stack, reply.json()["complaint_id"])
+
+    def events(self) -> list[Envelope]:
+        """This case's events on all four topics, de-duplicated by id, in causal (time) order."""
+        return case_events(self.stack.settings, self.complaint_id)
+
+    def types(self) -> list[str]:
+        return [e.event.topic for e in self.events()]
+
+    def wait_for(self, *expected: str, timeout: float = 20.0, settle: float = 0.0) -> list[Envelope]:
+        """Wait until the case's event sequence is exactly `expected` (then still is after `settle`)."""
+        deadline = time.monotonic() + timeout
+        seen: list[str] = []
+        while time.monotonic() < deadline:
+            seen = self.types()
+            if seen == list(expected):
+                if settle:
+                    time.sleep(settle)
+                    seen = self.types()
+                    assert seen == list(expected), f"more events arrived: {seen}"
+                return self.events()
+            if len(seen) > len(expected):
+                break
+            time.sleep(0.2)
+        raise AssertionError(f"expected {list(expected)}, got {seen}")
+
+    def follow_up(self, **answer: Any) -> httpx.Response:
+        return httpx.post(f"{self.stack['followup'].url}/complaints/{self.complaint_id}/follow-up",
+                          json=answer, timeout=10)
+
+
+def case_events(settings: Settings, complaint_id: str) -> list[Envelope]:
+    seen: dict[str, Envelope] = {}
+    for topic in TOPICS:
+        for record in read_topic(settings, topic, idle=0.2):
+            if record.key == complaint_id.encode():
+                env = record.envelope()
+                seen.setdefault(env.id, env)
+    return sorted(seen.values(), key=lambda e: e.time)
