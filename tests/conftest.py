@@ -99,3 +99,49 @@ def settings(broker: Broker, tmp_path: Path) -> Settings:
 @pytest.fixture(scope="module")
 def module_settings(module_broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return make_settings(module_broker, tmp_path_factory.mktemp("module"))
+
+
+PG_URL = os.environ.get("COMPLAINTS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_problem() -> str | None:
+    from sqlalchemy import create_engine, text
+
+    try:
+        engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:
+        return f"no PostgreSQL answers at {PG_URL}: {exc}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database: a SQLite file, then a PostgreSQL schema of its own (dropped afterwards).
+
+    The PostgreSQL variant is skipped only when no PostgreSQL answers (CI has one).
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db')}/test.db"
+        return
+    problem = _postgres_problem()
+    if problem:
+        pytest.skip(problem)
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
