@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 
@@ -26,3 +26,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def ensure_schema(engine: Engine, metadata: MetaData) -> None:
+    """Create missing tables; safe when several processes start at once.
+
+    PostgreSQL's CREATE TABLE IF NOT EXISTS races between processes (a unique
+    violation on pg_type), so creation runs under a transaction-scoped advisory lock.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(4242424242)"))
+            metadata.create_all(conn)
+        return
+    metadata.create_all(engine)

@@ -17,6 +17,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def default_policy_file() -> Path:
+    """deploy/policy.yaml of a checkout, else the copy packaged into the wheel."""
+    checkout = ROOT / "deploy" / "policy.yaml"
+    if checkout.exists():
+        return checkout
+    return Path(__file__).resolve().parent / "data" / "policy.yaml"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COMPLAINTS_", extra="ignore")
 
@@ -40,7 +48,7 @@ class Settings(BaseSettings):
     pii_lookup_secret: SecretStr = SecretStr("dev-only-change-me")
     customer_history_days: int = Field(default=365, ge=1)
 
-    policy_file: Path = ROOT / "deploy" / "policy.yaml"
+    policy_file: Path = Field(default_factory=lambda: default_policy_file())
 
     host: str = "127.0.0.1"
     api_port: int = 8000

@@ -32,7 +32,7 @@ class BrokerProfile:
             out["sasl_plain_username"] = settings.kafka_sasl_username
             pw = settings.kafka_sasl_password
             out["sasl_plain_password"] = pw.get_secret_value() if pw else None
-        if settings.kafka_ssl_cafile:
+        if settings.kafka_ssl_cafile or settings.kafka_security_protocol.endswith("SSL"):
             from aiokafka.helpers import create_ssl_context
 
             out["ssl_context"] = create_ssl_context(cafile=settings.kafka_ssl_cafile)

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from complaints.db import make_engine
+from complaints.db import ensure_schema, make_engine
 from schemas.common import Sealed
 
 metadata = MetaData()
@@ -54,7 +54,7 @@ class Vault:
     def __init__(self, url: str, lookup_secret: str) -> None:
         self.engine = make_engine(url)
         self._secret = lookup_secret.encode()
-        metadata.create_all(self.engine)
+        ensure_schema(self.engine, metadata)
 
     def _lookup(self, kind: str, value: str) -> str:
         normalised = value.strip().lower()

@@ -34,6 +34,24 @@ def _transport_for(profile: BrokerProfile) -> type[faust_aiokafka.Transport]:
     return Transport
 
 
+def _credentials(settings: Settings) -> Any:
+    """SASL/TLS settings in faust's terms (the same ones every other client gets)."""
+    ssl_context = None
+    if settings.kafka_ssl_cafile or settings.kafka_security_protocol.endswith("SSL"):
+        from aiokafka.helpers import create_ssl_context
+
+        ssl_context = create_ssl_context(cafile=settings.kafka_ssl_cafile)
+    if settings.kafka_sasl_mechanism:
+        password = settings.kafka_sasl_password
+        return faust.SASLCredentials(
+            username=settings.kafka_sasl_username,
+            password=password.get_secret_value() if password else None,
+            ssl_context=ssl_context,
+            mechanism=settings.kafka_sasl_mechanism,
+        )
+    return faust.SSLCredentials(ssl_context) if ssl_context else None
+
+
 def create_faust_app(group_id: str, settings: Settings) -> faust.App:
     profile = get_profile(settings)
     transport_cls = _transport_for(profile)
@@ -44,12 +62,12 @@ def create_faust_app(group_id: str, settings: Settings) -> faust.App:
 
     return App(
         group_id,
-        broker=f"kafka://{settings.kafka_bootstrap_servers}",
+        broker=[f"kafka://{server.strip()}" for server in settings.kafka_bootstrap_servers.split(",")],
         web_enabled=False,
         autodiscover=False,
         topic_allow_declare=False,  # topics are created explicitly (`complaints topics create`)
         topic_disable_leader=True,
         consumer_auto_offset_reset="earliest",
-        broker_credentials=None,
+        broker_credentials=_credentials(settings),
         **profile.faust_settings(),
     )

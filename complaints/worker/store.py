@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, Text, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from complaints.db import make_engine
+from complaints.db import ensure_schema, make_engine
 
 metadata = MetaData()
 cases = Table(
@@ -36,7 +36,7 @@ class CaseStore:
     def __init__(self, url: str, service: str) -> None:
         self.engine = make_engine(url)
         self.service = service
-        metadata.create_all(self.engine)
+        ensure_schema(self.engine, metadata)
 
     def load(self, complaint_id: str) -> tuple[str | None, int, int | None]:
         """(state json or None, version, partition)."""

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from complaints.db import make_engine
+from complaints.db import ensure_schema, make_engine
 
 metadata = MetaData()
 idempotency = Table(
@@ -45,7 +45,7 @@ class Claim:
 class IntakeStore:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
-        metadata.create_all(self.engine)
+        ensure_schema(self.engine, metadata)
 
     def get(self, key: str) -> Claim | None:
         with self.engine.connect() as conn:
