@@ -8,6 +8,7 @@ Kafka when a Docker engine answers; otherwise a fresh embedded Tansu per test
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from complaints.broker.embedded import start_broker
+from complaints.broker.embedded import free_port, start_broker
 from complaints.settings import Settings
 from complaints.topics import ensure_topics
 
@@ -37,6 +38,34 @@ def _docker_engine_answers() -> bool:
         return False
 
 
+@contextlib.contextmanager
+def _apache_kafka_container() -> Iterator[str]:
+    """The official apache/kafka image, KRaft single node, auto-create off (as in docker-compose)."""
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.waiting_utils import wait_for_logs
+
+    port = free_port()
+    container = DockerContainer("apache/kafka:3.9.1").with_bind_ports(9092, port)
+    for key, value in {
+        "KAFKA_NODE_ID": "1",
+        "KAFKA_PROCESS_ROLES": "broker,controller",
+        "KAFKA_LISTENERS": "PLAINTEXT://:9092,CONTROLLER://:9093",
+        "KAFKA_ADVERTISED_LISTENERS": f"PLAINTEXT://127.0.0.1:{port}",
+        "KAFKA_CONTROLLER_LISTENER_NAMES": "CONTROLLER",
+        "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "KAFKA_CONTROLLER_QUORUM_VOTERS": "1@localhost:9093",
+        "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": "1",
+        "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR": "1",
+        "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR": "1",
+        "KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS": "0",
+        "KAFKA_AUTO_CREATE_TOPICS_ENABLE": "false",
+    }.items():
+        container = container.with_env(key, value)
+    with container:
+        wait_for_logs(container, "Kafka Server started", timeout=120)
+        yield f"127.0.0.1:{port}"
+
+
 @pytest.fixture(scope="session")
 def shared_broker() -> Iterator[Broker | None]:
     """An external or container broker for the whole session; None means use embedded per test."""
@@ -45,10 +74,8 @@ def shared_broker() -> Iterator[Broker | None]:
         yield Broker(external, os.environ.get("COMPLAINTS_BROKER_PROFILE", "kafka"), "external")
         return
     if _docker_engine_answers():
-        from testcontainers.kafka import KafkaContainer
-
-        with KafkaContainer("apache/kafka:3.9.1").with_kraft() as kafka:
-            yield Broker(kafka.get_bootstrap_server(), "kafka", "testcontainers")
+        with _apache_kafka_container() as bootstrap:
+            yield Broker(bootstrap, "kafka", "testcontainers")
         return
     yield None
 
