@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     kafka_sasl_password: SecretStr | None = None
     kafka_ssl_cafile: str | None = None
 
+    #: Prefixed to every topic name and consumer group; empty in production. Lets several
+    #: isolated installations (or test runs) share one Kafka cluster.
+    topic_prefix: str = Field(default="", pattern=r"^[A-Za-z0-9._-]*$")
+
     partitions: int = Field(default=6, ge=1)
     replication_factor: int = Field(default=1, ge=1)
 

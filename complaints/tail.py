@@ -9,7 +9,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from complaints.envelope import MalformedEvent, decode
 from complaints.settings import Settings
-from complaints.topics import admin_kwargs
+from complaints.topics import admin_kwargs, topic_name
 from schemas.registry import UnknownEventType
 
 
@@ -26,6 +26,7 @@ def format_record(topic: str, partition: int, offset: int, key: bytes | None, va
 
 
 def tail_topic(settings: Settings, topic: str, follow: bool = True, raw: bool = False) -> Iterator[str]:
+    topic = topic_name(settings, topic)
     kwargs = admin_kwargs(settings)
     kwargs.pop("request_timeout_ms", None)
     consumer = KafkaConsumer(**kwargs, enable_auto_commit=False, fetch_max_wait_ms=100,

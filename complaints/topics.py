@@ -27,7 +27,13 @@ def dlq(topic: str) -> str:
 
 
 def all_topics() -> list[str]:
+    """The topic names of the contract (without any installation prefix)."""
     return [*TOPICS, *(dlq(t) for t in TOPICS)]
+
+
+def topic_name(settings: Settings, topic: str) -> str:
+    """The name on the broker: `COMPLAINTS_TOPIC_PREFIX` + the contract name (no prefix by default)."""
+    return f"{settings.topic_prefix}{topic}"
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,7 @@ def connect_admin(settings: Settings, timeout: float = 30.0) -> KafkaAdminClient
 
 def ensure_topics(settings: Settings, topics: list[str] | None = None) -> list[str]:
     """Create missing topics; returns the names created. Existing ones are left alone."""
-    names = topics or all_topics()
+    names = [topic_name(settings, t) for t in topics or all_topics()]
     admin = connect_admin(settings)
     try:
         existing = set(admin.list_topics())
@@ -86,7 +92,7 @@ def ensure_topics(settings: Settings, topics: list[str] | None = None) -> list[s
 
 def verify_topics(settings: Settings, topics: list[str] | None = None) -> list[TopicStatus]:
     """Report each topic's partitions and config, with any deviation from the contract."""
-    names = topics or all_topics()
+    names = [topic_name(settings, t) for t in topics or all_topics()]
     admin = connect_admin(settings)
     try:
         described = {d["name"]: d for d in admin.describe_topics(names) if not d.get("error_code")}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,8 +93,14 @@ def _own_broker(shared: Broker | None) -> Iterator[Broker]:
 
 
 def make_settings(broker: Broker, folder: Path) -> Settings:
-    """Settings for a broker and a folder of SQLite files, with the topics created."""
+    """Settings for a broker and a folder of SQLite files, with the topics created.
+
+    A shared broker (external or container) gets a unique topic prefix per call, so every
+    test sees empty topics and its own consumer groups, exactly as on a fresh embedded broker.
+    """
+    prefix = "" if broker.kind == "embedded" else f"t{uuid.uuid4().hex[:10]}."
     s = Settings(
+        topic_prefix=prefix,
         kafka_bootstrap_servers=broker.bootstrap,
         broker_profile=broker.profile,  # type: ignore[arg-type]
         database_url=f"sqlite:///{folder}/complaints.db",
@@ -156,8 +163,6 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     problem = _postgres_problem()
     if problem:
         pytest.skip(problem)
-    import uuid
-
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 

@@ -10,6 +10,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from complaints.envelope import Envelope, decode
 from complaints.settings import Settings
+from complaints.topics import topic_name
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Consumed:
 
 def read_topic(settings: Settings, topic: str, idle: float = 0.5) -> list[Consumed]:
     """Everything on a topic now: reads until a fetch brings nothing for `idle` seconds."""
+    topic = topic_name(settings, topic)
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
                              fetch_max_wait_ms=50, consumer_timeout_ms=int(idle * 1000))
     try:

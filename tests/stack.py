@@ -31,6 +31,7 @@ def service_env(settings: Settings, policy: Path = FAST_POLICY) -> dict[str, str
         "COMPLAINTS_VAULT_URL": settings.vault_url,
         "COMPLAINTS_PII_LOOKUP_SECRET": settings.pii_lookup_secret.get_secret_value(),
         "COMPLAINTS_POLICY_FILE": str(policy),
+        "COMPLAINTS_TOPIC_PREFIX": settings.topic_prefix,
     }
 
 

@@ -15,13 +15,14 @@ from services.intake.app import create_app
 
 def cli(settings: Settings, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-           "COMPLAINTS_BROKER_PROFILE": settings.broker_profile, "COMPLAINTS_PARTITIONS": str(settings.partitions)}
+           "COMPLAINTS_BROKER_PROFILE": settings.broker_profile, "COMPLAINTS_PARTITIONS": str(settings.partitions),
+           "COMPLAINTS_TOPIC_PREFIX": settings.topic_prefix}
     return subprocess.run([sys.executable, "-m", "complaints.cli", *args], env=env, capture_output=True,
                           text=True, timeout=timeout)
 
 
 def test_four_topics_and_their_dead_letter_twins_exist_with_the_configured_partitions(settings: Settings) -> None:
-    statuses = {s.name: s for s in verify_topics(settings)}
+    statuses = {s.name.removeprefix(settings.topic_prefix): s for s in verify_topics(settings)}
     assert set(statuses) == {"ComplaintReceived", "Escalated", "RecoveryOffered", "FollowedUp",
                              "ComplaintReceived.dlq", "Escalated.dlq", "RecoveryOffered.dlq", "FollowedUp.dlq"}
     assert all(s.partitions == 6 and not s.problems for s in statuses.values())

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from complaints.pii import Vault
 from complaints.settings import Settings
+from complaints.topics import topic_name
 from services.intake.app import create_app
 from tests.kafka_helpers import read_topic
 
@@ -29,7 +30,8 @@ def test_posted_complaint_is_on_the_topic_with_key_headers_and_body(settings: Se
 
     [record] = read_topic(settings, "ComplaintReceived")
     assert record.key == complaint_id.encode()
-    assert reply.json()["position"] == f"ComplaintReceived:{record.partition}:{record.offset}"
+    assert reply.json()["position"] == f"{record.topic}:{record.partition}:{record.offset}"
+    assert record.topic == topic_name(settings, "ComplaintReceived")
     h = record.headers
     assert h["ce_specversion"] == b"1.0"
     assert h["ce_type"] == b"complaints.ComplaintReceived.v1"

@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaProducer
 
 from complaints.envelope import encode
 from complaints.settings import Settings
+from complaints.topics import topic_name
 from schemas import Money, Sealed
 from schemas.events import ComplaintReceived
 from services.intake.domain import received_event_id
@@ -37,9 +38,9 @@ def publish(settings: Settings, events: list[ComplaintReceived], extra: list[tup
         try:
             for e in events:
                 r = encode(e, event_id=received_event_id(e.complaint_id), source="/test", time=e.received_at)
-                await producer.send(r.topic, r.value, key=r.key, headers=r.headers)
+                await producer.send(topic_name(settings, r.topic), r.value, key=r.key, headers=r.headers)
             for topic, key, value in extra:
-                await producer.send(topic, value, key=key, headers=[("ce_type", b"nonsense")])
+                await producer.send(topic_name(settings, topic), value, key=key, headers=[("ce_type", b"nonsense")])
             await producer.flush()
         finally:
             await producer.stop()
@@ -137,7 +138,7 @@ def test_poison_record_is_dead_lettered_with_its_origin_and_the_worker_keeps_goi
         stack.stop()
     [letter] = dead
     assert letter.key == b"poison-1" and letter.value == b"{not json"
-    assert letter.headers["dlq_origin_topic"] == b"ComplaintReceived"
+    assert letter.headers["dlq_origin_topic"] == topic_name(settings, "ComplaintReceived").encode()
     assert letter.headers["dlq_service"] == b"recovery"
     assert {"dlq_origin_partition", "dlq_origin_offset", "dlq_error"} <= set(letter.headers)
     assert stats["dead_lettered"] == 1
