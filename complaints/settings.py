@@ -48,6 +48,10 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///var/complaints.db"
     projections_database_url: str = "sqlite:///var/projections.db"
+    #: Longest a read with `min_position` waits for the projection to catch up (then 409).
+    projections_read_wait_s: float = Field(default=5.0, gt=0, le=60)
+    #: Records per fetched batch (= per read-model transaction) of the live projector.
+    projections_batch_max: int = Field(default=2000, ge=1)
     vault_url: str = "sqlite:///var/vault.db"
     pii_lookup_secret: SecretStr = SecretStr("dev-only-change-me")
     customer_history_days: int = Field(default=365, ge=1)

@@ -1,0 +1,104 @@
+"""The read model's tables (SQLAlchemy Core), one set per generation.
+
+A generation is one complete build of the read model: `cases_g<N>`, `timeline_g<N>`,
+`offsets_g<N>` and `counters_g<N>`. The `projection_generations` catalog, in the
+configured database, says which generation is active; replay builds the next one
+beside it and flips the catalog in one transaction. Times are stored as naive UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+#: Bump when the tables or the case JSON change shape; a replay builds the new shape.
+SCHEMA_VERSION = 1
+
+catalog_metadata = MetaData()
+generations = Table(
+    "projection_generations",
+    catalog_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("location", Text, nullable=False, doc="Database URL holding this generation's tables."),
+    Column("state", String(16), nullable=False, doc="building, active or retired."),
+    Column("schema_version", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("activated_at", DateTime),
+    Column("events", BigInteger),
+    Column("seconds", String(32)),
+)
+
+
+@dataclass(frozen=True)
+class Tables:
+    metadata: MetaData
+    cases: Table
+    timeline: Table
+    offsets: Table
+    counters: Table
+
+
+def generation_tables(generation: int) -> Tables:
+    suffix = f"_g{generation}"
+    md = MetaData()
+    cases = Table(
+        f"cases{suffix}", md,
+        Column("complaint_id", String(200), primary_key=True),
+        Column("status", String(20), nullable=False),
+        Column("episode", Integer, nullable=False),
+        Column("level", String(20), nullable=False),
+        Column("department", String(20)),
+        Column("channel", String(20)),
+        Column("customer_ref", String(200)),
+        Column("received_at", DateTime),
+        Column("due_at", DateTime),
+        Column("awaiting", Boolean, nullable=False),
+        Column("breached", Boolean, nullable=False),
+        Column("updated_at", DateTime),
+        Column("doc", Text, nullable=False, doc="The folded Case as JSON."),
+    )
+    Index(f"ix_cases{suffix}_due", cases.c.due_at, cases.c.complaint_id)
+    Index(f"ix_cases{suffix}_received", cases.c.received_at)
+    Index(f"ix_cases{suffix}_customer", cases.c.customer_ref)
+    Index(f"ix_cases{suffix}_status", cases.c.status, cases.c.level)
+    timeline = Table(
+        f"timeline{suffix}", md,
+        Column("event_id", String(200), primary_key=True),
+        Column("complaint_id", String(200), nullable=False),
+        Column("topic", String(100), nullable=False),
+        Column("partition", Integer, nullable=False),
+        Column("offset", BigInteger, nullable=False),
+        Column("ce_type", String(200), nullable=False),
+        Column("time", DateTime, nullable=False),
+        Column("source", Text, nullable=False),
+        Column("correlation_id", String(200), nullable=False),
+        Column("causation_id", String(200)),
+        Column("payload", Text, nullable=False, doc="The event JSON as on the topic (refolds, as_of)."),
+        Column("entry", Text, nullable=False, doc="The TimelineEntry as JSON."),
+    )
+    Index(f"ix_timeline{suffix}_case", timeline.c.complaint_id)
+    Index(f"ix_timeline{suffix}_time", timeline.c.time)
+    offsets = Table(
+        f"offsets{suffix}", md,
+        Column("topic", String(100), primary_key=True),
+        Column("partition", Integer, primary_key=True),
+        Column("next_offset", BigInteger, nullable=False),
+    )
+    counters = Table(
+        f"counters{suffix}", md,
+        Column("name", String(300), primary_key=True),
+        Column("value", BigInteger, nullable=False),
+    )
+    return Tables(md, cases, timeline, offsets, counters)

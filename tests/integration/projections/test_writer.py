@@ -1,0 +1,79 @@
+"""The unit of work on both databases: refolds for late events, stale batches, poison events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from services.projections import writer
+from services.projections.model import Case
+from services.projections.projector import fold
+from services.projections.store import Catalog, Generation
+from services.projections.writer import Item, PoisonEvents, apply_batch
+from tests.unit.projections.factory import Ev, unhappy
+
+
+@pytest.fixture
+def gen(db_url: str) -> Iterator[Generation]:
+    catalog = Catalog(db_url)
+    try:
+        yield catalog.ensure_active()
+    finally:
+        catalog.dispose()
+
+
+def item(ev: Ev, offset: int, partition: int = 0) -> Item:
+    rec = ev.record()
+    return Item(ev.event.topic, partition, offset, envelope=ev.envelope(), payload=rec.value.decode())
+
+
+def stored_case(gen: Generation, cid: str) -> Case:
+    from services.projections import queries
+
+    found = queries.get_case(gen, cid)
+    assert found is not None
+    return found[0]
+
+
+def test_events_that_arrive_after_later_ones_refold_the_case(gen: Generation) -> None:
+    events = unhappy("c-late")
+    # The follow-ups and the second offer arrive first (from other partitions than the rest).
+    items = [item(ev, i, partition=1 if i in (3, 5, 6) else 0) for i, ev in enumerate(events)]
+    late_first = [items[3], items[6], items[5]]
+    assert apply_batch(gen, late_first).refolds == 0
+    result = apply_batch(gen, [i for i in items if i not in late_first])
+    assert result.refolds == 1 and result.applied == 4
+    expected, _ = fold((i.envelope, i.position) for i in items if i.envelope is not None)
+    assert stored_case(gen, "c-late") == expected
+
+
+def test_a_batch_below_the_stored_offsets_changes_nothing(gen: Generation) -> None:
+    items = [item(ev, i) for i, ev in enumerate(unhappy("c-once"))]
+    assert apply_batch(gen, items).applied == 7
+    again = apply_batch(gen, items)
+    assert (again.applied, again.stale, again.duplicates) == (0, 7, 0)
+    moved = [Item(i.topic, i.partition, i.offset + 100, i.envelope, i.payload) for i in items]
+    assert apply_batch(gen, moved).duplicates == 7, "same event ids at new offsets: applied once"
+    assert stored_case(gen, "c-once").event_count == 7
+
+
+def test_an_event_the_projector_cannot_apply_is_reported_then_skipped(gen: Generation,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    items = [item(ev, i) for i, ev in enumerate(unhappy("c-poison"))]
+    real = writer.apply_event
+
+    def flaky(case, env, position):  # type: ignore[no-untyped-def]
+        if env.id == items[2].envelope.id:  # type: ignore[union-attr]
+            raise RuntimeError("projector bug")
+        return real(case, env, position)
+
+    monkeypatch.setattr(writer, "apply_event", flaky)
+    with pytest.raises(PoisonEvents) as caught:
+        apply_batch(gen, items)
+    assert [i.offset for i, _ in caught.value.items] == [2]
+    retried = [Item(i.topic, 0, i.offset, i.envelope, i.payload, skip="malformed") if i.offset == 2 else i
+               for i in items]
+    result = apply_batch(gen, retried)
+    assert result.applied == 6 and result.counters["malformed"] == 1
+    assert stored_case(gen, "c-poison").event_count == 6
