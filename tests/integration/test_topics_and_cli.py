@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -16,7 +17,8 @@ from services.intake.app import create_app
 def cli(settings: Settings, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
            "COMPLAINTS_BROKER_PROFILE": settings.broker_profile, "COMPLAINTS_PARTITIONS": str(settings.partitions),
-           "COMPLAINTS_TOPIC_PREFIX": settings.topic_prefix}
+           "COMPLAINTS_TOPIC_PREFIX": settings.topic_prefix,
+           "COMPLAINTS_PROJECTIONS_DATABASE_URL": settings.projections_database_url}
     return subprocess.run([sys.executable, "-m", "complaints.cli", *args], env=env, capture_output=True,
                           text=True, timeout=timeout)
 
@@ -53,3 +55,14 @@ def test_tail_shows_a_posted_complaint_as_a_readable_event(settings: Settings) -
     [line] = result.stdout.splitlines()
     assert "complaints.ComplaintReceived.v1" in line and f"complaint={complaint_id}" in line
     assert '"category": "billing"' in line and "b@example.com" not in line
+
+
+def test_replay_rebuilds_the_read_model_from_the_log_and_reports_its_rate(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        for n in range(3):
+            assert client.post("/complaints", json={"channel": "web", "customer": {"id": f"r{n}"},
+                                                    "description": "Checkout hangs"}).status_code == 202
+    result = cli(settings, "replay")
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout.strip().splitlines()[-1])
+    assert stats["events"] == 3 and stats["events_per_s"] > 0
