@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -39,4 +40,10 @@ def ensure_schema(engine: Engine, metadata: MetaData) -> None:
             conn.execute(text("SELECT pg_advisory_xact_lock(4242424242)"))
             metadata.create_all(conn)
         return
-    metadata.create_all(engine)
+    for attempt in range(5):  # SQLite: a concurrent CREATE TABLE can win between check and create
+        try:
+            metadata.create_all(engine)
+            return
+        except OperationalError as exc:
+            if "already exists" not in str(exc) or attempt == 4:
+                raise

@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaProducer
 from complaints.broker.profile import get_profile
 from complaints.envelope import Record
 from complaints.settings import Settings
+from complaints.topics import topic_name
 
 
 @dataclass(frozen=True, order=True)
@@ -34,6 +35,7 @@ class EventProducer:
     """Thin wrapper over aiokafka; broker idempotence only where the profile allows it."""
 
     def __init__(self, settings: Settings) -> None:
+        self._settings = settings
         self._producer = AIOKafkaProducer(**get_profile(settings).aiokafka_producer(settings))
 
     async def start(self) -> None:
@@ -45,7 +47,8 @@ class EventProducer:
     async def publish(self, records: Sequence[Record]) -> list[Position]:
         """Send records (batched by the client) and return once the broker acked them all."""
         futures = [
-            await self._producer.send(r.topic, r.value, key=r.key, headers=r.headers) for r in records
+            await self._producer.send(topic_name(self._settings, r.topic), r.value, key=r.key, headers=r.headers)
+            for r in records
         ]
         metas = await asyncio.gather(*futures)
         return [Position(m.topic, m.partition, m.offset) for m in metas]

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
-from starlette.concurrency import run_in_threadpool
 
-from schemas.common import Category, Channel, Money, Severity
+from schemas.common import Category, Channel, Money, Sealed, Severity
 from schemas.events import ComplaintReceived
 from services.intake.domain import build_received, complaint_id_for, fingerprint
-from services.intake.service import Intake
+from services.intake.service import Intake, Submission
 
 router = APIRouter(tags=["intake"])
 
@@ -69,7 +69,7 @@ def get_intake(request: Request) -> Intake:
 
 
 @router.post("/complaints", status_code=202, response_model=Accepted,
-             responses={409: {"description": "Idempotency-Key reused with a different body"},
+             responses={409: {"description": "Idempotency-Key reused with a different complaint body"},
                         422: {"description": "Invalid complaint: names the field and the reason"}})
 async def post_complaint(
     body: ComplaintIn,
@@ -79,38 +79,36 @@ async def post_complaint(
 ) -> Accepted:
     """Accept a complaint; replies once the broker has acknowledged `ComplaintReceived`."""
     now = datetime.now(UTC)
-    request_fp = fingerprint(body.model_dump(mode="json"))
-    if idempotency_key:
-        existing = await run_in_threadpool(intake.store.get, idempotency_key)
-        if existing is None:
-            complaint_id = complaint_id_for(idempotency_key)
-            event = await run_in_threadpool(_build, intake, body, complaint_id, now)
-            existing = await run_in_threadpool(
-                intake.store.claim, idempotency_key, request_fp, complaint_id, event.model_dump_json(), now)
-        if existing.fingerprint != request_fp:
-            raise HTTPException(409, "this Idempotency-Key was already used with a different complaint body")
-        position = existing.position or await intake.publish(
-            ComplaintReceived.model_validate_json(existing.event_json), idempotency_key)
-        complaint_id = existing.complaint_id
-    else:
-        event = await run_in_threadpool(_build, intake, body, intake.new_complaint_id(), now)
-        position = await intake.publish(event, None)
-        complaint_id = event.complaint_id
-    status_url = f"{intake.public_api_url}/complaints/{complaint_id}"
-    response.headers["Location"] = status_url
-    return Accepted(complaint_id=complaint_id, position=position, status_url=status_url)
-
-
-def _build(intake: Intake, body: ComplaintIn, complaint_id: str, now: datetime) -> ComplaintReceived:
+    request_fp = fingerprint(body.model_dump(mode="json")) if idempotency_key else ""
+    complaint_id = complaint_id_for(idempotency_key) if idempotency_key else intake.new_complaint_id()
     customer = body.customer
-    ref = intake.vault.customer_ref({"id": customer.id, "email": customer.email,
-                                     "phone": customer.phone, "handle": customer.handle})
-    personal: dict[str, Any] = {**customer.model_dump(exclude_none=True), "description": body.description}
+    prepared = await intake.prepare(Submission(
+        complaint_id=complaint_id,
+        identifiers={"id": customer.id, "email": customer.email, "phone": customer.phone, "handle": customer.handle},
+        personal={**customer.model_dump(exclude_none=True), "description": body.description},
+        received_at=now,
+        build=partial(_build, body, complaint_id, now),
+        idempotency_key=idempotency_key,
+        fingerprint=request_fp,
+    ))
+    claim = prepared.claim
+    if claim is not None and claim.fingerprint != request_fp:
+        raise HTTPException(409, "this Idempotency-Key was already used with a different complaint body")
+    position = claim.position if claim is not None and claim.position else None
+    if position is None:
+        position = await intake.publish(prepared.to_publish(), idempotency_key)
+    status_url = f"{intake.public_api_url}/complaints/{prepared.complaint_id}"
+    response.headers["Location"] = status_url
+    return Accepted(complaint_id=prepared.complaint_id, position=position, status_url=status_url)
+
+
+def _build(body: ComplaintIn, complaint_id: str, now: datetime, customer_ref: str, personal: Sealed,
+           prior_complaints: int) -> ComplaintReceived:
     return build_received(
         complaint_id=complaint_id,
         channel=body.channel,
-        customer_ref=ref,
-        personal=intake.vault.seal(ref, personal, aad=complaint_id),
+        customer_ref=customer_ref,
+        personal=personal,
         description=body.description,
         category=body.category,
         severity=body.severity,
@@ -120,6 +118,5 @@ def _build(intake: Intake, body: ComplaintIn, complaint_id: str, now: datetime) 
         amount_at_stake=body.amount_at_stake,
         occurred_at=body.occurred_at,
         received_at=now,
-        prior_complaints=intake.store.prior_complaints(ref, complaint_id, now, intake.history_days),
+        prior_complaints=prior_complaints,
     )
-

@@ -1,18 +1,78 @@
-"""Intake's service layer: the adapters it needs and the publish step."""
+"""Intake's service layer: the adapters it needs, grouped database work, and the publish step.
+
+Every request needs a few database steps (the customer's reference and key from the vault,
+their complaint history, the idempotency claim). Done one request at a time on a thread
+pool, concurrent requests fought over SQLite's single write lock and slept in its busy
+handler (~230 complaints/s, p99 in seconds at 500/s; see bench/RESULTS.md). Here one
+thread does all of them: it takes every request waiting at that moment, does their vault
+steps, then writes their history and claims in ONE transaction (group commit), and
+answers each request's future.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import queue
+import threading
 import uuid
-from dataclasses import dataclass
-
-from starlette.concurrency import run_in_threadpool
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from complaints.envelope import encode
 from complaints.kafka.producer import EventProducer
-from complaints.pii import Vault
+from complaints.pii import KeyErased, Vault
+from schemas.common import Sealed
 from schemas.events import ComplaintReceived
 from services.intake.domain import received_event_id
-from services.intake.store import IntakeStore
+from services.intake.store import Claim, IntakeStore
+
+log = logging.getLogger(__name__)
+
+#: Most requests written in one transaction, and how many customer references to remember.
+GROUP_MAX = 256
+REF_CACHE = 100_000
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What one request needs from the databases: a customer reference, its sealed data, its history."""
+
+    complaint_id: str
+    identifiers: Mapping[str, str | None]
+    personal: Mapping[str, Any]
+    received_at: datetime
+    #: Builds the event once the customer reference, sealed data and prior-complaint count are known.
+    build: Callable[[str, Sealed, int], ComplaintReceived]
+    idempotency_key: str | None = None
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A request ready to publish: its event, or the claim that already stands for its key."""
+
+    complaint_id: str
+    event: ComplaintReceived | None = None
+    claim: Claim | None = None
+
+    def to_publish(self) -> ComplaintReceived:
+        if self.event is not None:
+            return self.event
+        assert self.claim is not None
+        return ComplaintReceived.model_validate_json(self.claim.event_json)
+
+
+@dataclass(frozen=True)
+class _Published:
+    key: str
+    position: str
+
+
+_Job = tuple[Submission | _Published, asyncio.AbstractEventLoop, "asyncio.Future[Any]"]
 
 
 @dataclass
@@ -22,10 +82,20 @@ class Intake:
     vault: Vault
     public_api_url: str
     history_days: int
+    _jobs: queue.SimpleQueue[_Job] = field(default_factory=queue.SimpleQueue, init=False, repr=False)
+    _thread: threading.Thread | None = field(default=None, init=False, repr=False)
+    _refs: OrderedDict[tuple[tuple[str, str], ...], str] = field(default_factory=OrderedDict, init=False,
+                                                                 repr=False)
 
     @staticmethod
     def new_complaint_id() -> str:
         return str(uuid.uuid4())
+
+    # the request path -------------------------------------------------------
+    async def prepare(self, submission: Submission) -> Prepared:
+        """Vault, history and idempotency claim for one request, written in a group with its neighbours."""
+        result: Prepared = await self._submit(submission)
+        return result
 
     async def publish(self, event: ComplaintReceived, idempotency_key: str | None) -> str:
         """Publish and wait for the broker's ack; the event id is deterministic per complaint."""
@@ -33,5 +103,113 @@ class Intake:
                         source="/complaints/intake", time=event.received_at)
         [position] = await self.producer.publish([record])
         if idempotency_key:
-            await run_in_threadpool(self.store.mark_published, idempotency_key, str(position))
+            await self._submit(_Published(idempotency_key, str(position)))
         return str(position)
+
+    # the database thread ----------------------------------------------------
+    async def _submit(self, job: Submission | _Published) -> Any:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="intake-db", daemon=True)
+            self._thread.start()
+        self._jobs.put((job, loop, future))
+        return await future
+
+    def _run(self) -> None:
+        while True:
+            group = [self._jobs.get()]
+            while len(group) < GROUP_MAX:
+                try:
+                    group.append(self._jobs.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                results = self._handle([job for job, _, _ in group])
+            except Exception as exc:  # the group's transaction failed: each job alone, so one bad job fails alone
+                log.warning("intake: a group of %d failed (%s); retrying one by one", len(group), exc)
+                results = []
+                for job, _, _ in group:
+                    try:
+                        results.extend(self._handle([job]))
+                    except Exception as single:
+                        results.append(single)
+            for (_, loop, future), result in zip(group, results, strict=True):
+                loop.call_soon_threadsafe(_settle, future, result)
+
+    def _handle(self, jobs: list[Submission | _Published]) -> list[Any]:
+        """Vault steps per request, then one transaction for the group's history, claims and positions."""
+        subs = [j for j in jobs if isinstance(j, Submission)]
+        keys = [s.idempotency_key for s in subs if s.idempotency_key]
+        standing = self.store.get_many(keys) if keys else {}
+        sealed: dict[int, tuple[str, Sealed] | BaseException] = {}
+        for i, job in enumerate(jobs):
+            if isinstance(job, Submission) and not (job.idempotency_key and job.idempotency_key in standing):
+                try:
+                    sealed[i] = self._seal(job)
+                except Exception as exc:
+                    sealed[i] = exc
+        results: list[Any] = []
+        with self.store.engine.begin() as conn:
+            published = {j.key: j.position for j in jobs if isinstance(j, _Published)}
+            self.store.mark_published_in(conn, published)
+            for i, job in enumerate(jobs):
+                if isinstance(job, _Published):
+                    results.append(None)
+                    continue
+                claim = standing.get(job.idempotency_key) if job.idempotency_key else None
+                if claim is not None:
+                    results.append(Prepared(claim.complaint_id, claim=claim))
+                    continue
+                got = sealed[i]
+                if isinstance(got, BaseException):
+                    results.append(got)
+                    continue
+                ref, blob = got
+                prior = self.store.prior_complaints_in(conn, ref, job.complaint_id, job.received_at,
+                                                       self.history_days)
+                try:
+                    event = job.build(ref, blob, prior)
+                except Exception as exc:
+                    results.append(exc)
+                    continue
+                if job.idempotency_key:
+                    event_json = event.model_dump_json()
+                    claim = self.store.claim_in(conn, job.idempotency_key, job.fingerprint, job.complaint_id,
+                                                event_json, job.received_at)
+                    mine = claim.event_json == event_json  # else an earlier request's claim stands
+                    results.append(Prepared(claim.complaint_id, event=event if mine else None, claim=claim))
+                else:
+                    results.append(Prepared(job.complaint_id, event=event))
+        return results
+
+    def _seal(self, job: Submission) -> tuple[str, Sealed]:
+        """The customer's reference (remembered per identifier set) and their data sealed with their key.
+
+        The vault is asked again when a remembered customer's key is gone (erased): sealing
+        always reads the key from the vault, so an erasure is never bypassed.
+        """
+        ident = tuple(sorted((k, v) for k, v in job.identifiers.items() if v))
+        ref = self._refs.get(ident)
+        if ref is not None:
+            try:
+                blob = self.vault.seal(ref, job.personal, aad=job.complaint_id)
+                self._refs.move_to_end(ident)
+                return ref, blob
+            except KeyErased:
+                del self._refs[ident]
+        ref = self.vault.customer_ref(job.identifiers)
+        blob = self.vault.seal(ref, job.personal, aad=job.complaint_id)
+        self._refs[ident] = ref
+        if len(self._refs) > REF_CACHE:
+            self._refs.popitem(last=False)
+        return ref, blob
+
+
+def _settle(future: asyncio.Future[Any], result: Any) -> None:
+    if future.done():  # the request was cancelled (client went away)
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)

@@ -1,0 +1,194 @@
+"""`python -m bench`: measure the product on this machine and regenerate `bench/RESULTS.md`.
+
+    python -m bench            # the README run (~10 min): every figure, scaled sizes
+    python -m bench --quick    # smoke run (< 1 min): tiny sizes, same figures
+    python -m bench --full     # the issue's sizes: 100k open cases, 1M events (long)
+
+It starts what it needs itself: an embedded Tansu broker per phase, the services as their
+own processes (`complaints run <name>`), projections on SQLite and PostgreSQL (a unique
+schema at `--postgres`, dropped afterwards), and cleans up its temporary folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bench.context import DEFAULT, FULL, PG_URL, QUICK, Run
+from bench.machine import facts
+from bench.procs import py_spy
+from bench.report import render
+
+ROOT = Path(__file__).resolve().parent
+PHASES = ("startup", "intake", "lifecycle", "replay", "timers")
+
+app = typer.Typer(add_completion=False)
+
+
+def _postgres(url: str) -> str | None:
+    if not url:
+        return None
+    try:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return url
+    except Exception as exc:
+        print(f"PostgreSQL not available at {url} ({type(exc).__name__}); its figures are skipped", flush=True)
+        return None
+
+
+@app.command()
+def main(
+    quick: Annotated[bool, typer.Option("--quick", help="Smoke run: tiny sizes (< 1 min).")] = False,
+    full: Annotated[bool, typer.Option("--full", help="The issue's sizes: 100k open cases, 1M events.")] = False,
+    output: Annotated[Path, typer.Option(help="Where to write the results.")] = ROOT / "RESULTS.md",
+    postgres: Annotated[str, typer.Option(help="PostgreSQL for replay and timers; '' to skip.")] = PG_URL,
+    only: Annotated[list[str] | None, typer.Option(help=f"Run only these phases: {', '.join(PHASES)}.")] = None,
+    profile: Annotated[bool, typer.Option(help="Run the services under py-spy and add their profiles.")] = False,
+    split_db: Annotated[bool, typer.Option(help="Give each service its own SQLite file (default: one shared "
+                                                "file, as `complaints dev` does).")] = False,
+    keep: Annotated[bool, typer.Option(help="Keep the run folder (logs, databases, profiles).")] = False,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Where to write the raw numbers as JSON "
+                                                                "(default: beside the results, results.json).")]
+    = None,
+    size: Annotated[list[str] | None, typer.Option(help="Override one size of the preset, e.g. "
+                                                        "--size backlog_complaints=5000 (repeatable).")] = None,
+    render_from: Annotated[Path | None, typer.Option(help="Measure nothing: rewrite the results from a --json "
+                                                          "file (e.g. after editing bench/analysis.md).")] = None,
+) -> None:
+    """Run the benchmarks and write the results table."""
+    if render_from is not None:
+        rerender(render_from, output)
+        return
+    if quick and full:
+        raise typer.BadParameter("choose --quick or --full, not both")
+    sizes = QUICK if quick else FULL if full else DEFAULT
+    for item in size or []:
+        key, _, value = item.partition("=")
+        if key not in vars(sizes) or key == "name" or not value:
+            raise typer.BadParameter(f"--size {item!r}: expected NAME=VALUE with NAME one of "
+                                     f"{', '.join(k for k in vars(sizes) if k != 'name')}")
+        current = getattr(sizes, key)
+        parsed = tuple(int(v) for v in value.split(",")) if isinstance(current, tuple) else type(current)(
+            value if not isinstance(current, bool) else value.lower() in ("1", "true", "yes"))
+        sizes = dataclasses.replace(sizes, **{key: parsed}, name=f"{sizes.name}+overrides")
+    phases = tuple(only or PHASES)
+    unknown = set(phases) - set(PHASES)
+    if unknown:
+        raise typer.BadParameter(f"unknown phase(s) {', '.join(sorted(unknown))}; choose from {', '.join(PHASES)}")
+    if "replay" in phases and "lifecycle" not in phases:
+        raise typer.BadParameter("replay replays the lifecycle phase's log: run it with lifecycle")
+    if profile and py_spy() is None:
+        raise typer.BadParameter("--profile needs py-spy (pip install py-spy)")
+    run = Run.create(sizes, _postgres(postgres), keep=keep, profile=profile)
+    run.split_db = split_db
+    if split_db:
+        run.notes.append("Each service had its own SQLite file (`--split-db`).")
+    command = shown_command(sys.argv[1:])
+    machine = facts(run.postgres_url)
+    started = time.monotonic()
+    run.say(f"bench preset {sizes.name}; folder {run.folder}")
+    lifecycle = None
+    timings: dict[str, float] = {}
+
+    def timed(name: str) -> None:
+        timings[name] = round(time.monotonic() - started - sum(timings.values()), 1)
+
+    try:
+        if "startup" in phases:
+            from bench.startup import run_startup
+
+            run_startup(run)
+            timed("startup")
+        if "intake" in phases:
+            from bench.intake import run_intake
+
+            run_intake(run)
+            timed("intake")
+        if "lifecycle" in phases:
+            from bench.lifecycle import run_lifecycle
+
+            lifecycle = run_lifecycle(run)
+            timed("lifecycle")
+        if lifecycle is not None and "replay" in phases:
+            from bench.replay import run_replay
+
+            run_replay(run, lifecycle.settings)
+            timed("replay")
+        if "timers" in phases:
+            from bench.timers import run_timers
+
+            run_timers(run)
+            timed("timers")
+        run.details["phase_seconds"] = timings
+        run.say(f"phase seconds: {timings}")
+        import os
+
+        load = os.getloadavg()
+        machine["load_at_end"] = f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+        output.parent.mkdir(parents=True, exist_ok=True)
+        seconds = time.monotonic() - started
+        output.write_text(render(run, machine, command, seconds))
+        json_out = json_out or output.with_name("results.json")
+        if json_out is not None:
+            json_out.write_text(json.dumps({"command": command, "seconds": seconds, "machine": machine,
+                                            "sizes": vars(sizes), "notes": run.notes,
+                                            "figures": [vars(f) for f in run.figures], "details": run.details},
+                                           indent=1, default=str))
+        run.say(f"wrote {output} in {(time.monotonic() - started) / 60:.1f} min")
+    finally:
+        if lifecycle is not None:
+            lifecycle.broker.stop()
+        run.cleanup()
+
+
+def shown_command(args: list[str]) -> str:
+    """The command line as a reader would rerun it (without where this run wrote its files)."""
+    shown: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if arg in ("--output", "--json"):
+            skip = True
+            continue
+        if arg.startswith(("--output=", "--json=")):
+            continue
+        shown.append(arg)
+    return " ".join(["python -m bench", *shown])
+
+
+def rerender(source: Path, output: Path) -> None:
+    """Rebuild the figures from a run's raw numbers and write the results again (nothing is measured)."""
+    from bench import intake, lifecycle, replay, startup, timers
+    from bench.context import Sizes
+
+    data = json.loads(source.read_text())
+    sizes = Sizes(**{k: tuple(v) if isinstance(v, list) else v for k, v in data["sizes"].items()})
+    run = Run.create(sizes, None)
+    try:
+        run.details, run.notes = data["details"], data.get("notes", [])
+        for phase, module in (("startup", startup), ("intake", intake), ("lifecycle", lifecycle),
+                              ("replay", replay), ("timers", timers)):
+            if phase in run.details:
+                module.figures(run, run.details[phase])
+        seconds = data.get("seconds") or sum(run.details.get("phase_seconds", {}).values())
+        output.write_text(render(run, data["machine"], data.get("command", "python -m bench"), seconds))
+        print(f"wrote {output} from {source}")
+    finally:
+        run.cleanup()
+
+
+if __name__ == "__main__":
+    app()
