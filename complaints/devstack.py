@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from complaints.broker.embedded import EmbeddedBroker, port_open, start_broker
+from complaints.broker.embedded import EmbeddedBroker, die_with_parent, port_open, start_broker
 from complaints.settings import Settings
 from complaints.topics import ensure_topics
 
@@ -89,7 +89,7 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
             raise SystemExit(f"port {port} ({svc.name}) is in use; set COMPLAINTS_{svc.port_setting.upper()}")
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
-    broker = start_broker(settings.broker_port)
+    broker = start_broker(settings.broker_port, tied_to_parent=True)
     procs: list[subprocess.Popen[bytes]] = []
     env = {
         **os.environ,
@@ -104,7 +104,7 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
         services = available_services()
         for svc in services:
             procs.append(subprocess.Popen([sys.executable, "-m", "complaints.cli", "run", svc.name],
-                                          env=env, start_new_session=True))
+                                          env=env, start_new_session=True, preexec_fn=die_with_parent))
         deadline = time.monotonic() + timeout
         for svc, proc in zip(services, procs, strict=True):
             _wait_healthy(f"http://{settings.host}:{getattr(settings, svc.port_setting)}/health", proc, deadline)

@@ -45,8 +45,16 @@ class EmbeddedBroker:
                 self.process.wait()
 
 
-def start_broker(port: int | None = None, timeout: float = 15.0) -> EmbeddedBroker:
-    """Start Tansu and wait until it accepts connections."""
+def die_with_parent() -> None:
+    """In a child process (preexec_fn): get SIGTERM if the parent dies, even by SIGKILL (Linux)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def start_broker(port: int | None = None, timeout: float = 15.0, tied_to_parent: bool = False) -> EmbeddedBroker:
+    """Start Tansu and wait until it accepts connections (`tied_to_parent`: stop when we die)."""
     port = port or free_port()
     if port_open("127.0.0.1", port):
         raise RuntimeError(f"port {port} is already in use; set COMPLAINTS_BROKER_PORT")
@@ -58,6 +66,7 @@ def start_broker(port: int | None = None, timeout: float = 15.0) -> EmbeddedBrok
         stderr=subprocess.DEVNULL,
         env=env,
         start_new_session=True,
+        preexec_fn=die_with_parent if tied_to_parent else None,
     )
     deadline = time.monotonic() + timeout
     while not port_open("127.0.0.1", port):

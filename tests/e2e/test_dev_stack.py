@@ -45,3 +45,21 @@ def test_dev_stack_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
     assert proc.returncode == 0, out
     for port in ports.values():
         assert not port_open("127.0.0.1", port), f"port {port} still open after Ctrl-C"
+
+
+def test_nothing_outlives_a_dev_stack_that_is_killed_outright(tmp_path: Path) -> None:
+    ports = {name: free_port() for name in ("API", "INTAKE", "ESCALATION", "RECOVERY", "FOLLOWUP", "BROKER")}
+    env = {**os.environ, **{f"COMPLAINTS_{k}_PORT": str(v) for k, v in ports.items()}}
+    env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
+    proc = subprocess.Popen([sys.executable, "-m", "complaints.cli", "dev", "--data-dir", str(tmp_path / "dev")],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "stack ready in" not in proc.stdout.readline():
+        pass
+    proc.kill()  # SIGKILL: no chance to clean up; the children must stop by themselves
+    proc.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(port_open("127.0.0.1", p) for p in ports.values()):
+        time.sleep(0.2)
+    assert not [p for p in ports.values() if port_open("127.0.0.1", p)]
