@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -29,21 +30,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def ensure_schema(engine: Engine, metadata: MetaData) -> None:
+def ensure_schema(engine: Engine, metadata: MetaData, attempts: int = 5) -> None:
     """Create missing tables; safe when several processes start at once.
 
-    PostgreSQL's CREATE TABLE IF NOT EXISTS races between processes (a unique
-    violation on pg_type), so creation runs under a transaction-scoped advisory lock.
+    PostgreSQL's CREATE TABLE IF NOT EXISTS races between processes (a unique violation on
+    pg_type), so creation runs under a transaction-scoped advisory lock. On SQLite, services
+    starting together on a fresh file (`complaints dev`, the bench) can race between the
+    existence check and CREATE TABLE: the loser sees "already exists" and checks again.
     """
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("SELECT pg_advisory_xact_lock(4242424242)"))
-            metadata.create_all(conn)
-        return
-    for attempt in range(5):  # SQLite: a concurrent CREATE TABLE can win between check and create
+    for attempt in range(attempts):
         try:
-            metadata.create_all(engine)
+            if engine.dialect.name == "postgresql":
+                with engine.begin() as conn:
+                    conn.execute(text("SELECT pg_advisory_xact_lock(4242424242)"))
+                    metadata.create_all(conn)
+            else:
+                metadata.create_all(engine)
             return
-        except OperationalError as exc:
-            if "already exists" not in str(exc) or attempt == 4:
+        except DBAPIError as exc:
+            message = str(exc.orig).lower()
+            if attempt == attempts - 1 or not ("already exists" in message or "duplicate" in message):
                 raise
+            time.sleep(0.05 * (attempt + 1))

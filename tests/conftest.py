@@ -155,12 +155,14 @@ def _postgres_problem() -> str | None:
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh database: a SQLite file, then a PostgreSQL schema of its own (dropped afterwards).
 
-    The PostgreSQL variant is skipped only when no PostgreSQL answers (CI has one).
+    The PostgreSQL variant is skipped only when no PostgreSQL answers, and fails instead under CI.
     """
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db')}/test.db"
         return
     problem = _postgres_problem()
+    if problem and os.environ.get("CI"):
+        pytest.fail(f"{problem} — CI must provide PostgreSQL")
     if problem:
         pytest.skip(problem)
     from sqlalchemy import create_engine, text

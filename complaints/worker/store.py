@@ -7,7 +7,6 @@ so a tick costs the same at 1,000 or 100,000 open cases.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +15,6 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
-    Engine,
     Index,
     Integer,
     MetaData,
@@ -28,7 +26,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from complaints.db import ensure_schema, make_engine
 
@@ -78,7 +76,7 @@ class CaseStore:
     def __init__(self, url: str, service: str) -> None:
         self.engine = make_engine(url)
         self.service = service
-        create_tables(self.engine, metadata)
+        ensure_schema(self.engine, metadata)
 
     def load(self, complaint_id: str) -> tuple[str | None, int, int | None]:
         """(state json or None, version, partition)."""
@@ -173,18 +171,3 @@ class CaseStore:
                     cases.c.service == self.service, cases.c.due_at <= now, cases.c.partition.in_(partitions),
                 ).order_by(cases.c.due_at).limit(limit)).scalars())
 
-
-def create_tables(engine: Engine, meta: MetaData, attempts: int = 5) -> None:
-    """`ensure_schema`, also tolerating the SQLite race: services start together on a fresh file
-    (`complaints dev`, the bench), and two `CREATE TABLE`s can race; the loser sees "already
-    exists" and checks again (found by the bench: a worker exited at start).
-    """
-    for attempt in range(attempts):
-        try:
-            ensure_schema(engine, meta)
-            return
-        except DBAPIError as exc:
-            text = str(exc.orig).lower()
-            if attempt == attempts - 1 or not ("already exists" in text or "duplicate" in text):
-                raise
-            time.sleep(0.05 * (attempt + 1))

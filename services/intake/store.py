@@ -9,7 +9,6 @@ can write a whole group of concurrent requests in one transaction (see `service.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +18,6 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
-    Engine,
     MetaData,
     String,
     Table,
@@ -31,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from complaints.db import ensure_schema, make_engine
 
@@ -74,7 +72,7 @@ class Claim:
 class IntakeStore:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
-        create_tables(self.engine, metadata)
+        ensure_schema(self.engine, metadata)
 
     def get(self, key: str) -> Claim | None:
         with self.engine.connect() as conn:
@@ -173,18 +171,3 @@ def _insert_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> bo
     except IntegrityError:
         return False
 
-
-def create_tables(engine: Engine, meta: MetaData, attempts: int = 5) -> None:
-    """`ensure_schema`, also tolerating the SQLite race: services start together on a fresh file
-    (`complaints dev`, the bench), and two `CREATE TABLE`s can race; the loser sees "already
-    exists" and checks again (found by the bench: a worker exited at start).
-    """
-    for attempt in range(attempts):
-        try:
-            ensure_schema(engine, meta)
-            return
-        except DBAPIError as exc:
-            text = str(exc.orig).lower()
-            if attempt == attempts - 1 or not ("already exists" in text or "duplicate" in text):
-                raise
-            time.sleep(0.05 * (attempt + 1))
