@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from complaints.settings import Settings
-from services.projections.consumer import LiveProjector
+from services.projections.consumer import LiveProjector, topics_of
 from services.projections.model import utc
 from services.projections.options import ProjectionOptions
 from services.projections.positions import NotCaughtUp, parse_positions, wait_for_positions
@@ -52,7 +52,7 @@ async def consistent_read(
         if not raw:
             continue
         try:
-            wanted = parse_positions(raw)
+            wanted = parse_positions(raw, topics_of(runtime.settings))
         except ValueError as exc:
             raise invalid(location, field, str(exc)) from None
         wake = runtime.projector.wake if runtime.projector is not None else None

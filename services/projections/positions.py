@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from starlette.concurrency import run_in_threadpool
 
@@ -31,8 +31,8 @@ class NotCaughtUp(Exception):
         super().__init__(f"the projection has not caught up to {at} after waiting {waited:.1f} s; retry later")
 
 
-def parse_positions(raw: str) -> list[Position]:
-    """Parse `topic:partition:offset[,...]`; ValueError with a human message otherwise."""
+def parse_positions(raw: str, topics: Sequence[str] = TOPICS) -> list[Position]:
+    """Parse `topic:partition:offset[,...]` (topics as named on the broker); ValueError otherwise."""
     out = []
     for token in (t.strip() for t in raw.split(",")):
         if not token:
@@ -41,8 +41,8 @@ def parse_positions(raw: str) -> list[Position]:
             pos = Position.parse(token)
         except ValueError:
             raise ValueError(f"{token!r} is not a position; expected topic:partition:offset") from None
-        if pos.topic not in TOPICS:
-            raise ValueError(f"{pos.topic!r} is not a projected topic ({', '.join(TOPICS)})")
+        if pos.topic not in topics:
+            raise ValueError(f"{pos.topic!r} is not a projected topic ({', '.join(topics)})")
         if pos.partition < 0 or pos.offset < 0:
             raise ValueError(f"{token!r}: partition and offset must not be negative")
         out.append(pos)

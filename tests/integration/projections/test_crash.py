@@ -4,7 +4,6 @@ and every case equals the pure fold of its events — nothing lost, nothing appl
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -21,16 +20,14 @@ from services.projections.model import Case
 from services.projections.projector import fold
 from services.projections.store import Catalog
 from tests.integration.projections.conftest import Publisher
+from tests.stack import service_env
 from tests.unit.projections.factory import T0, M, sandwich, unhappy
 
 CASES = 1000
 
 
 def start_service(settings: Settings, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-           "COMPLAINTS_BROKER_PROFILE": settings.broker_profile,
-           "COMPLAINTS_PROJECTIONS_DATABASE_URL": settings.projections_database_url,
-           "COMPLAINTS_HOST": "127.0.0.1", "COMPLAINTS_API_PORT": str(port)}
+    env = {**service_env(settings), "COMPLAINTS_HOST": "127.0.0.1", "COMPLAINTS_API_PORT": str(port)}
     return subprocess.Popen([sys.executable, "-m", "services.projections"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
 
