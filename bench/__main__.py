@@ -34,17 +34,13 @@ app = typer.Typer(add_completion=False)
 def _postgres(url: str) -> str | None:
     if not url:
         return None
-    try:
-        from sqlalchemy import create_engine, text
+    from complaints.db import unreachable
 
-        engine = create_engine(url, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-        engine.dispose()
-        return url
-    except Exception as exc:
-        print(f"PostgreSQL not available at {url} ({type(exc).__name__}); its figures are skipped", flush=True)
+    problem = unreachable(url)
+    if problem:
+        print(f"PostgreSQL not available at {url} ({problem.split(':')[0]}); its figures are skipped", flush=True)
         return None
+    return url
 
 
 @app.command()

@@ -52,3 +52,15 @@ def ensure_schema(engine: Engine, metadata: MetaData, attempts: int = 5) -> None
             if attempt == attempts - 1 or not ("already exists" in message or "duplicate" in message):
                 raise
             time.sleep(0.05 * (attempt + 1))
+
+
+def unreachable(url: str) -> str | None:
+    """Why the database at `url` does not answer (None when it does): for optional PostgreSQL runs."""
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"

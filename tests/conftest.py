@@ -139,16 +139,10 @@ PG_URL = os.environ.get("COMPLAINTS_TEST_POSTGRES_URL", "postgresql+psycopg://po
 
 
 def _postgres_problem() -> str | None:
-    from sqlalchemy import create_engine, text
+    from complaints.db import unreachable
 
-    try:
-        engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-        engine.dispose()
-        return None
-    except Exception as exc:
-        return f"no PostgreSQL answers at {PG_URL}: {exc}"
+    problem = unreachable(PG_URL)
+    return f"no PostgreSQL answers at {PG_URL}: {problem}" if problem else None
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

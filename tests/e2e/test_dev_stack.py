@@ -16,12 +16,18 @@ from complaints.broker.embedded import free_port, port_open
 from complaints.devstack import available_services
 
 
-def test_dev_stack_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
+def start_dev_stack(tmp_path: Path) -> tuple[dict[str, int], subprocess.Popen[str]]:
+    """`complaints dev` on free ports (what `./scripts/dev` runs), its output piped."""
     ports = {name: free_port() for name in ("API", "INTAKE", "ESCALATION", "RECOVERY", "FOLLOWUP", "BROKER")}
     env = {**os.environ, **{f"COMPLAINTS_{k}_PORT": str(v) for k, v in ports.items()}}
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     proc = subprocess.Popen([sys.executable, "-m", "complaints.cli", "dev", "--data-dir", str(tmp_path / "dev")],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return ports, proc
+
+
+def test_dev_stack_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
+    ports, proc = start_dev_stack(tmp_path)
     lines: list[str] = []
     try:
         assert proc.stdout is not None
@@ -48,11 +54,7 @@ def test_dev_stack_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
 
 
 def test_nothing_outlives_a_dev_stack_that_is_killed_outright(tmp_path: Path) -> None:
-    ports = {name: free_port() for name in ("API", "INTAKE", "ESCALATION", "RECOVERY", "FOLLOWUP", "BROKER")}
-    env = {**os.environ, **{f"COMPLAINTS_{k}_PORT": str(v) for k, v in ports.items()}}
-    env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
-    proc = subprocess.Popen([sys.executable, "-m", "complaints.cli", "dev", "--data-dir", str(tmp_path / "dev")],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ports, proc = start_dev_stack(tmp_path)
     assert proc.stdout is not None
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and "stack ready in" not in proc.stdout.readline():
