@@ -84,7 +84,7 @@ def measure(run: Run, url: str, label: str) -> dict[str, Any]:
     for n in s.timer_cases:
         store = CaseStore(url, f"bench-{n}")
         settings = Settings(kafka_bootstrap_servers="127.0.0.1:1", database_url=url, broker_profile="tansu")
-        worker = Worker(f"bench-{n}", settings, LifecycleDecider(load_policy(POLICY), escalation.on_event,
+        worker = Worker(f"bench-{n}", settings, LifecycleDecider(load_policy(POLICY), escalation.react,
                                                                  escalation.on_tick, escalation.next_due))
         worker.store = store
         worker.owned_partitions = lambda: set(range(s.partitions))  # type: ignore[method-assign]

@@ -11,6 +11,9 @@ No I/O here except `load_policy` reading a YAML file. Decisions are pure functio
         state = evolve(state, emit.event, emit.event_id, now)
     save(state); index(escalation.next_due(state, policy))
 
+A shell that folds the event first (skipping ids in `state.applied`) calls
+`escalation.react(state_after, event, policy, now)` instead, so the event is folded once.
+
 Timers: `escalation.on_tick(state, policy, now)` / `followup.on_tick(state, policy, now)` for
 cases whose `next_due` has passed; HTTP: `escalation.manual`, `recovery.manual_offer`,
 `followup.answer` (they raise `DomainError` subclasses with messages meant for the caller).

@@ -35,7 +35,11 @@ def on_event(state: CaseState | None, event: Event, event_id: str, policy: Polic
     """Offer automatically when the case's owning level may (front line from triage, else its level's policy)."""
     if state is not None and event_id in state.applied:
         return []
-    after = evolve(state, event, event_id, now)
+    return react(evolve(state, event, event_id, now), event, policy, now)
+
+
+def react(after: CaseState, event: Event, policy: Policy, now: datetime) -> list[Emit]:
+    """`on_event` for a shell that has already folded `event` into the state (it folds once, not twice)."""
     if not isinstance(event, ComplaintReceived | Escalated) or after.closed or after.facts is None:
         return []
     if after.responded:

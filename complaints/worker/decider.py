@@ -11,9 +11,14 @@ from complaints.domain.decisions import Emit
 from complaints.domain.policy import Policy
 from schemas.events import Event
 
-OnEvent = Callable[[CaseState | None, Event, str, Policy, datetime], Sequence[Emit]]
+#: A decision on the state with the consumed event already folded in (`escalation.react`, ...).
+React = Callable[[CaseState, Event, Policy, datetime], Sequence[Emit]]
 OnTick = Callable[[CaseState, Policy, datetime], Sequence[Emit]]
 NextDue = Callable[[CaseState, Policy], datetime | None]
+
+
+def _no_reaction(_state: CaseState, _event: Event, _policy: Policy, _now: datetime) -> Sequence[Emit]:
+    return []
 
 
 def _no_tick(_state: CaseState, _policy: Policy, _now: datetime) -> Sequence[Emit]:
@@ -27,12 +32,19 @@ def _never_due(_state: CaseState, _policy: Policy) -> datetime | None:
 @dataclass(frozen=True)
 class LifecycleDecider:
     policy: Policy
-    on_event_fn: OnEvent
+    react_fn: React = _no_reaction
     on_tick_fn: OnTick = _no_tick
     next_due_fn: NextDue = _never_due
 
     def on_event(self, state: CaseState | None, event: Event, event_id: str, now: datetime) -> Sequence[Emit]:
-        return self.on_event_fn(state, event, event_id, self.policy, now)
+        """What to emit for a consumed event (nothing for one already applied)."""
+        if state is not None and event_id in state.applied:
+            return []
+        return self.react_fn(evolve(state, event, event_id, now), event, self.policy, now)
+
+    def react(self, after: CaseState, event: Event, now: datetime) -> Sequence[Emit]:
+        """`on_event` for a state that already has the event folded in."""
+        return self.react_fn(after, event, self.policy, now)
 
     def on_tick(self, state: CaseState, now: datetime) -> Sequence[Emit]:
         return self.on_tick_fn(state, self.policy, now)

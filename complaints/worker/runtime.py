@@ -204,8 +204,8 @@ class Worker:
                         handled += 1
                         continue
                     try:
-                        emits = list(self.decider.on_event(state, env.event, env.id, now))
                         after = self.decider.evolve(state, env.event, env.id, env.time)
+                        emits = list(self.decider.react(after, env.event, now))
                         for e in emits:
                             after = self.decider.evolve(after, e.event, e.event_id, now)
                         out = [self._encode(e) for e in emits]

@@ -49,7 +49,7 @@ async def escalate(
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    decider = LifecycleDecider(load_policy(settings.policy_file), escalation.on_event, escalation.on_tick,
+    decider = LifecycleDecider(load_policy(settings.policy_file), escalation.react, escalation.on_tick,
                                escalation.next_due)
     worker = Worker("escalation", settings, decider)
     return create_worker_app(worker, router, "Complaints escalation",

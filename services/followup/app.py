@@ -20,7 +20,6 @@ from complaints.settings import Settings, get_settings
 from complaints.worker.decider import LifecycleDecider
 from complaints.worker.http import ActionResult, WorkerDep, create_worker_app, perform
 from complaints.worker.runtime import Worker
-from schemas.events import Event
 
 router = APIRouter(tags=["follow-up"])
 
@@ -51,17 +50,14 @@ async def record_answer(complaint_id: str, body: FollowUpAnswer, worker: WorkerD
     return await perform(worker, complaint_id, decide, field="satisfied")
 
 
-def _on_event(state: CaseState | None, event: Event, event_id: str, policy: Policy, now: datetime) -> list[Emit]:
-    return []  # follow-ups are driven by answers (HTTP) and the answer-window timer
-
-
 def _next_due(state: CaseState, policy: Policy) -> datetime | None:
     return followup.next_due(state)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    decider = LifecycleDecider(load_policy(settings.policy_file), _on_event, followup.on_tick, _next_due)
+    decider = LifecycleDecider(load_policy(settings.policy_file), on_tick_fn=followup.on_tick, next_due_fn=_next_due)
+    # No reaction to consumed events: follow-ups come from answers (HTTP) and the answer-window timer.
     worker = Worker("followup", settings, decider)
     worker.extras["vault"] = Vault(settings.vault_url, settings.pii_lookup_secret.get_secret_value())
     return create_worker_app(worker, router, "Complaints follow-up",

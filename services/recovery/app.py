@@ -51,7 +51,7 @@ async def make_offer(
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    worker = Worker("recovery", settings, LifecycleDecider(load_policy(settings.policy_file), recovery.on_event))
+    worker = Worker("recovery", settings, LifecycleDecider(load_policy(settings.policy_file), recovery.react))
     return create_worker_app(worker, router, "Complaints recovery",
                              "Recovery offers: automatic within authority, or by an agent over HTTP.")
 

@@ -6,6 +6,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from cloudevents.core.bindings.kafka import KafkaMessage, from_binary, to_binary
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent
 from pydantic import ValidationError
 
 from complaints.envelope import MalformedEvent, decode, encode
@@ -63,6 +66,27 @@ def test_envelope_round_trip_in_cloudevents_binary_mode() -> None:
     assert env.event == escalated()
 
 
+def test_encoded_records_read_back_identically_through_the_cloudevents_sdk() -> None:
+    """Subscribers using the official SDK see exactly the attributes and data we meant."""
+    record = encode(escalated(), event_id="e-1", source="/complaints/escalation", time=NOW, causation_id="r-1")
+    ce = from_binary(KafkaMessage(dict(record.headers), record.key, record.value), JSONFormat(), CloudEvent)
+    assert ce.get_attributes() == {
+        "id": "e-1", "source": "/complaints/escalation", "type": "complaints.Escalated.v1",
+        "specversion": "1.0", "time": NOW, "subject": "c-1", "datacontenttype": "application/json",
+        "correlationid": "c-1", "causationid": "r-1", "partitionkey": "c-1"}
+    assert ce.get_data() == escalated().model_dump(mode="json", exclude_none=True)
+
+
+def test_records_written_by_the_cloudevents_sdk_decode_like_ours() -> None:
+    ours = encode(escalated(), event_id="e-1", source="/x", time=NOW, causation_id="r-1")
+    attributes = {"id": "e-1", "source": "/x", "type": "complaints.Escalated.v1", "specversion": "1.0",
+                  "time": NOW, "subject": "c-1", "datacontenttype": "application/json",
+                  "correlationid": "c-1", "causationid": "r-1"}
+    sdk = to_binary(CloudEvent(attributes, ours.value), JSONFormat(), key_mapper=lambda _: "c-1")
+    assert sorted(sdk.headers.items()) == sorted(ours.headers)
+    assert decode(sdk.headers, sdk.value, b"c-1") == decode(ours.headers, ours.value, ours.key)
+
+
 def test_decode_tells_unknown_from_malformed() -> None:
     record = encode(escalated(), event_id="e-1", source="/x")
     future = [(k, b"complaints.Escalated.v9" if k == "ce_type" else v) for k, v in record.headers]
@@ -74,6 +98,12 @@ def test_decode_tells_unknown_from_malformed() -> None:
         decode([], record.value)
     with pytest.raises(MalformedEvent):
         decode(record.headers, b'{"complaint_id": "c-1"}')
+    with pytest.raises(MalformedEvent, match="specversion"):
+        decode([(k, b"0.3" if k == "ce_specversion" else v) for k, v in record.headers], record.value)
+    with pytest.raises(MalformedEvent, match="ce_time"):
+        decode([(k, b"yesterday" if k == "ce_time" else v) for k, v in record.headers], record.value)
+    with pytest.raises(MalformedEvent, match="ce_source"):
+        decode([(k, v) for k, v in record.headers if k != "ce_source"], record.value)
 
 
 def test_upcasters_turn_old_payloads_into_current_models() -> None:
