@@ -51,8 +51,8 @@ def main(
     postgres: Annotated[str, typer.Option(help="PostgreSQL for replay and timers; '' to skip.")] = PG_URL,
     only: Annotated[list[str] | None, typer.Option(help=f"Run only these phases: {', '.join(PHASES)}.")] = None,
     profile: Annotated[bool, typer.Option(help="Run the services under py-spy and add their profiles.")] = False,
-    split_db: Annotated[bool, typer.Option(help="Give each service its own SQLite file (default: one shared "
-                                                "file, as `complaints dev` does).")] = False,
+    shared_db: Annotated[bool, typer.Option(help="One SQLite file for every service's state (default: one "
+                                                 "file per service, as `complaints dev` does).")] = False,
     keep: Annotated[bool, typer.Option(help="Keep the run folder (logs, databases, profiles).")] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Where to write the raw numbers as JSON "
                                                                 "(default: beside the results, results.json).")]
@@ -87,9 +87,9 @@ def main(
     if profile and py_spy() is None:
         raise typer.BadParameter("--profile needs py-spy (pip install py-spy)")
     run = Run.create(sizes, _postgres(postgres), keep=keep, profile=profile)
-    run.split_db = split_db
-    if split_db:
-        run.notes.append("Each service had its own SQLite file (`--split-db`).")
+    run.shared_db = shared_db
+    if shared_db:
+        run.notes.append("Every service's state was in one shared SQLite file (`--shared-db`).")
     command = shown_command(sys.argv[1:])
     machine = facts(run.postgres_url)
     started = time.monotonic()

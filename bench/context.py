@@ -73,7 +73,7 @@ class Run:
     postgres_url: str | None
     keep: bool = False
     profile: bool = False
-    split_db: bool = False
+    shared_db: bool = False
     figures: list[Figure] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)  # per-phase numbers for the detail sections
     notes: list[str] = field(default_factory=list)

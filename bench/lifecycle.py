@@ -190,7 +190,7 @@ class Stack:
         self.folder = folder
         self.projections_url = f"sqlite:///{folder}/projections.db"
         self.services = Services(_env(broker, folder, run.sizes.partitions, self.projections_url), folder)
-        if run.split_db:  # each service its own SQLite file (no cross-service write-lock waits)
+        if not run.shared_db:  # each service its own SQLite file, as `complaints dev` runs them
             self.services.overrides = {n: {"COMPLAINTS_DATABASE_URL": f"sqlite:///{folder}/{n}.db"} for n in ALL}
         self.model = ReadModel(self.projections_url)
         if run.profile:

@@ -95,7 +95,6 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
         "COMPLAINTS_BROKER_PROFILE": "tansu",
-        "COMPLAINTS_DATABASE_URL": f"sqlite:///{data_dir}/complaints.db",
         "COMPLAINTS_PROJECTIONS_DATABASE_URL": f"sqlite:///{data_dir}/projections.db",
         "COMPLAINTS_VAULT_URL": f"sqlite:///{data_dir}/vault.db",
     }
@@ -103,8 +102,11 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
         ensure_topics(settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap}))
         services = available_services()
         for svc in services:
+            # Each service its own state file, as each has its own database in production: with
+            # one shared SQLite file every service waited on the others' write lock (bench/RESULTS.md).
+            own = {**env, "COMPLAINTS_DATABASE_URL": f"sqlite:///{data_dir}/{svc.name}.db"}
             procs.append(subprocess.Popen([sys.executable, "-m", "complaints.cli", "run", svc.name],
-                                          env=env, start_new_session=True, preexec_fn=die_with_parent))
+                                          env=own, start_new_session=True, preexec_fn=die_with_parent))
         deadline = time.monotonic() + timeout
         for svc, proc in zip(services, procs, strict=True):
             _wait_healthy(f"http://{settings.host}:{getattr(settings, svc.port_setting)}/health", proc, deadline)
