@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import uvloop
+
 from complaints.settings import Settings
 from complaints.worker.faust_app import create_faust_app
 
@@ -57,7 +59,7 @@ def main() -> None:
         finally:
             await app.stop()
 
-    asyncio.run(run())
+    uvloop.run(run())  # the event loop the services get from uvicorn
 
 
 if __name__ == "__main__":

@@ -1,13 +1,12 @@
 """Run a pure decider as a faust worker: decode → load state → decide → publish → evolve → save.
 
-Events are handled in batches (`stream.take_events(batch_max, within=batch_within)`): the
-batch's cases are loaded in one query, each case's events are decided in order, every output
-of the batch is published in one go (and acked by the broker), then every changed case is
-saved in one transaction. One event at a time cost a database round trip and a broker round
-trip per event (~190 events/s); see bench/RESULTS.md.
+Events are handled in batches (`stream.take_events`): one query loads the batch's cases,
+`batch.plan` decides each case's events in order, one send publishes every output (acked),
+one transaction saves every changed case (one event at a time: ~190 events/s, bench/RESULTS.md).
 
 Delivery guarantees:
-- every record is acked: an error dead-letters it to `<topic>.dlq` with its origin;
+- every record is acked: an error of the event dead-letters it to `<topic>.dlq` with its
+  origin; a broker or database outage is waited out (retry with backoff, `retry.py`);
 - a redelivered event (its id already applied to the case) changes nothing;
 - outputs are published (and acked by the broker) before the state that records
   them is saved, so a crash can only re-publish the same deterministic events;
@@ -36,9 +35,11 @@ from complaints.kafka.dlq import dead_letter
 from complaints.kafka.producer import EventProducer, Position
 from complaints.settings import Settings
 from complaints.topics import topic_name
+from complaints.worker.batch import Item, by_case, plan
 from complaints.worker.decider import LifecycleDecider
 from complaints.worker.faust_app import create_faust_app
-from complaints.worker.store import CaseStore, Conflict, Loaded, Save
+from complaints.worker.retry import Backoff, transient
+from complaints.worker.store import CaseStore, Conflict
 from schemas.events import TOPICS
 from schemas.registry import UnknownEventType
 
@@ -65,7 +66,7 @@ class Worker:
         self.batch_max = batch_max
         self.batch_within = batch_within
         self.counters = {"processed": 0, "duplicates": 0, "skipped_unknown": 0, "dead_lettered": 0, "emitted": 0,
-                         "batches": 0, "batch_fallbacks": 0, "conflicts": 0}
+                         "batches": 0, "batch_fallbacks": 0, "conflicts": 0, "retries": 0}
         self._locks = [asyncio.Lock() for _ in range(256)]
         self.extras: dict[str, Any] = {}  # service-specific adapters (e.g. the PII vault)
         self.joined = False  # set once the consumer group assigned this process its partitions
@@ -157,7 +158,7 @@ class Worker:
 
     async def handle_batch(self, messages: Sequence[Any]) -> None:
         """Decode, decide and apply a batch of records; never raises (faust would ack and lose them)."""
-        decoded: list[tuple[Any, Envelope]] = []
+        decoded: list[Item] = []
         for msg in messages:
             try:
                 decoded.append((msg, decode(msg.headers or [], msg.value, msg.key)))
@@ -178,78 +179,65 @@ class Worker:
         for msg, env in redo:
             await self._one(msg, env)
 
-    async def _apply_batch(self, decoded: list[tuple[Any, Envelope]]) -> list[tuple[Any, Envelope]]:
+    async def _apply_batch(self, decoded: list[Item]) -> list[Item]:
         """Apply a batch; returns the events of cases that conflicted (to redo one by one)."""
-        by_case: dict[str, list[tuple[Any, Envelope]]] = {}
-        for item in decoded:
-            by_case.setdefault(item[1].complaint_id, []).append(item)
+        cases = by_case(decoded)
         async with AsyncExitStack() as held:
             # Sorted lock order: the batch and single-case `act` calls can never deadlock.
-            for index in sorted({self._lock_index(cid) for cid in by_case}):
+            for index in sorted({self._lock_index(cid) for cid in cases}):
                 await held.enter_async_context(self._locks[index])
-            loaded = await asyncio.to_thread(self.store.load_many, list(by_case))
-            now = datetime.now(UTC)
-            records: list[Record] = []
-            saves: list[Save] = []
-            emitted: dict[str, int] = {}
-            failed: list[tuple[Any, BaseException]] = []
-            handled = duplicates = 0
-            for cid, items in by_case.items():
-                row = loaded.get(cid) or Loaded(None, 0, None)
-                state = self.decider.load(row.state) if row.state else None
-                changed = False
-                for msg, env in items:
-                    if state is not None and self.decider.is_applied(state, env.id):
-                        duplicates += 1
-                        handled += 1
-                        continue
-                    try:
-                        after = self.decider.evolve(state, env.event, env.id, env.time)
-                        emits = list(self.decider.react(after, env.event, now))
-                        for e in emits:
-                            after = self.decider.evolve(after, e.event, e.event_id, now)
-                        out = [self._encode(e) for e in emits]
-                    except Exception as exc:
-                        log.exception("%s failed on %s", self.service, env.id)
-                        failed.append((msg, exc))
-                        continue
-                    state, changed = after, True
-                    records += out
-                    emitted[cid] = emitted.get(cid, 0) + len(out)
-                    handled += 1
-                if changed and state is not None:
-                    part = row.partition if row.partition is not None else items[0][0].partition
-                    saves.append(Save(cid, part, self.decider.dump(state), self.decider.next_due(state), row.version))
-            if records:
-                await self.producer.publish(records)  # acked by the broker before any state is saved
-            conflicts = await asyncio.to_thread(self.store.save_many, saves)
-        for msg, error in failed:
+            loaded = await asyncio.to_thread(self.store.load_many, list(cases))
+            done = plan(self.decider, cases, loaded, datetime.now(UTC), self._encode)
+            if done.records:
+                await self.producer.publish(done.records)  # acked by the broker before any state is saved
+            conflicts = await asyncio.to_thread(self.store.save_many, done.saves)
+        for msg, error in done.failed:
             await self._dead_letter(msg, error)
-        self.counters["duplicates"] += duplicates
+        self.counters["duplicates"] += done.duplicates
         self.counters["conflicts"] += len(conflicts)
-        dead = {id(msg) for msg, _ in failed}  # already dead-lettered: not redone
-        redo = [item for cid in conflicts for item in by_case[cid] if id(item[0]) not in dead]
-        self.counters["processed"] += handled - len(redo)
-        self.counters["emitted"] += sum(n for cid, n in emitted.items() if cid not in conflicts)
+        dead = {id(msg) for msg, _ in done.failed}  # already dead-lettered: not redone
+        redo = [item for cid in conflicts for item in cases[cid] if id(item[0]) not in dead]
+        self.counters["processed"] += done.handled - len(redo)
+        self.counters["emitted"] += sum(n for cid, n in done.emitted.items() if cid not in conflicts)
         return redo
 
     async def _one(self, msg: Any, env: Envelope) -> None:
-        """One event through `act` (reload, decide, publish, save, retry on conflict); dead-letter on error."""
-        try:
-            now = datetime.now(UTC)
-            await self.act(env.complaint_id, partial(self.decider.on_event, event=env.event, event_id=env.id,
-                                                     now=now),
-                           partition=msg.partition, cause=(env.event, env.id, env.time))
-            self.counters["processed"] += 1
-        except Exception as exc:  # never crash the agent: faust would ack and lose it
-            log.exception("%s failed on %s", self.service, env.id)
-            await self._dead_letter(msg, exc)
+        """One event through `act` (reload, decide, publish, save, retry on conflict).
+
+        A broker or database failure is waited out (the event is retried, the agent pauses);
+        a failure of the event itself dead-letters it. Never raises: faust would ack and lose it.
+        """
+        backoff = Backoff()
+        while True:
+            try:
+                now = datetime.now(UTC)
+                await self.act(env.complaint_id, partial(self.decider.on_event, event=env.event,
+                                                         event_id=env.id, now=now),
+                               partition=msg.partition, cause=(env.event, env.id, env.time))
+                self.counters["processed"] += 1
+                return
+            except Exception as exc:
+                if transient(exc):
+                    self.counters["retries"] += 1
+                    await backoff.pause(f"{self.service}: event {env.id}", exc)
+                    continue
+                log.exception("%s failed on %s", self.service, env.id)
+                await self._dead_letter(msg, exc)
+                return
 
     async def _dead_letter(self, msg: Any, exc: BaseException) -> None:
-        self.counters["dead_lettered"] += 1
+        """Copy the record to its dead-letter topic; retried until the broker takes it."""
         headers = [(k, v) for k, v in (msg.headers or []) if v is not None]
-        await dead_letter(self.producer, service=self.service, topic=msg.topic, partition=msg.partition,
-                          offset=msg.offset, key=msg.key, value=msg.value, headers=headers, error=exc)
+        backoff = Backoff()
+        while True:
+            try:
+                await dead_letter(self.producer, service=self.service, topic=msg.topic, partition=msg.partition,
+                                  offset=msg.offset, key=msg.key, value=msg.value, headers=headers, error=exc)
+                self.counters["dead_lettered"] += 1
+                return
+            except Exception as err:
+                self.counters["retries"] += 1
+                await backoff.pause(f"{self.service}: dead letter for {msg.topic}@{msg.offset}", err)
 
     def _on_tick(self, state: CaseState | None, now: datetime) -> Sequence[Emit]:
         return self.decider.on_tick(state, now) if state is not None else []
