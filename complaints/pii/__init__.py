@@ -1,5 +1,5 @@
 """Personal data off the log: per-customer keys (crypto-shredding) and pseudonymous refs."""
 
-from complaints.pii.vault import KeyErased, Vault
+from complaints.pii.vault import KeyErased, ToSeal, Vault
 
-__all__ = ["KeyErased", "Vault"]
+__all__ = ["KeyErased", "ToSeal", "Vault"]

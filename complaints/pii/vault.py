@@ -5,6 +5,12 @@ customer deletes their key and identity lookups: every blob ever written for
 them becomes unreadable, while case history and metrics stay intact.
 Identity lookups store only an HMAC of each identifier (keyed by
 `COMPLAINTS_PII_LOOKUP_SECRET`), so the vault itself holds no clear identifiers.
+
+Grouped calls (`customer_refs`, `seal_many`) do a whole group in ONE transaction: one
+query reads every lookup of the group with its customer's key, one executemany inserts the
+new customers' keys and one their new identifiers. Keys are never remembered between
+calls, so an erased customer's key is never used again, and a lookup whose customer was
+erased (left by a race with `erase`) counts as unknown and is replaced.
 """
 
 from __future__ import annotations
@@ -15,15 +21,16 @@ import hmac
 import json
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, delete, insert, select
+from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from complaints.db import ensure_schema, make_engine
+from complaints.pii.grouping import resolve
 from schemas.common import Sealed
 
 metadata = MetaData()
@@ -41,13 +48,44 @@ identities = Table(
     Column("customer_ref", String(64), nullable=False, index=True),
 )
 
+# Statements built once: building one per call costs more than running it.
+_LOOKUPS = (select(identities.c.lookup, identities.c.customer_ref, keys.c.key)
+            .select_from(identities.outerjoin(keys, keys.c.customer_ref == identities.c.customer_ref))
+            .where(identities.c.lookup.in_(bindparam("b_lookups", expanding=True))))
+_KEY = select(keys.c.key).where(keys.c.customer_ref == bindparam("b_ref"))
+_DROP_STALE = delete(identities).where(identities.c.lookup == bindparam("b_lookup"),
+                                       identities.c.customer_ref == bindparam("b_ref"))
+_INSERT_KEYS = insert(keys)
+_INSERT_IDENTITIES = insert(identities)
+#: Tries of a group whose new identifiers another vault (replica) inserted meanwhile.
+ATTEMPTS = 5
+
 
 class KeyErased(LookupError):
     """The customer's key is gone (erased) or never existed: the blob is unreadable."""
 
 
+class ToSeal(NamedTuple):
+    """One submission for `seal_many`: who the customer is, their data, and what the blob is bound to."""
+
+    identifiers: Mapping[str, str | None]
+    data: Mapping[str, Any]
+    aad: str
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode()
+
+
+def _new_ref() -> str:
+    return f"cust_{uuid.uuid4().hex}"
+
+
+def _seal(cipher: AESGCM, ref: str, data: Mapping[str, Any], aad: str) -> Sealed:
+    nonce = os.urandom(12)
+    plaintext = json.dumps(data, sort_keys=True, default=str).encode()
+    ciphertext = cipher.encrypt(nonce, plaintext, aad.encode())
+    return Sealed(key_ref=ref, nonce=_b64(nonce), ciphertext=_b64(ciphertext))
 
 
 class Vault:
@@ -56,46 +94,74 @@ class Vault:
         self._secret = lookup_secret.encode()
         ensure_schema(self.engine, metadata)
 
-    def _lookup(self, kind: str, value: str) -> str:
-        normalised = value.strip().lower()
-        return hmac.new(self._secret, f"{kind}:{normalised}".encode(), hashlib.sha256).hexdigest()
+    def _lookups(self, identifiers: Mapping[str, str | None]) -> list[str]:
+        """HMACs of the given identifiers, by kind (their order decides which known customer wins)."""
+        lookups = [hmac.new(self._secret, f"{kind}:{value.strip().lower()}".encode(), hashlib.sha256).hexdigest()
+                   for kind, value in sorted(identifiers.items()) if value]
+        if not lookups:
+            raise ValueError("at least one identifier is required")
+        return lookups
 
     def customer_ref(self, identifiers: Mapping[str, str | None]) -> str:
         """The ref for these identifiers (id/email/phone/handle), creating customer + key if new.
 
         Any identifier already known maps to its customer; new identifiers are linked to it.
         """
-        lookups = [self._lookup(k, v) for k, v in sorted(identifiers.items()) if v]
-        if not lookups:
-            raise ValueError("at least one identifier is required")
-        with self.engine.begin() as conn:
-            found = conn.execute(
-                select(identities.c.customer_ref).where(identities.c.lookup.in_(lookups))
-            ).scalars().first()
-            ref = found or f"cust_{uuid.uuid4().hex}"
-            if not found:
-                conn.execute(insert(keys).values(customer_ref=ref, key=AESGCM.generate_key(256),
-                                                 created_at=datetime.now(UTC)))
-        for lookup in lookups:  # link new identifiers; a concurrent insert of the same one is fine
+        return self.customer_refs([identifiers])[0]
+
+    def customer_refs(self, identifier_sets: Sequence[Mapping[str, str | None]]) -> list[str]:
+        """`customer_ref` for a group, in one transaction, as if asked one set at a time in order."""
+        return [ref for ref, _ in self._customers(identifier_sets)]
+
+    def seal_many(self, items: Sequence[ToSeal]) -> list[Sealed]:
+        """Each item's data sealed with its customer's key (`Sealed.key_ref` is the customer ref)."""
+        customers = self._customers([item.identifiers for item in items])
+        ciphers = {ref: AESGCM(key) for ref, key in dict(customers).items()}
+        return [_seal(ciphers[ref], ref, item.data, item.aad) for (ref, _), item in zip(customers, items, strict=True)]
+
+    def _customers(self, identifier_sets: Sequence[Mapping[str, str | None]]) -> list[tuple[str, bytes]]:
+        if not identifier_sets:
+            return []
+        lookup_sets = [self._lookups(ids) for ids in identifier_sets]
+        wanted = sorted({lookup for lookups in lookup_sets for lookup in lookups})
+        for attempt in range(ATTEMPTS):
             try:
-                with self.engine.begin() as conn:
-                    conn.execute(insert(identities).values(lookup=lookup, customer_ref=ref))
-            except IntegrityError:
-                pass
-        return ref
+                return self._resolve_once(lookup_sets, wanted)
+            except IntegrityError:  # another vault linked one of these identifiers first: read again
+                if attempt == ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _resolve_once(self, lookup_sets: list[list[str]], wanted: list[str]) -> list[tuple[str, bytes]]:
+        with self.engine.begin() as conn:
+            rows = conn.execute(_LOOKUPS, {"b_lookups": wanted}).all() if wanted else []
+            key_of = {r.customer_ref: bytes(r.key) for r in rows if r.key is not None}
+            plan = resolve(lookup_sets, {r.lookup: r.customer_ref for r in rows if r.key is not None}, _new_ref)
+            # rows in lookup order: replicas inserting overlapping groups then wait for each other, never deadlock
+            stale = [{"b_lookup": lookup, "b_ref": ref}
+                     for lookup, ref in sorted((r.lookup, r.customer_ref) for r in rows if r.key is None)]
+            if stale:  # identifiers linked to an erased customer by a race with `erase`
+                conn.execute(_DROP_STALE, stale)
+            if plan.created:
+                now = datetime.now(UTC)
+                new_keys = {ref: AESGCM.generate_key(256) for ref in plan.created}
+                conn.execute(_INSERT_KEYS, [{"customer_ref": ref, "key": key, "created_at": now}
+                                            for ref, key in new_keys.items()])
+                key_of.update(new_keys)
+            if plan.links:
+                conn.execute(_INSERT_IDENTITIES, [{"lookup": lookup, "customer_ref": ref}
+                                                  for lookup, ref in sorted(plan.links.items())])
+        return [(ref, key_of[ref]) for ref in plan.refs]
 
     def _key(self, ref: str) -> bytes:
         with self.engine.connect() as conn:
-            key = conn.execute(select(keys.c.key).where(keys.c.customer_ref == ref)).scalar()
+            key = conn.execute(_KEY, {"b_ref": ref}).scalar()
         if key is None:
             raise KeyErased(ref)
         return bytes(key)
 
     def seal(self, ref: str, data: Mapping[str, Any], aad: str) -> Sealed:
-        nonce = os.urandom(12)
-        plaintext = json.dumps(data, sort_keys=True, default=str).encode()
-        ciphertext = AESGCM(self._key(ref)).encrypt(nonce, plaintext, aad.encode())
-        return Sealed(key_ref=ref, nonce=_b64(nonce), ciphertext=_b64(ciphertext))
+        return _seal(AESGCM(self._key(ref)), ref, data, aad)
 
     def open(self, sealed: Sealed, aad: str) -> dict[str, Any]:
         key = self._key(sealed.key_ref)

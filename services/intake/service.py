@@ -4,8 +4,9 @@ Every request needs a few database steps (the customer's reference and key from 
 their complaint history, the idempotency claim). Done one request at a time on a thread
 pool, concurrent requests fought over SQLite's single write lock and slept in its busy
 handler (~230 complaints/s, p99 in seconds at 500/s; see bench/RESULTS.md). Here one
-thread does all of them: it takes every request waiting at that moment, does their vault
-steps, then writes their history and claims in ONE transaction (group commit), and
+thread does all of them: it takes every request waiting at that moment (a group), resolves
+and seals the whole group in ONE vault transaction (`Vault.seal_many`), then writes its
+history, claims and published positions in ONE store transaction (group commit), and
 answers each request's future.
 """
 
@@ -16,25 +17,25 @@ import logging
 import queue
 import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Connection
+
 from complaints.envelope import encode
 from complaints.kafka.producer import EventProducer
-from complaints.pii import KeyErased, Vault
+from complaints.pii import ToSeal, Vault
 from schemas.common import Sealed
 from schemas.events import ComplaintReceived
 from services.intake.domain import received_event_id
-from services.intake.store import Claim, IntakeStore
+from services.intake.store import Claim, HistoryEntry, IntakeStore
 
 log = logging.getLogger(__name__)
 
-#: Most requests written in one transaction, and how many customer references to remember.
+#: Most requests written in one transaction.
 GROUP_MAX = 256
-REF_CACHE = 100_000
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,6 @@ class Intake:
     history_days: int
     _jobs: queue.SimpleQueue[_Job] = field(default_factory=queue.SimpleQueue, init=False, repr=False)
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
-    _refs: OrderedDict[tuple[tuple[str, str], ...], str] = field(default_factory=OrderedDict, init=False,
-                                                                 repr=False)
 
     @staticmethod
     def new_complaint_id() -> str:
@@ -138,72 +137,50 @@ class Intake:
                 loop.call_soon_threadsafe(_settle, future, result)
 
     def _handle(self, jobs: list[Submission | _Published]) -> list[Any]:
-        """Vault steps per request, then one transaction for the group's history, claims and positions."""
-        subs = [j for j in jobs if isinstance(j, Submission)]
-        keys = [s.idempotency_key for s in subs if s.idempotency_key]
-        standing = self.store.get_many(keys) if keys else {}
-        sealed: dict[int, tuple[str, Sealed] | BaseException] = {}
-        for i, job in enumerate(jobs):
-            if isinstance(job, Submission) and not (job.idempotency_key and job.idempotency_key in standing):
-                try:
-                    sealed[i] = self._seal(job)
-                except Exception as exc:
-                    sealed[i] = exc
-        results: list[Any] = []
+        """One vault transaction for the group's customers and sealing, one store transaction for the rest."""
+        keys = [j.idempotency_key for j in jobs if isinstance(j, Submission) and j.idempotency_key]
+        results: list[Any] = [None] * len(jobs)  # a _Published job's result is None
         with self.store.engine.begin() as conn:
-            published = {j.key: j.position for j in jobs if isinstance(j, _Published)}
-            self.store.mark_published_in(conn, published)
+            standing = self.store.get_many_in(conn, keys) if keys else {}
+            fresh: dict[int, Submission] = {}
             for i, job in enumerate(jobs):
-                if isinstance(job, _Published):
-                    results.append(None)
-                    continue
-                claim = standing.get(job.idempotency_key) if job.idempotency_key else None
-                if claim is not None:
-                    results.append(Prepared(claim.complaint_id, claim=claim))
-                    continue
-                got = sealed[i]
-                if isinstance(got, BaseException):
-                    results.append(got)
-                    continue
-                ref, blob = got
-                prior = self.store.prior_complaints_in(conn, ref, job.complaint_id, job.received_at,
-                                                       self.history_days)
-                try:
-                    event = job.build(ref, blob, prior)
-                except Exception as exc:
-                    results.append(exc)
-                    continue
-                if job.idempotency_key:
-                    event_json = event.model_dump_json()
-                    claim = self.store.claim_in(conn, job.idempotency_key, job.fingerprint, job.complaint_id,
-                                                event_json, job.received_at)
-                    mine = claim.event_json == event_json  # else an earlier request's claim stands
-                    results.append(Prepared(claim.complaint_id, event=event if mine else None, claim=claim))
-                else:
-                    results.append(Prepared(job.complaint_id, event=event))
+                if isinstance(job, Submission) and job.idempotency_key in standing:
+                    claim = standing[job.idempotency_key]
+                    results[i] = Prepared(claim.complaint_id, claim=claim)
+                elif isinstance(job, Submission):
+                    fresh[i] = job
+            # the vault commits before this transaction writes anything (its first write is below), so
+            # the two never wait for each other, even when they share one SQLite file
+            blobs = self._seal_group(list(fresh.values()))
+            entries = [HistoryEntry(b.key_ref, s.complaint_id, s.received_at)
+                       for s, b in zip(fresh.values(), blobs, strict=True)]
+            self.store.mark_published_in(conn, {j.key: j.position for j in jobs if isinstance(j, _Published)})
+            priors = self.store.group_prior_complaints_in(conn, entries, self.history_days)
+            for (i, job), blob, prior in zip(fresh.items(), blobs, priors, strict=True):
+                results[i] = self._prepare_in(conn, job, blob, prior)
         return results
 
-    def _seal(self, job: Submission) -> tuple[str, Sealed]:
-        """The customer's reference (remembered per identifier set) and their data sealed with their key.
+    def _seal_group(self, subs: list[Submission]) -> list[Sealed]:
+        """Each submission's personal data sealed with its customer's key (`key_ref`: the customer reference).
 
-        The vault is asked again when a remembered customer's key is gone (erased): sealing
-        always reads the key from the vault, so an erasure is never bypassed.
+        One vault call for the whole group; the vault reads keys afresh on every call, so an
+        erased customer's key is never used and their next complaint gets a new reference.
         """
-        ident = tuple(sorted((k, v) for k, v in job.identifiers.items() if v))
-        ref = self._refs.get(ident)
-        if ref is not None:
-            try:
-                blob = self.vault.seal(ref, job.personal, aad=job.complaint_id)
-                self._refs.move_to_end(ident)
-                return ref, blob
-            except KeyErased:
-                del self._refs[ident]
-        ref = self.vault.customer_ref(job.identifiers)
-        blob = self.vault.seal(ref, job.personal, aad=job.complaint_id)
-        self._refs[ident] = ref
-        if len(self._refs) > REF_CACHE:
-            self._refs.popitem(last=False)
-        return ref, blob
+        return self.vault.seal_many([ToSeal(s.identifiers, s.personal, s.complaint_id) for s in subs])
+
+    def _prepare_in(self, conn: Connection, job: Submission, blob: Sealed, prior: int) -> Prepared | Exception:
+        """Build one request's event and, when it has an idempotency key, claim the key for it."""
+        try:
+            event = job.build(blob.key_ref, blob, prior)
+        except Exception as exc:
+            return exc
+        if not job.idempotency_key:
+            return Prepared(job.complaint_id, event=event)
+        event_json = event.model_dump_json()
+        claim = self.store.claim_in(conn, job.idempotency_key, job.fingerprint, job.complaint_id, event_json,
+                                    job.received_at)
+        mine = claim.event_json == event_json  # else an earlier request's claim stands
+        return Prepared(claim.complaint_id, event=event if mine else None, claim=claim)
 
 
 def _settle(future: asyncio.Future[Any], result: Any) -> None:
