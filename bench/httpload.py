@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -58,18 +59,24 @@ class LoadResult:
     def rate(self, status: int = 202) -> float:
         return len(self.ok(status)) / self.seconds
 
+#: uvicorn closes keep-alive connections idle for 5 s; reusing one then fails with a reset.
+IDLE_REOPEN_S = 4.0
+
 
 class Connection:
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.used = 0.0  # when the last reply arrived (monotonic)
 
     async def open(self) -> Connection:
         self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         return self
 
     async def send(self, req: Request) -> tuple[int, bytes]:
+        if self.writer is not None and time.monotonic() - self.used > IDLE_REOPEN_S:
+            await self.close()  # the server has closed (or is about to close) an idle keep-alive connection
         if self.writer is None or self.reader is None:
             await self.open()
         assert self.writer is not None and self.reader is not None
@@ -100,6 +107,7 @@ class Connection:
                 body += chunk[:-2]
         else:
             body = await self.reader.readexactly(length) if length else b""
+        self.used = time.monotonic()
         return status, body
 
     async def close(self) -> None:
@@ -192,6 +200,12 @@ async def open_loop(host: str, port: int, requests: Sequence[Request], *, rate: 
     for conn in idle:
         await conn.close()
     return result
+
+
+def freeze_garbage() -> None:
+    """Move everything alive now (e.g. prepared requests) out of later full collections of the load generator."""
+    gc.collect()
+    gc.freeze()
 
 
 def percentile(values: Sequence[float], p: float) -> float:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.context import POLICY, Figure, Run
-from bench.httpload import Connection, Reply, Request, closed_loop, open_loop, percentile
+from bench.httpload import Connection, Reply, Request, closed_loop, freeze_garbage, open_loop, percentile
 from bench.intake import request
 from bench.kafkaio import produce
 from bench.mix import Complaint, Mix, received_records
@@ -279,6 +279,7 @@ def latency(run: Run, stack: Stack, mix: Mix) -> dict[str, Any]:
     """POST at a fixed rate; for each complaint the policy offers on, time until the case view shows the offer."""
     s = run.sizes
     complaints = mix.take(int(s.latency_rate * s.latency_seconds))
+    freeze_garbage()
     cpu0 = {n: stack.services[n].cpu_seconds() for n in ALL}
     t0 = time.monotonic()
 

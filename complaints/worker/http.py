@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from complaints.domain.case import CaseState
 from complaints.domain.decisions import CaseClosed, DomainError, Emit, NoOpenOffer, UnknownCase
-from complaints.http import health_router, install_error_handlers
+from complaints.http import health_router, install_error_handlers, startup_frozen
 from complaints.worker.runtime import Worker
 
 
@@ -66,7 +66,8 @@ def create_worker_app(worker: Worker, router: APIRouter, title: str, description
         app.state.worker = worker
         app.state.health_check = worker.health
         try:
-            yield
+            with startup_frozen():
+                yield
         finally:
             await worker.stop()
 

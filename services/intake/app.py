@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from complaints.http import health_router, install_error_handlers
+from complaints.http import health_router, install_error_handlers, startup_frozen
 from complaints.kafka.producer import EventProducer
 from complaints.pii import Vault
 from complaints.settings import Settings, get_settings
@@ -37,14 +36,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             public_api_url=settings.public_api_url.rstrip("/"),
             history_days=settings.customer_history_days,
         )
-        # Start-up objects (modules, models, statements: ~120k) out of every later full collection,
-        # which otherwise scanned them all every second or two under load: a 60-90 ms stall each time.
-        gc.collect()
-        gc.freeze()
         try:
-            yield
+            with startup_frozen():
+                yield
         finally:
-            gc.unfreeze()
             await producer.stop()
 
     app = FastAPI(title="Complaints intake", version="1", lifespan=lifespan,
