@@ -16,6 +16,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -36,6 +37,9 @@ log = logging.getLogger(__name__)
 
 #: Most requests written in one transaction.
 GROUP_MAX = 256
+#: A group smaller than GATHER_BELOW waits up to GATHER_S for more requests before it is written.
+GATHER_BELOW = 4
+GATHER_S = 0.001
 
 
 @dataclass(frozen=True)
@@ -118,9 +122,11 @@ class Intake:
     def _run(self) -> None:
         while True:
             group = [self._jobs.get()]
+            gather_until = time.monotonic() + GATHER_S
             while len(group) < GROUP_MAX:
-                try:
-                    group.append(self._jobs.get_nowait())
+                try:  # a tiny group waits up to GATHER_S for company: per-group costs dominate at moderate rates
+                    wait = gather_until - time.monotonic() if len(group) < GATHER_BELOW else 0
+                    group.append(self._jobs.get(timeout=wait) if wait > 0 else self._jobs.get_nowait())
                 except queue.Empty:
                     break
             try:
