@@ -6,9 +6,10 @@ would arrive after a later event of their case and cost a refold. The aligner ke
 what was fetched per partition and releases, partition by partition and in offset
 order, only records no older partition can still undercut: those no later than the
 newest record seen on every partition that may still deliver more. Partitions whose
-buffer is full are paused. It only orders the work; correctness never depends on it
-(the writer refolds whatever still arrives out of order), and if nothing can be
-released for `stall_s` it lets everything buffered go.
+buffer is full (their share of `buffer_records`) are paused, and once all buffers together
+hold `buffer_records`, every partition but those the floor waits for. It only orders the work;
+correctness never depends on it (the writer refolds whatever still arrives out of
+order), and if nothing can be released for `stall_s` it lets everything buffered go.
 """
 
 from __future__ import annotations
@@ -43,10 +44,13 @@ _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 class Aligner:
     def __init__(self, consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition],
-                 buffer_per_partition: int = 2000, stall_s: float = 2.0) -> None:
+                 buffer_records: int = 12_000, stall_s: float = 2.0) -> None:
         self.consumer = consumer
         self.partitions = list(partitions)
-        self.limit = buffer_per_partition
+        # Buffered records are most of the projector's memory: the budget is for all partitions together
+        # (a fetch can overshoot it by one fetch's records).
+        self.budget = buffer_records
+        self.limit = max(64, buffer_records // max(1, len(self.partitions)))
         self.stall_s = stall_s
         self.buffers: dict[TopicPartition, deque[tuple[datetime | None, Any]]] = {tp: deque() for tp in partitions}
         self.newest: dict[TopicPartition, datetime] = {}
@@ -63,6 +67,15 @@ class Aligner:
 
     def buffered(self) -> int:
         return sum(len(b) for b in self.buffers.values())
+
+    def fetch_size(self, most: int) -> int:
+        """Records to ask the next fetch for (one fetch returns up to that many of ONE partition): at most
+        a partition's share while some partition that has more to deliver has delivered nothing yet, or
+        while the buffers are over budget; else `most`."""
+        if self.buffered() >= self.budget:
+            return min(most, self.limit)
+        waiting = any(tp not in self.newest and self._may_deliver_more(tp) for tp in self.partitions)
+        return min(most, self.limit) if waiting else most
 
     def _may_deliver_more(self, tp: TopicPartition) -> bool:
         highwater = self.consumer.highwater(tp)
@@ -100,8 +113,15 @@ class Aligner:
                 heapq.heappush(heap, (_order(self.buffers[tp][0][0]), i, tp))
         if out or not self.buffered():
             self._last_release = time.monotonic()
-        full = [tp for tp, buf in self.buffers.items() if len(buf) >= self.limit]
-        if full:
-            self.consumer.pause(*full)
-        self.consumer.resume(*(tp for tp in self.partitions if len(self.buffers[tp]) < self.limit))
+        self._flow(pending)
         return out
+
+    def _flow(self, pending: list[TopicPartition]) -> None:
+        """Fetch only partitions with room; over the budget, only those the floor waits for."""
+        if self.buffered() >= self.budget:
+            low = min((self.newest[tp] for tp in pending if tp in self.newest), default=None)
+            wanted = [tp for tp in pending if tp not in self.newest or self.newest[tp] == low]
+        else:
+            wanted = [tp for tp in self.partitions if len(self.buffers[tp]) < self.limit]
+        self.consumer.pause(*(tp for tp in self.partitions if tp not in wanted))
+        self.consumer.resume(*wanted)

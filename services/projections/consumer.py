@@ -12,74 +12,27 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from complaints.broker.profile import get_profile
-from complaints.envelope import MalformedEvent, decode
+from complaints.envelope import MalformedEvent
 from complaints.kafka.dlq import dead_letter
 from complaints.kafka.producer import EventProducer
 from complaints.settings import Settings
-from complaints.topics import topic_name
-from schemas.events import TOPICS
-from schemas.registry import UnknownEventType
 from services.projections import queries
 from services.projections.aligner import Aligner
-from services.projections.model import utc
+from services.projections.memory import batch_gc, trim, trim_due
 from services.projections.options import ProjectionOptions
+from services.projections.pipeline import WriteAhead
+from services.projections.records import classify_all, discover_partitions, topics_of
 from services.projections.store import Catalog, Generation
 from services.projections.writer import Item, PoisonEvents, apply_batch
 
 log = logging.getLogger(__name__)
 SERVICE = "projections"
-
-
-def classify(rec: Any) -> Item:
-    """Decode one consumer record into an Item: apply, skip (unknown) or dead-letter (malformed)."""
-    base = Item(rec.topic, rec.partition, rec.offset, record=rec)
-    try:
-        env = decode(rec.headers, rec.value, rec.key)
-        env = replace(env, time=utc(env.time))  # once here, not at every comparison
-        return replace(base, envelope=env, payload=(rec.value or b"").decode())
-    except UnknownEventType as exc:
-        return replace(base, skip="unknown_skipped", detail=str(exc.args[0] if exc.args else "?"))
-    except MalformedEvent as exc:
-        return replace(base, skip="malformed", detail=str(exc))
-    except Exception as exc:  # anything else a bad record provokes
-        return replace(base, skip="malformed", detail=f"{type(exc).__name__}: {exc}")
-
-
-def classify_all(batch: dict[TopicPartition, list[Any]]) -> list[Item]:
-    return [classify(rec) for records in batch.values() for rec in records]
-
-
-def topics_of(settings: Settings) -> list[str]:
-    """The four lifecycle topics as named on this installation's broker."""
-    return [topic_name(settings, t) for t in TOPICS]
-
-
-async def discover_partitions(consumer: AIOKafkaConsumer, stop: asyncio.Event, topics: Iterable[str] = TOPICS,
-                              timeout: float | None = None) -> list[TopicPartition] | None:
-    """Every partition of the topics; waits (re-reading metadata) until all exist. None: stopped."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        await consumer.topics()  # refreshes metadata
-        found = {t: consumer.partitions_for_topic(t) for t in topics}
-        if all(found.values()):
-            return [TopicPartition(t, p) for t, parts in found.items() for p in sorted(parts or ())]
-        missing = ", ".join(t for t, p in found.items() if not p)
-        if deadline is not None and time.monotonic() > deadline:
-            raise RuntimeError(f"topics missing: {missing} (create them with `complaints topics create`)")
-        log.warning("waiting for topics: %s", missing)
-        try:
-            await asyncio.wait_for(stop.wait(), 1.0)
-            return None
-        except TimeoutError:
-            continue
 
 
 @dataclass
@@ -114,6 +67,10 @@ class LiveProjector:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Project until `stop` is set; any failure is logged, shown in /health, and retried."""
+        with batch_gc():
+            await self._run_until(stop)
+
+    async def _run_until(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 await self._run(stop)
@@ -128,7 +85,8 @@ class LiveProjector:
 
     async def _run(self, stop: asyncio.Event) -> None:
         profile = get_profile(self.settings)
-        consumer = AIOKafkaConsumer(**profile.aiokafka_consumer(self.settings, None), client_id=SERVICE)
+        consumer = AIOKafkaConsumer(**profile.aiokafka_consumer(self.settings, None), client_id=SERVICE,
+                                    fetch_max_bytes=self.options.fetch_max_bytes)
         producer = EventProducer(self.settings)
         await consumer.start()
         try:
@@ -138,27 +96,39 @@ class LiveProjector:
                 return
             consumer.assign(tps)
             gen = await asyncio.to_thread(self.catalog.ensure_active)
-            aligner = Aligner(consumer, tps)
+            aligner = Aligner(consumer, tps, self.options.align_buffer_records)
             await self._seek(consumer, aligner, gen, tps)
             self.status.running, self.status.partitions, self.status.last_error = True, len(tps), None
             checked = time.monotonic()
-            while not stop.is_set():
-                batch = await consumer.getmany(timeout_ms=self.options.poll_timeout_ms,
-                                               max_records=self.options.batch_max_records)
-                if time.monotonic() - checked >= self.options.generation_check_s:
-                    checked = time.monotonic()
-                    current = await asyncio.to_thread(self.catalog.active)
-                    if current is not None and current.id != gen.id:  # a replay swapped in a new generation
-                        log.info("switching to generation %s", current.id)
-                        gen = current
-                        await self._seek(consumer, aligner, gen, tps)
-                        continue  # this batch was read for the old generation's offsets
-                self.status.highwater = {f"{tp.topic}:{tp.partition}": hw for tp in tps
-                                         if (hw := consumer.highwater(tp)) is not None}
-                # In event-time order across partitions (see aligner.py), one transaction per batch.
-                ready = aligner.feed(batch, self.options.batch_max_records)
-                if ready:
-                    await self._apply(gen, await asyncio.to_thread(classify_all, ready), producer)
+            writes: WriteAhead[None] = WriteAhead()
+            most, pending = self.options.batch_max_records, list[Item]()  # the next batch fills while one is written
+            try:
+                while not stop.is_set():
+                    room = most - len(pending)
+                    batch = await consumer.getmany(timeout_ms=10 if pending else self.options.poll_timeout_ms,
+                                                   max_records=aligner.fetch_size(room))
+                    if time.monotonic() - checked >= self.options.generation_check_s:
+                        checked = time.monotonic()
+                        current = await asyncio.to_thread(self.catalog.active)
+                        if current is not None and current.id != gen.id:  # a replay swapped in a new generation
+                            log.info("switching to generation %s", current.id)
+                            await writes.drain()
+                            gen, pending = current, []  # what was read is read again from the new offsets
+                            await self._seek(consumer, aligner, gen, tps)
+                            continue
+                    self.status.highwater = {f"{tp.topic}:{tp.partition}": hw for tp in tps
+                                             if (hw := consumer.highwater(tp)) is not None}
+                    # In event-time order across partitions (see aligner.py), one transaction per batch.
+                    ready = aligner.feed(batch, room)
+                    if ready:
+                        pending += await asyncio.to_thread(classify_all, ready)
+                    if pending and (len(pending) >= most or not writes.busy or not batch):
+                        await writes.submit(self._apply(gen, pending, producer))
+                        pending = []
+                await writes.drain()
+            except BaseException:
+                await writes.abandon()
+                raise
         finally:
             self.status.running = False
             await consumer.stop()
@@ -190,6 +160,8 @@ class LiveProjector:
         self.status.batches += 1
         self.status.last_batch_at = datetime.now(UTC)
         self._pulse()
+        if trim_due():
+            await asyncio.to_thread(trim)
 
     async def _dead_letter(self, producer: EventProducer, item: Item, error: BaseException) -> None:
         rec = item.record

@@ -12,10 +12,11 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from complaints.settings import Settings
-from services.projections.consumer import LiveProjector, topics_of
+from services.projections.consumer import LiveProjector
 from services.projections.model import utc
 from services.projections.options import ProjectionOptions
 from services.projections.positions import NotCaughtUp, parse_positions, wait_for_positions
+from services.projections.records import topics_of
 from services.projections.store import Catalog, Generation
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic_core import to_jsonable_python
+
 from complaints.envelope import Envelope
 from schemas.events import ComplaintReceived, Escalated, Event, FollowedUp, RecoveryOffered
 from services.projections.model import TimelineEntry, utc
@@ -46,9 +48,14 @@ def summary(event: Event) -> str:
     return event.event_type()  # pragma: no cover
 
 
+def entry_doc(env: Envelope, position: str, episode: int) -> dict[str, Any]:
+    """The timeline entry as JSON values: exactly `TimelineEntry.model_dump(mode="json")`."""
+    return {
+        "id": env.id, "type": env.event.topic, "ce_type": env.type, "time": to_jsonable_python(utc(env.time)),
+        "position": position, "episode": episode, "summary": summary(env.event), "essentials": essentials(env.event),
+        "source": env.source, "correlation_id": env.correlation_id, "causation_id": env.causation_id,
+    }
+
+
 def entry_for(env: Envelope, position: str, episode: int) -> TimelineEntry:
-    return TimelineEntry(
-        id=env.id, type=env.event.topic, ce_type=env.type, time=utc(env.time), position=position, episode=episode,
-        summary=summary(env.event), essentials=essentials(env.event), source=env.source,
-        correlation_id=env.correlation_id, causation_id=env.causation_id,
-    )
+    return TimelineEntry.model_validate(entry_doc(env, position, episode))

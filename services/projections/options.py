@@ -6,7 +6,8 @@ The ones an operator may want to change are `Settings` fields
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 
 from complaints.settings import Settings
 
@@ -21,6 +22,14 @@ class ProjectionOptions:
     replay_batch_records: int = 10000
     #: How long one poll of the broker may wait when nothing is there.
     poll_timeout_ms: int = 200
+    #: Processes a replay reads and folds in (partitions split by number; 1: all in the caller's).
+    replay_processes: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))
+    #: ... but one more process only per this many records in the log (starting one costs ~1 s).
+    replay_records_per_process: int = 20_000
+    #: Largest fetch response (the embedded broker ignores the per-partition limit but honours this one).
+    fetch_max_bytes: int = 2**20
+    #: Records held back for event-time alignment, all partitions together (see aligner.py).
+    align_buffer_records: int = 12_000
     #: How often the live projector checks whether a replay swapped in a new generation.
     generation_check_s: float = 0.5
     #: Run the live projector inside the API process (the service does; some tests don't).

@@ -5,9 +5,11 @@ sibling SQLite file, or `_g<N>` tables in PostgreSQL); the swap is one catalog
 update, picked up by readers on their next request and by the live projector within
 `generation_check_s`, which then continues from the new generation's own offsets.
 
-"Caught up" is judged by position >= end offset AND a fetch that brings nothing
-more: the embedded broker reports end offsets too low when the last batch holds
-several records, so the end offset alone would stop early.
+The partitions are read by up to `replay_processes` shards, one process each (see
+shard.py; one per `replay_records_per_process` records in the log, since starting one
+costs about a second). "Caught up" is judged by position >= end offset AND a fetch that
+brings nothing more: the embedded broker reports end offsets too low when the last
+batch holds several records, so the end offset alone would stop early.
 """
 
 from __future__ import annotations
@@ -15,20 +17,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy.engine import make_url
 
 from complaints.broker.profile import get_profile
 from complaints.settings import Settings
-from services.projections.aligner import Aligner
-from services.projections.consumer import classify_all, discover_partitions, topics_of
+from services.projections import shard
+from services.projections.memory import batch_gc
 from services.projections.options import ProjectionOptions
-from services.projections.store import Catalog, Generation
-from services.projections.writer import BatchResult, Item, PoisonEvents, apply_batch
+from services.projections.records import discover_partitions, topics_of
+from services.projections.shard import Shard, split
+from services.projections.store import Catalog
+from services.projections.writer import BatchResult
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -51,56 +58,32 @@ def replay(settings: Settings, target_url: str | None = None) -> ReplayStats:
 
 async def replay_async(settings: Settings, target_url: str | None = None,
                        options: ProjectionOptions | None = None, *, stall_s: float = 10.0) -> ReplayStats:
-    options = options or ProjectionOptions.from_settings(settings)
+    with batch_gc():
+        return await _replay(settings, target_url, options or ProjectionOptions.from_settings(settings), stall_s)
+
+
+async def _replay(settings: Settings, target_url: str | None, options: ProjectionOptions,
+                  stall_s: float) -> ReplayStats:
     catalog = Catalog(settings.projections_database_url)
     gen = await asyncio.to_thread(catalog.create, target_url)
-    profile = get_profile(settings)
-    idle_ms = max(300, 4 * profile.fetch_max_wait_ms)
-    consumer = AIOKafkaConsumer(**profile.aiokafka_consumer(settings, None), client_id="projections-replay")
-    totals = BatchResult()
-    events = 0
     try:
-        await consumer.start()
-        stop = asyncio.Event()
-        tps = await discover_partitions(consumer, stop, topics_of(settings), timeout=30.0) or []
-        consumer.assign(tps)
-        for tp in tps:
-            consumer.seek(tp, 0)
-        ends = await consumer.end_offsets(tps)
-        aligner = Aligner(consumer, tps)
-        aligner.reset(dict.fromkeys(tps, 0))
+        tps, records = await _partitions(settings)
+        processes = min(options.replay_processes, max(1, records // max(1, options.replay_records_per_process)))
+        groups = split(tps, processes) or [[]]
+        shards = [Shard(settings, gen.id, gen.location, [(tp.topic, tp.partition) for tp in group], options, stall_s,
+                        optimistic=len(groups) > 1) for group in groups]
         started = time.monotonic()
-        idle_since = time.monotonic()
-        while True:
-            batch = await consumer.getmany(timeout_ms=idle_ms, max_records=options.replay_batch_records)
-            ready = aligner.feed(batch, options.replay_batch_records)
-            if not batch and not ready and not aligner.buffered():
-                fetched = {tp: await consumer.position(tp) for tp in tps}  # counts skipped control records too
-                if all(fetched[tp] >= ends[tp] for tp in tps):
-                    break  # at the reported end and a fetch brought nothing more
-                if time.monotonic() - idle_since > stall_s:
-                    short = {f"{tp.topic}:{tp.partition}": (fetched[tp], ends[tp])
-                             for tp in tps if fetched[tp] < ends[tp]}
-                    raise RuntimeError(f"replay stalled {stall_s:.0f} s short of the end offsets (at, end): {short}")
-                continue
-            idle_since = time.monotonic()
-            if not ready:
-                continue
-            items = await asyncio.to_thread(classify_all, ready)
-            result = await asyncio.to_thread(_apply, gen, items)
-            totals.applied += result.applied
-            totals.duplicates += result.duplicates
-            totals.refolds += result.refolds
-            totals.counters.update(result.counters)
-            events += len(items)
+        results = await _all([shard.run(shards[0], catalog), *map(shard.run_elsewhere, shards[1:])])
         seconds = time.monotonic() - started
+        events, totals = sum(n for n, _ in results), BatchResult()
+        for _, result in results:
+            shard.add(totals, result)
         await asyncio.to_thread(catalog.activate, gen.id, events, seconds)
         await asyncio.to_thread(catalog.cleanup)
     except BaseException:
         await asyncio.to_thread(catalog.mark_failed, gen.id)
         raise
     finally:
-        await consumer.stop()
         catalog.dispose()
     skipped = totals.counters["unknown_skipped"] + totals.counters["malformed"]
     location = make_url(gen.location).render_as_string(hide_password=True)
@@ -110,11 +93,25 @@ async def replay_async(settings: Settings, target_url: str | None = None,
                        totals.duplicates, skipped, totals.refolds, gen.id, location)
 
 
-def _apply(gen: Generation, items: list[Item]) -> BatchResult:
-    """Apply, counting events the projector rejects (the live projector dead-lettered them already)."""
-    while True:
-        try:
-            return apply_batch(gen, items)
-        except PoisonEvents as poison:
-            bad = {id(i) for i, _ in poison.items}
-            items = [replace(i, skip="malformed", detail="projector failed") if id(i) in bad else i for i in items]
+async def _all(jobs: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """Every job's result; when one fails, the others are cancelled (and waited for) before it is raised."""
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+async def _partitions(settings: Settings) -> tuple[list[TopicPartition], int]:
+    """Every partition to replay, and about how many records they hold."""
+    consumer = AIOKafkaConsumer(**get_profile(settings).aiokafka_consumer(settings, None),
+                                client_id="projections-replay")
+    await consumer.start()
+    try:
+        tps = await discover_partitions(consumer, asyncio.Event(), topics_of(settings), timeout=30.0) or []
+        return tps, sum((await consumer.end_offsets(tps)).values()) if tps else 0
+    finally:
+        await consumer.stop()

@@ -1,33 +1,93 @@
-"""Set-based writes of one batch (SQLAlchemy Core, the same statements on SQLite and PostgreSQL)."""
+"""Set-based writes of one batch: one statement per table per batch, the same SQL on SQLite and PostgreSQL.
+
+The two big tables (timeline, cases) are written straight through the driver from value
+tuples (`codec.TIMELINE_COLUMNS`, `codec.CASE_COLUMNS`): SQLAlchemy's per-row parameter
+processing cost more than the database's own work. Times go in as each database stores
+them through SQLAlchemy (`codec.SqliteTimes`), so its reads compare them the same way.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, Dialect, Table, bindparam, insert, select, update
 
-from services.projections.codec import case_row, chunks
-from services.projections.model import Case
+from services.projections.codec import CASE_COLUMNS, TIMELINE_COLUMNS, SqliteTimes, Times, chunks
 from services.projections.tables import Tables
 
 if TYPE_CHECKING:
     from services.projections.writer import Item
 
 
-def insert_new_events(conn: Connection, t: Tables, rows: list[dict[str, Any]]) -> dict[str, None]:
-    """Insert the timeline rows whose event id is new; return those ids (the others are duplicates)."""
+@dataclass(frozen=True)
+class Statements:
+    """One generation's write statements, as this connection's driver takes them."""
+
+    times: Times
+    insert_timeline: str
+    upsert_cases: str
+    #: PostgreSQL: rows go in by COPY (the cases through a temporary table, then one upsert);
+    #: as single-row statements, even batched, the server parsed and planned every row.
+    copy_timeline: str = ""
+    stage_cases: tuple[str, ...] = ()
+
+
+def statements(conn: Connection, t: Tables) -> Statements:
+    return _statements(conn.dialect, t.timeline, t.cases)
+
+
+@lru_cache(maxsize=16)
+def _statements(dialect: Dialect, timeline: Table, cases: Table) -> Statements:
+    quote = dialect.identifier_preparer.quote
+    table = dialect.identifier_preparer.format_table
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    tl_cols, case_cols = ", ".join(quote(c) for c in TIMELINE_COLUMNS), ", ".join(quote(c) for c in CASE_COLUMNS)
+    upsert = (f"ON CONFLICT ({quote('complaint_id')}) DO UPDATE SET "
+              + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in CASE_COLUMNS if c != "complaint_id"))
+    tl_marks, case_marks = ", ".join([mark] * len(TIMELINE_COLUMNS)), ", ".join([mark] * len(CASE_COLUMNS))
+    sql = Statements(
+        times=SqliteTimes() if dialect.name == "sqlite" else Times(),
+        insert_timeline=f"INSERT INTO {table(timeline)} ({tl_cols}) VALUES ({tl_marks})",
+        upsert_cases=f"INSERT INTO {table(cases)} ({case_cols}) VALUES ({case_marks}) {upsert}",
+    )
+    if dialect.name != "postgresql":
+        return sql
+    stage = "projection_cases_stage"
+    return replace(sql, copy_timeline=f"COPY {table(timeline)} ({tl_cols}) FROM STDIN", stage_cases=(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} (LIKE {table(cases)}) ON COMMIT DELETE ROWS",
+        f"COPY {stage} ({case_cols}) FROM STDIN",
+        f"INSERT INTO {table(cases)} ({case_cols}) SELECT {case_cols} FROM {stage} {upsert}",
+    ))
+
+
+def _copy(conn: Connection, statement: str, rows: list[tuple[Any, ...]]) -> None:
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cur, cur.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def existing_events(conn: Connection, t: Tables, event_ids: Sequence[str]) -> set[str]:
+    """Which of these event ids the timeline holds already."""
     seen: set[str] = set()
-    for part in chunks([r["event_id"] for r in rows]):
+    for part in chunks(event_ids):
         seen.update(conn.execute(select(t.timeline.c.event_id).where(t.timeline.c.event_id.in_(part))).scalars())
-    fresh = [r for r in rows if r["event_id"] not in seen]
-    if fresh:
-        conn.execute(insert(t.timeline), fresh)
-    return dict.fromkeys(r["event_id"] for r in fresh)
+    return seen
 
 
-def load_cases(conn: Connection, t: Tables, ids: list[str]) -> dict[str, str]:
+def insert_timeline(conn: Connection, sql: Statements, rows: list[tuple[Any, ...]]) -> None:
+    if rows and sql.copy_timeline:
+        _copy(conn, sql.copy_timeline, rows)
+    elif rows:
+        conn.exec_driver_sql(sql.insert_timeline, rows)
+
+
+def load_cases(conn: Connection, t: Tables, ids: Sequence[str]) -> dict[str, str]:
     docs: dict[str, str] = {}
     for part in chunks(ids):
         rows = conn.execute(select(t.cases.c.complaint_id, t.cases.c.doc).where(t.cases.c.complaint_id.in_(part)))
@@ -35,14 +95,14 @@ def load_cases(conn: Connection, t: Tables, ids: list[str]) -> dict[str, str]:
     return docs
 
 
-def write_cases(conn: Connection, t: Tables, updated: dict[str, Case], existing: dict[str, str]) -> None:
-    inserts = [case_row(c) for cid, c in updated.items() if cid not in existing]
-    updates = [{**case_row(c), "b_id": cid} for cid, c in updated.items() if cid in existing]
-    if inserts:
-        conn.execute(insert(t.cases), inserts)
-    if updates:  # SET columns come from the parameter names
-        conn.execute(update(t.cases).where(t.cases.c.complaint_id == bindparam("b_id")),
-                     [{k: v for k, v in u.items() if k != "complaint_id"} for u in updates])
+def write_cases(conn: Connection, sql: Statements, rows: list[tuple[Any, ...]]) -> None:
+    if rows and sql.stage_cases:
+        create, copy, upsert = sql.stage_cases
+        conn.exec_driver_sql(create)
+        _copy(conn, copy, rows)
+        conn.exec_driver_sql(upsert)
+    elif rows:
+        conn.exec_driver_sql(sql.upsert_cases, rows)
 
 
 def write_offsets(conn: Connection, t: Tables, fresh: Sequence[Item], stored: dict[tuple[str, int], int]) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from services.projections import writer
+from services.projections import batch, writer
 from services.projections.model import Case
 from services.projections.projector import fold
 from services.projections.store import Catalog, Generation
@@ -61,14 +61,14 @@ def test_a_batch_below_the_stored_offsets_changes_nothing(gen: Generation) -> No
 def test_an_event_the_projector_cannot_apply_is_reported_then_skipped(gen: Generation,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     items = [item(ev, i) for i, ev in enumerate(unhappy("c-poison"))]
-    real = writer.apply_event
+    real = batch.advance
 
-    def flaky(case, env, position):  # type: ignore[no-untyped-def]
+    def flaky(doc, env, position):  # type: ignore[no-untyped-def]
         if env.id == items[2].envelope.id:  # type: ignore[union-attr]
             raise RuntimeError("projector bug")
-        return real(case, env, position)
+        return real(doc, env, position)
 
-    monkeypatch.setattr(writer, "apply_event", flaky)
+    monkeypatch.setattr(batch, "advance", flaky)
     with pytest.raises(PoisonEvents) as caught:
         apply_batch(gen, items)
     assert [i.offset for i, _ in caught.value.items] == [2]
@@ -77,3 +77,25 @@ def test_an_event_the_projector_cannot_apply_is_reported_then_skipped(gen: Gener
     result = apply_batch(gen, retried)
     assert result.applied == 6 and result.counters["malformed"] == 1
     assert stored_case(gen, "c-poison").event_count == 6
+
+
+def test_an_optimistic_plan_overtaken_by_another_writer_is_made_again(gen: Generation,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    events = unhappy("c-race")
+    items = [item(ev, i, partition=i % 3) for i, ev in enumerate(events)]
+    assert apply_batch(gen, items[:2]).applied == 2
+    real_plan = writer.plan
+    raced: list[str] = []
+
+    def racing_plan(conn, t, sql, batch_items):  # type: ignore[no-untyped-def]
+        made = real_plan(conn, t, sql, batch_items)
+        if not raced:  # another shard writes the same case between this plan and its transaction
+            raced.append("racing")
+            raced.append(f"applied {apply_batch(gen, [items[2], items[5]]).applied}")
+        return made
+
+    monkeypatch.setattr(writer, "plan", racing_plan)
+    result = apply_batch(gen, [items[3], items[4], items[6]], optimistic=True)
+    assert raced == ["racing", "applied 2"] and result.applied == 3
+    expected, _ = fold((i.envelope, i.position) for i in items if i.envelope is not None)
+    assert stored_case(gen, "c-race") == expected
