@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def transient(exc: BaseException) -> bool:
@@ -42,3 +45,14 @@ class Backoff:
         log.warning("%s failed (%s: %s); retrying in %.1fs", what, type(exc).__name__, exc, self.delay)
         await asyncio.sleep(self.delay)
         self.delay = min(self.delay * 2, self.most)
+
+
+async def persist(what: str, attempt: Callable[[], Awaitable[T]], on_retry: Callable[[], object]) -> T:
+    """Run `attempt` until it succeeds, with a logged backoff pause (and `on_retry()`) after each failure."""
+    backoff = Backoff()
+    while True:
+        try:
+            return await attempt()
+        except Exception as exc:
+            on_retry()
+            await backoff.pause(what, exc)

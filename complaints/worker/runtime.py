@@ -1,20 +1,19 @@
 """Run a pure decider as a faust worker: decode → load state → decide → publish → evolve → save.
 
-Events are handled in batches (`stream.take_events`): one query loads the batch's cases,
-`batch.plan` decides each case's events in order, one send publishes every output (acked),
-one transaction saves every changed case (one event at a time: ~190 events/s, bench/RESULTS.md).
+Batches (`stream.take_events`): one query loads the cases, `batch.plan` decides each case's
+events in order, one send publishes the outputs (acked), one transaction saves the cases.
 
 Delivery guarantees:
-- every record is acked: an error of the event dead-letters it to `<topic>.dlq` with its
-  origin; a broker or database outage is waited out (retry with backoff, `retry.py`);
+- every record is acked: an error of the event dead-letters it (`<topic>.dlq`, with its
+  origin); a broker or database outage is waited out (`retry.py`);
 - a redelivered event (its id already applied to the case) changes nothing;
 - outputs are published (and acked by the broker) before the state that records
   them is saved, so a crash can only re-publish the same deterministic events;
 - timers only look at cases in the partitions this process owns;
 - per-case order: a case's events are decided in the order they were consumed, and the
   next batch starts only when this one is saved;
-- a batch that fails as a whole (broker or database error), and any case another replica
-  changed meanwhile, is redone one event at a time by `act`, which reloads the case.
+- a failed batch, and any case another replica changed meanwhile, is redone one event
+  at a time by `act`, which reloads the case.
 """
 
 from __future__ import annotations
@@ -38,7 +37,7 @@ from complaints.topics import topic_name
 from complaints.worker.batch import Item, by_case, plan
 from complaints.worker.decider import LifecycleDecider
 from complaints.worker.faust_app import create_faust_app
-from complaints.worker.retry import Backoff, transient
+from complaints.worker.retry import Backoff, persist, transient
 from complaints.worker.store import CaseStore, Conflict
 from schemas.events import TOPICS
 from schemas.registry import UnknownEventType
@@ -202,11 +201,7 @@ class Worker:
         return redo
 
     async def _one(self, msg: Any, env: Envelope) -> None:
-        """One event through `act` (reload, decide, publish, save, retry on conflict).
-
-        A broker or database failure is waited out (the event is retried, the agent pauses);
-        a failure of the event itself dead-letters it. Never raises: faust would ack and lose it.
-        """
+        """One event through `act`: outages are waited out, the event's own failure dead-lettered."""
         backoff = Backoff()
         while True:
             try:
@@ -218,7 +213,7 @@ class Worker:
                 return
             except Exception as exc:
                 if transient(exc):
-                    self.counters["retries"] += 1
+                    self._retried()
                     await backoff.pause(f"{self.service}: event {env.id}", exc)
                     continue
                 log.exception("%s failed on %s", self.service, env.id)
@@ -226,18 +221,15 @@ class Worker:
                 return
 
     async def _dead_letter(self, msg: Any, exc: BaseException) -> None:
-        """Copy the record to its dead-letter topic; retried until the broker takes it."""
+        """Copy the record to `<topic>.dlq`, retrying until the broker takes it."""
         headers = [(k, v) for k, v in (msg.headers or []) if v is not None]
-        backoff = Backoff()
-        while True:
-            try:
-                await dead_letter(self.producer, service=self.service, topic=msg.topic, partition=msg.partition,
-                                  offset=msg.offset, key=msg.key, value=msg.value, headers=headers, error=exc)
-                self.counters["dead_lettered"] += 1
-                return
-            except Exception as err:
-                self.counters["retries"] += 1
-                await backoff.pause(f"{self.service}: dead letter for {msg.topic}@{msg.offset}", err)
+        await persist(f"{self.service}: dead letter for {msg.topic}@{msg.offset}", lambda: dead_letter(
+            self.producer, service=self.service, topic=msg.topic, partition=msg.partition, offset=msg.offset,
+            key=msg.key, value=msg.value, headers=headers, error=exc), self._retried)
+        self.counters["dead_lettered"] += 1
+
+    def _retried(self) -> None:
+        self.counters["retries"] += 1
 
     def _on_tick(self, state: CaseState | None, now: datetime) -> Sequence[Emit]:
         return self.decider.on_tick(state, now) if state is not None else []
