@@ -96,13 +96,6 @@ def encode(
     return Record(event.topic, subject.encode(), value, headers, event_id)
 
 
-def attributes(headers: Iterable[tuple[str, bytes | None]] | Mapping[str, bytes]) -> dict[str, str]:
-    """The `ce_*` headers as a dict without the prefix (no validation)."""
-    items = headers.items() if isinstance(headers, Mapping) else headers
-    return {k[3:].lower(): v.decode(errors="replace") for k, v in items
-            if v is not None and k[:3].lower() == "ce_"}
-
-
 def decode(
     headers: Iterable[tuple[str, bytes | None]] | Mapping[str, bytes], value: bytes | None, key: bytes | None = None
 ) -> Envelope:

@@ -145,6 +145,15 @@ def _postgres_problem() -> str | None:
     return f"no PostgreSQL answers at {PG_URL}: {problem}" if problem else None
 
 
+def require_postgres() -> None:
+    """Skip when no PostgreSQL answers on a developer's machine; fail instead under CI."""
+    problem = _postgres_problem()
+    if problem and os.environ.get("CI"):
+        pytest.fail(f"{problem} — CI must provide PostgreSQL")
+    if problem:
+        pytest.skip(problem)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh database: a SQLite file, then a PostgreSQL schema of its own (dropped afterwards).
@@ -154,11 +163,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db')}/test.db"
         return
-    problem = _postgres_problem()
-    if problem and os.environ.get("CI"):
-        pytest.fail(f"{problem} — CI must provide PostgreSQL")
-    if problem:
-        pytest.skip(problem)
+    require_postgres()
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 

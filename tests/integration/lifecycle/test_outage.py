@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 from complaints.settings import Settings
-from tests.conftest import PG_URL, _postgres_problem
+from tests.conftest import PG_URL, require_postgres
 from tests.integration.lifecycle.test_delivery_guarantees import complaint, offers_by_case, publish, wait_offers
 from tests.kafka_helpers import read_topic
 from tests.stack import Stack
@@ -23,9 +23,7 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def lockable_db() -> Iterator[tuple[str, Engine, str]]:
     """A PostgreSQL schema owned by a role of its own, which the test can lock out and let back in."""
-    problem = _postgres_problem()
-    if problem:
-        pytest.fail(problem)
+    require_postgres()
     role = f"outage_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_URL)
     with admin.begin() as conn:
