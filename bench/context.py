@@ -5,6 +5,9 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,3 +108,22 @@ class Run:
     def cleanup(self) -> None:
         if not self.keep:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextmanager
+def scratch_schema(postgres_url: str, prefix: str) -> Iterator[str]:
+    """A fresh PostgreSQL schema for one measurement (its URL, search_path set), dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()

@@ -8,13 +8,9 @@ database per run (a unique PostgreSQL schema, dropped afterwards).
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
-from bench.context import Figure, Run
+from bench.context import Figure, Run, scratch_schema
 from bench.kafkaio import consume_all
 from complaints.settings import Settings
 from schemas.events import TOPICS
@@ -38,18 +34,9 @@ def run_replay(run: Run, settings: Settings) -> None:
     results["SQLite"] = _replay(settings, f"sqlite:///{run.sub('replay')}/projections.db")
     run.say(f"replay on SQLite: {results['SQLite']}")
     if run.postgres_url:
-        schema = f"bench_replay_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(run.postgres_url)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            url = make_url(run.postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
-            results["PostgreSQL"] = _replay(settings, url.render_as_string(hide_password=False))
+        with scratch_schema(run.postgres_url, "bench_replay") as url:
+            results["PostgreSQL"] = _replay(settings, url)
             run.say(f"replay on PostgreSQL: {results['PostgreSQL']}")
-        finally:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            admin.dispose()
     run.details["replay"] = results
     figures(run, results)
 

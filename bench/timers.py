@@ -10,14 +10,12 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, text
 
-from bench.context import POLICY, Figure, Run
+from bench.context import POLICY, Figure, Run, scratch_schema
 from bench.mix import Mix
 from complaints.domain import escalation
 from complaints.domain.case import evolve
@@ -98,17 +96,8 @@ def measure(run: Run, url: str, label: str) -> dict[str, Any]:
 def run_timers(run: Run) -> None:
     results = {"SQLite": measure(run, f"sqlite:///{run.sub('timers')}/cases.db", "SQLite")}
     if run.postgres_url:
-        schema = f"bench_timers_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(run.postgres_url)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            url = make_url(run.postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
-            results["PostgreSQL"] = measure(run, url.render_as_string(hide_password=False), "PostgreSQL")
-        finally:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            admin.dispose()
+        with scratch_schema(run.postgres_url, "bench_timers") as url:
+            results["PostgreSQL"] = measure(run, url, "PostgreSQL")
     run.details["timers"] = {k: {str(n): v for n, v in r.items()} for k, r in results.items()}
     figures(run, run.details["timers"])
 
