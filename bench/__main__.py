@@ -16,7 +16,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -47,10 +47,13 @@ def _postgres(url: str) -> str | None:
 def main(
     quick: Annotated[bool, typer.Option("--quick", help="Smoke run: tiny sizes (< 1 min).")] = False,
     full: Annotated[bool, typer.Option("--full", help="The issue's sizes: 100k open cases, 1M events.")] = False,
-    output: Annotated[Path, typer.Option(help="Where to write the results.")] = ROOT / "RESULTS.md",
+    output: Annotated[Path | None, typer.Option(help="Where to write the results (default: bench/RESULTS.md, "
+                                                    "or bench/PROFILES.md with --profile).")] = None,
     postgres: Annotated[str, typer.Option(help="PostgreSQL for replay and timers; '' to skip.")] = PG_URL,
     only: Annotated[list[str] | None, typer.Option(help=f"Run only these phases: {', '.join(PHASES)}.")] = None,
-    profile: Annotated[bool, typer.Option(help="Run the services under py-spy and add their profiles.")] = False,
+    profile: Annotated[bool, typer.Option(help="Run the services (and the replay) under py-spy and write where "
+                                               "their CPU goes to bench/PROFILES.md; its figures are slowed by "
+                                               "the profiler, so RESULTS.md is left alone.")] = False,
     shared_db: Annotated[bool, typer.Option(help="One SQLite file for every service's state (default: one "
                                                  "file per service, as `complaints dev` does).")] = False,
     keep: Annotated[bool, typer.Option(help="Keep the run folder (logs, databases, profiles).")] = False,
@@ -63,6 +66,7 @@ def main(
                                                           "file (e.g. after editing bench/analysis.md).")] = None,
 ) -> None:
     """Run the benchmarks and write the results table."""
+    output = output or ROOT / ("PROFILES.md" if profile else "RESULTS.md")
     if render_from is not None:
         rerender(render_from, output)
         return
@@ -75,7 +79,7 @@ def main(
             raise typer.BadParameter(f"--size {item!r}: expected NAME=VALUE with NAME one of "
                                      f"{', '.join(k for k in vars(sizes) if k != 'name')}")
         current = getattr(sizes, key)
-        parsed = tuple(int(v) for v in value.split(",")) if isinstance(current, tuple) else type(current)(
+        parsed: Any = tuple(int(v) for v in value.split(",")) if isinstance(current, tuple) else type(current)(
             value if not isinstance(current, bool) else value.lower() in ("1", "true", "yes"))
         sizes = dataclasses.replace(sizes, **{key: parsed}, name=f"{sizes.name}+overrides")
     phases = tuple(only or PHASES)
@@ -88,6 +92,9 @@ def main(
         raise typer.BadParameter("--profile needs py-spy (pip install py-spy)")
     run = Run.create(sizes, _postgres(postgres), keep=keep, profile=profile)
     run.shared_db = shared_db
+    if profile:
+        run.notes.append("Every service, and the SQLite replay, ran under py-spy (`--profile`), which slows them: "
+                         "this run is for where the CPU goes, not for the figures (those are in RESULTS.md).")
     if shared_db:
         run.notes.append("Every service's state was in one shared SQLite file (`--shared-db`).")
     command = shown_command(sys.argv[1:])
@@ -135,7 +142,7 @@ def main(
         output.parent.mkdir(parents=True, exist_ok=True)
         seconds = time.monotonic() - started
         output.write_text(render(run, machine, command, seconds))
-        json_out = json_out or output.with_name("results.json")
+        json_out = json_out or (None if profile else output.with_name("results.json"))
         if json_out is not None:
             json_out.write_text(json.dumps({"command": command, "seconds": seconds, "machine": machine,
                                             "sizes": vars(sizes), "notes": run.notes,
@@ -171,7 +178,8 @@ def rerender(source: Path, output: Path) -> None:
     from bench.context import Sizes
 
     data = json.loads(source.read_text())
-    sizes = Sizes(**{k: tuple(v) if isinstance(v, list) else v for k, v in data["sizes"].items()})
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data["sizes"].items()}
+    sizes = Sizes(**fields)
     run = Run.create(sizes, None)
     try:
         run.details, run.notes = data["details"], data.get("notes", [])

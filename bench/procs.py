@@ -11,6 +11,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,6 +181,26 @@ def profiler_wrap(folder: Path, prefix: str = "") -> list[str]:
     if spy is None:
         return []
     return [spy, "record", "--gil", "-r", "100", "-f", "raw", "-o", str(folder / (prefix + "{name}.spy")), "--"]
+
+
+@contextmanager
+def profiling(pid: int, out: Path) -> Iterator[None]:
+    """py-spy attached to a running process and its children (CPU samples only) while the block runs."""
+    spy = py_spy()
+    if spy is None:
+        yield
+        return
+    proc = subprocess.Popen([spy, "record", "--gil", "--subprocesses", "-r", "100", "-f", "raw", "-o", str(out),
+                             "--pid", str(pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)  # attached before the measured work starts
+    try:
+        yield
+    finally:
+        proc.send_signal(signal.SIGINT)  # py-spy writes its profile on SIGINT
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def service_env(*, bootstrap: str, database_url: str, projections_url: str, vault_url: str,

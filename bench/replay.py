@@ -8,10 +8,13 @@ database per run (a unique PostgreSQL schema, dropped afterwards).
 from __future__ import annotations
 
 import asyncio
+import os
+from contextlib import nullcontext
 from typing import Any
 
 from bench.context import Figure, Run, scratch_schema
 from bench.kafkaio import consume_all
+from bench.procs import profiling
 from complaints.settings import Settings
 from schemas.events import TOPICS
 
@@ -31,7 +34,9 @@ def run_replay(run: Run, settings: Settings) -> None:
     run.say(f"raw aiokafka consumption: {raw.per_s:,.0f} records/s ({raw.count:,} records)")
     results: dict[str, Any] = {"raw": {"records": raw.count, "seconds": round(raw.seconds, 2),
                                        "per_s": round(raw.per_s)}}
-    results["SQLite"] = _replay(settings, f"sqlite:///{run.sub('replay')}/projections.db")
+    spied = profiling(os.getpid(), run.sub("profiles") / "replay-sqlite.spy") if run.profile else nullcontext()
+    with spied:  # the bench process and the replay's shard processes
+        results["SQLite"] = _replay(settings, f"sqlite:///{run.sub('replay')}/projections.db")
     run.say(f"replay on SQLite: {results['SQLite']}")
     if run.postgres_url:
         with scratch_schema(run.postgres_url, "bench_replay") as url:

@@ -63,6 +63,12 @@ COMPONENTS: tuple[tuple[str, str], ...] = (
     ("post_complaint", "HTTP: endpoint body"),
     ("H11Protocol", "HTTP: h11 parsing"),
     ("RequestResponseCycle", "HTTP: ASGI/FastAPI/Starlette"),
+    # projections (live and replay): before the workers' markers, whose names some of its frames share
+    ("_fold (batch.py)", "projector: fold (case documents)"),
+    ("case_values (codec.py)", "projector: case rows (JSON)"),
+    ("(sqlwrite.py)", "projector: SQL statements"),
+    ("classify_all", "projector: decode"),
+    ("apply_batch", "projector: apply batch (other)"),
     ("decode (envelope.py)", "envelope decode (ce_* headers + pydantic)"),
     ("_encode (runtime.py)", "envelope encode"),
     ("LifecycleDecider.react", "domain: decide (react)"),
@@ -74,14 +80,13 @@ COMPONENTS: tuple[tuple[str, str], ...] = (
     ("EventProducer.publish", "publish (aiokafka send)"),
     ("plan (batch.py)", "worker: batch plan (other)"),
     ("handle_batch", "worker batch loop (other)"),
-    ("apply_batch", "projector: apply batch (SQL + fold)"),
-    ("classify_all", "projector: decode"),
     ("Fetcher", "aiokafka consumer fetcher"),
     ("Sender", "aiokafka producer sender"),
     ("Conductor", "faust conductor"),
     ("take_events", "faust take_events"),
     ("Stream.", "faust stream"),
     ("Consumer", "faust/aiokafka consumer (other)"),
+    ("do_execute", "SQL (other)"),
     ("_tick", "timer tick"),
 )
 

@@ -75,10 +75,10 @@ def _time_ticks(store: CaseStore, worker: Worker, partitions: int, ticks: int) -
             "query_p90_us": round(sorted(query)[int(len(query) * 0.9)], 1)}
 
 
-def measure(run: Run, url: str, label: str) -> dict[str, Any]:
+def measure(run: Run, url: str, label: str) -> dict[int, Any]:
     s = run.sizes
     state = _sample_state()
-    out: dict[str, Any] = {}
+    out: dict[int, Any] = {}
     for n in s.timer_cases:
         store = CaseStore(url, f"bench-{n}")
         settings = Settings(kafka_bootstrap_servers="127.0.0.1:1", database_url=url, broker_profile="tansu")

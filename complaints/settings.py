@@ -26,13 +26,17 @@ def default_policy_file() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="COMPLAINTS_", extra="ignore")
+    # An empty variable means "not set" (compose passes `${VAR:-}` through as an empty string).
+    model_config = SettingsConfigDict(env_prefix="COMPLAINTS_", extra="ignore", env_ignore_empty=True)
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "COMPLAINTS_KAFKA_BOOTSTRAP_SERVERS"),
     )
     broker_profile: Literal["kafka", "tansu"] = "kafka"
+    #: Overrides the profile's consumer fetch wait (ms). On a broker that does not wake
+    #: fetches on new data (Tansu) a hop costs about half of it; lower is faster but busier.
+    fetch_max_wait_ms: int | None = Field(default=None, ge=1, le=30_000)
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     kafka_sasl_mechanism: str | None = None
     kafka_sasl_username: str | None = None

@@ -9,6 +9,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -77,7 +78,7 @@ class ServiceProcess:
                 self.proc.kill()
                 self.proc.wait()
 
-    def stats(self) -> dict[str, object]:
+    def stats(self) -> dict[str, Any]:
         return dict(httpx.get(f"{self.url}/stats", timeout=5).json())
 
 

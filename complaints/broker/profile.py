@@ -8,7 +8,7 @@ aiokafka, end offsets reported too low for multi-record batches).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from complaints.settings import Settings
@@ -88,4 +88,7 @@ PROFILES: dict[str, BrokerProfile] = {
 
 
 def get_profile(settings: Settings) -> BrokerProfile:
-    return PROFILES[settings.broker_profile]
+    profile = PROFILES[settings.broker_profile]
+    if settings.fetch_max_wait_ms is not None:
+        profile = replace(profile, fetch_max_wait_ms=settings.fetch_max_wait_ms)
+    return profile

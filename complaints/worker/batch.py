@@ -28,7 +28,7 @@ Item = tuple[Any, Envelope]  # (the consumed message, its decoded envelope)
 class Plan:
     records: list[Record] = field(default_factory=list)
     saves: list[Save] = field(default_factory=list)
-    emitted: dict[str, int] = field(default_factory=dict)  # per case
+    emitted: dict[str, list[str]] = field(default_factory=dict)  # event ids, per case
     failed: list[tuple[Any, BaseException]] = field(default_factory=list)
     handled: int = 0
     duplicates: int = 0
@@ -66,7 +66,7 @@ def plan(decider: LifecycleDecider, cases: Mapping[str, list[Item]], loaded: Map
                 continue
             state, changed = after, True
             out.records += records
-            out.emitted[cid] = out.emitted.get(cid, 0) + len(records)
+            out.emitted.setdefault(cid, []).extend(r.event_id for r in records)
             out.handled += 1
         if changed and state is not None:
             part = row.partition if row.partition is not None else items[0][0].partition

@@ -37,6 +37,7 @@ from complaints.topics import topic_name
 from complaints.worker.batch import Item, by_case, plan
 from complaints.worker.decider import LifecycleDecider
 from complaints.worker.faust_app import create_faust_app
+from complaints.worker.recent import RecentlyEmitted
 from complaints.worker.retry import Backoff, persist, transient
 from complaints.worker.store import CaseStore, Conflict
 from schemas.events import TOPICS
@@ -67,6 +68,7 @@ class Worker:
         self.counters = {"processed": 0, "duplicates": 0, "skipped_unknown": 0, "dead_lettered": 0, "emitted": 0,
                          "batches": 0, "batch_fallbacks": 0, "conflicts": 0, "retries": 0}
         self._locks = [asyncio.Lock() for _ in range(256)]
+        self.recent = RecentlyEmitted()  # our own events, saved: their echo is a known duplicate
         self.extras: dict[str, Any] = {}  # service-specific adapters (e.g. the PII vault)
         self.joined = False  # set once the consumer group assigned this process its partitions
         self.app.on_rebalance_complete.connect(self._on_rebalance_complete)  # type: ignore[arg-type]
@@ -144,6 +146,7 @@ class Worker:
                 except Conflict:
                     continue
                 self.counters["emitted"] += len(emits)
+                self.recent.add(e.event_id for e in emits)
                 return positions
         raise RuntimeError(f"case {complaint_id}: too many concurrent updates")
 
@@ -159,6 +162,10 @@ class Worker:
         """Decode, decide and apply a batch of records; never raises (faust would ack and lose them)."""
         decoded: list[Item] = []
         for msg in messages:
+            if self.recent.echo(msg.headers):
+                self.counters["processed"] += 1
+                self.counters["duplicates"] += 1
+                continue
             try:
                 decoded.append((msg, decode(msg.headers or [], msg.value, msg.key)))
             except UnknownEventType:
@@ -197,7 +204,10 @@ class Worker:
         dead = {id(msg) for msg, _ in done.failed}  # already dead-lettered: not redone
         redo = [item for cid in conflicts for item in cases[cid] if id(item[0]) not in dead]
         self.counters["processed"] += done.handled - len(redo)
-        self.counters["emitted"] += sum(n for cid, n in done.emitted.items() if cid not in conflicts)
+        for cid, ids in done.emitted.items():
+            if cid not in conflicts:
+                self.counters["emitted"] += len(ids)
+                self.recent.add(ids)
         return redo
 
     async def _one(self, msg: Any, env: Envelope) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import faust
+import pytest
 
 from complaints.broker.profile import PROFILES, get_profile
 from complaints.settings import Settings
@@ -37,3 +38,13 @@ def test_profiles_differ_only_where_the_embedded_broker_needs_it() -> None:
     assert tansu.fetch_max_wait_ms < 100
     plain = Settings()
     assert "sasl_mechanism" not in kafka.aiokafka_consumer(plain, "g")
+
+
+def test_the_fetch_wait_can_be_tuned_without_touching_the_other_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COMPLAINTS_BROKER_PROFILE", "tansu")
+    assert get_profile(Settings()).aiokafka_consumer(Settings(), "g")["fetch_max_wait_ms"] == 25
+    monkeypatch.setenv("COMPLAINTS_FETCH_MAX_WAIT_MS", "60")
+    tuned = get_profile(Settings())
+    assert tuned.aiokafka_consumer(Settings(), "g")["fetch_max_wait_ms"] == 60
+    assert tuned.session_timeout_s == PROFILES["tansu"].session_timeout_s  # the rest of the profile stays
+    assert PROFILES["tansu"].fetch_max_wait_ms == 25  # the shared profile itself is not changed

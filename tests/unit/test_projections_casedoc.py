@@ -7,6 +7,7 @@ import copy
 import random
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 from pydantic_core import from_json, to_json, to_jsonable_python
 
@@ -63,7 +64,7 @@ def test_advance_never_changes_its_input() -> None:
     for pairs in all_cases().values():
         doc = None
         for env, position in sorted(pairs, key=lambda p: sort_key(p[0])):
-            before = copy.deepcopy(doc)
+            before: Any = copy.deepcopy(doc)
             after = advance(doc, env, position)
             assert doc == before and after is not doc
             doc = after

@@ -9,6 +9,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
@@ -130,7 +131,7 @@ def test_poison_record_is_dead_lettered_with_its_origin_and_the_worker_keeps_goi
         publish(settings, good)
         wait_offers(settings, {e.complaint_id for e in good})
         deadline = time.monotonic() + 10
-        dead = []
+        dead: list[Any] = []
         while not dead and time.monotonic() < deadline:
             dead = read_topic(settings, "ComplaintReceived.dlq", idle=0.3)
         stats = stack["recovery"].stats()
