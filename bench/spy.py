@@ -68,7 +68,7 @@ COMPONENTS: tuple[tuple[str, str], ...] = (
     ("case_values (codec.py)", "projector: case rows (JSON)"),
     ("(sqlwrite.py)", "projector: SQL statements"),
     ("classify_all", "projector: decode"),
-    ("apply_batch", "projector: apply batch (other)"),
+    ("apply_batch (writer.py)", "projector: apply batch (other)"),
     ("decode (envelope.py)", "envelope decode (ce_* headers + pydantic)"),
     ("_encode (runtime.py)", "envelope encode"),
     ("LifecycleDecider.react", "domain: decide (react)"),

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from schemas.common import Channel, Department, Level
 from services.projections import queries
-from services.projections.deps import AsOf, GenerationDep, RuntimeDep, Window, invalid
+from services.projections.deps import AsOf, FirstResponseDep, GenerationDep, RuntimeDep, Window, invalid
 from services.projections.kpis import compute_kpis
 from services.projections.model import Status
 from services.projections.queue import BadCursor, Cursor, QueueFilter, Sort
@@ -32,13 +32,14 @@ INVALID: Responses = {422: {"description": "A query parameter is invalid; the an
 
 @router.get("/complaints/{complaint_id}", response_model=CaseView, tags=["cases"],
             responses={404: {"description": "No such complaint (at `as_of`)."}, **CONFLICT, **INVALID})
-async def get_complaint(complaint_id: str, gen: GenerationDep, as_of: AsOf = None) -> CaseView:
+async def get_complaint(complaint_id: str, gen: GenerationDep, first_response: FirstResponseDep,
+                        as_of: AsOf = None) -> CaseView:
     """One case: status, level, department, SLA, offers, follow-ups, outcome and its full timeline."""
     now = datetime.now(UTC)
     if as_of is None:
         found = await run_in_threadpool(queries.get_case, gen, complaint_id)
     else:
-        found = await run_in_threadpool(queries.case_at, gen, complaint_id, as_of)
+        found = await run_in_threadpool(queries.case_at, gen, complaint_id, as_of, first_response)
     if found is None:
         raise HTTPException(404, f"no complaint {complaint_id!r}" + (f" as of {as_of.isoformat()}" if as_of else ""))
     case, timeline = found
@@ -48,6 +49,7 @@ async def get_complaint(complaint_id: str, gen: GenerationDep, as_of: AsOf = Non
 @router.get("/complaints", response_model=CasePage, tags=["cases"], responses={**CONFLICT, **INVALID})
 async def list_complaints(
     gen: GenerationDep,
+    first_response: FirstResponseDep,
     received: Window,
     status: Annotated[list[Status] | None, Query(description="One or more statuses (repeat the parameter).")] = None,
     open: Annotated[bool | None, Query(description="true: not closed; false: closed only.")] = None,
@@ -74,7 +76,8 @@ async def list_complaints(
     if as_of is None:
         cases, nxt = await run_in_threadpool(queries.list_cases, gen, f, sort, after, limit, now)
     else:
-        cases, nxt = await run_in_threadpool(queries.list_cases_at, gen, f, sort, after, limit, as_of)
+        cases, nxt = await run_in_threadpool(queries.list_cases_at, gen, f, sort, after, limit, as_of,
+                                             first_response)
     return CasePage(items=[case_summary(c, now) for c in cases], next_cursor=nxt.encode() if nxt else None,
                     sort=sort, as_of=as_of)
 

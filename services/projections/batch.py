@@ -20,7 +20,7 @@ from pydantic_core import from_json, to_json
 from sqlalchemy import Connection, select
 
 from complaints.envelope import Envelope
-from services.projections.casedoc import Doc, advance, event_episode, last_key, sort_key
+from services.projections.casedoc import Doc, FirstResponse, advance, event_episode, last_key, sort_key
 from services.projections.codec import case_values, chunks, envelope_from_row, timeline_values
 from services.projections.essentials import entry_doc
 from services.projections.model import SortKey
@@ -99,7 +99,8 @@ def offsets(conn: Connection, t: Tables) -> dict[tuple[str, int], int]:
     return {(r.topic, r.partition): r.next_offset for r in conn.execute(select(t.offsets))}
 
 
-def plan(conn: Connection, t: Tables, sql: Statements, items: Sequence[Item]) -> Plan:
+def plan(conn: Connection, t: Tables, sql: Statements, items: Sequence[Item],
+         first_response: FirstResponse | None = None) -> Plan:
     done = offsets(conn, t)
     fresh = [i for i in items if i.offset >= done.get((i.topic, i.partition), 0)]
     events = [i for i in fresh if i.envelope is not None and not i.skip]
@@ -109,7 +110,7 @@ def plan(conn: Connection, t: Tables, sql: Statements, items: Sequence[Item]) ->
     seen = existing_events(conn, t, list(first)) if first else set()
     new = [i for event_id, i in first.items() if event_id not in seen]
     stored = load_cases(conn, t, list(dict.fromkeys(i.env.complaint_id for i in new)))
-    docs, poison, refolds = _fold(conn, t, new, stored)
+    docs, poison, refolds = _fold(conn, t, new, stored, first_response)
     rows = [timeline_values(i.env, i.topic, i.partition, i.offset, i.payload, i.entry or entry_json(i.env, i.position),
                             sql.times) for i in new]
     return Plan(done, fresh, new, stored, rows, [case_values(doc, sql.times) for doc in docs.values()],
@@ -128,7 +129,7 @@ def still_valid(conn: Connection, t: Tables, p: Plan) -> bool:
     return load_cases(conn, t, list(dict.fromkeys(i.env.complaint_id for i in p.new))) == p.stored
 
 
-def _fold(conn: Connection, t: Tables, new: list[Item], stored: dict[str, str]
+def _fold(conn: Connection, t: Tables, new: list[Item], stored: dict[str, str], first_response: FirstResponse | None,
           ) -> tuple[dict[str, Doc], list[tuple[Item, BaseException]], int]:
     """Fold the new events into their cases: (changed case documents, poison events, cases refolded)."""
     by_case: dict[str, list[tuple[SortKey, Item]]] = defaultdict(list)
@@ -152,7 +153,7 @@ def _fold(conn: Connection, t: Tables, new: list[Item], stored: dict[str, str]
             steps = sorted(earlier.get(cid, []) + steps, key=lambda s: sort_key(s[0]))
         for env, position, item in steps:
             try:
-                doc = advance(doc, env, position)
+                doc = advance(doc, env, position, first_response)
             except Exception as exc:  # a projector bug must not stop the stream: dead-letter the event
                 if item is None:
                     raise

@@ -9,29 +9,35 @@ copy and replaces (never mutates) nested values, so a failed event leaves the ca
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from pydantic_core import to_jsonable_python
 
+from complaints.domain.policy import load_policy
 from complaints.envelope import Envelope
-from schemas.common import Channel, Money
+from complaints.settings import default_policy_file
+from schemas.common import Channel, Money, Severity
 from schemas.events import ComplaintReceived, Escalated, Event, FollowedUp, RecoveryOffered
 from services.projections.model import Case, SortKey, utc
 
 Doc = dict[str, Any]
 RANK: dict[str, int] = {"ComplaintReceived": 0, "Escalated": 1, "RecoveryOffered": 2, "FollowedUp": 3}
 
-#: First response expected of the front line, per channel, for cases not (yet) escalated:
-#: events carry an SLA deadline only from the escalation onwards (`Escalated.sla_due_at`).
-FIRST_RESPONSE_SLA: dict[Channel, timedelta] = {
-    "social": timedelta(hours=1),
-    "chat": timedelta(minutes=15),
-    "phone": timedelta(minutes=15),
-    "in_person": timedelta(minutes=15),
-    "web": timedelta(hours=4),
-    "email": timedelta(hours=24),
-}
+#: The first response the policy expects of a new case (channel, severity, public) -> time allowed.
+#: Events carry an SLA deadline only from an escalation onwards (`Escalated.sla_due_at`), so a case
+#: the front line owns takes its deadline from the same policy the escalation service applies.
+FirstResponse = Callable[[Channel, Severity, bool], timedelta]
+
+
+@cache
+def policy_first_response(policy_file: Path | None = None) -> FirstResponse:
+    """The policy's first-response SLA (`Policy.first_response_sla`); the default policy when None."""
+    return load_policy(policy_file or default_policy_file()).first_response_sla
+
 _BLANK: Doc = Case(complaint_id="").model_dump(mode="json")
 
 
@@ -54,14 +60,16 @@ def last_key(doc: Doc) -> SortKey | None:
     return None if key is None else (int(key[0]), utc(datetime.fromisoformat(key[1])), int(key[2]), str(key[3]))
 
 
-def advance(doc: Doc | None, env: Envelope, position: str) -> Doc:
-    """The case document after one more event (None: a case not seen yet)."""
+def advance(doc: Doc | None, env: Envelope, position: str, first_response: FirstResponse | None = None) -> Doc:
+    """The case document after one more event (None: a case not seen yet).
+
+    `first_response` gives a new case's SLA deadline (default: the default policy's)."""
     at = utc(env.time)
     when = jt(at)
     d = dict(doc) if doc is not None else {**_BLANK, "complaint_id": env.complaint_id}
     ev = env.event
     if isinstance(ev, ComplaintReceived):
-        _received(d, ev)
+        _received(d, ev, first_response or policy_first_response())
     elif isinstance(ev, Escalated):
         _escalated(d, ev, at, when)
     elif isinstance(ev, RecoveryOffered):
@@ -107,7 +115,7 @@ def _enter_episode(d: Doc, number: int, when: str) -> None:
         d["sla"] = _sla(awaiting=True)
 
 
-def _received(d: Doc, ev: ComplaintReceived) -> None:
+def _received(d: Doc, ev: ComplaintReceived, first_response: FirstResponse) -> None:
     received = utc(ev.received_at)
     d.update(channel=ev.channel, customer_ref=ev.customer_ref, category=ev.category, severity=ev.severity,
              public=ev.public, wants_human=ev.wants_human, order_ref=ev.order_ref,
@@ -115,7 +123,8 @@ def _received(d: Doc, ev: ComplaintReceived) -> None:
              occurred_at=jt(ev.occurred_at) if ev.occurred_at else None, received_at=jt(received),
              prior_complaints=ev.prior_complaints)
     if d["event_count"] == 0:  # the normal case: the complaint opens its case
-        d["sla"] = _sla(due_at=jt(received + FIRST_RESPONSE_SLA[ev.channel]), awaiting=True)
+        due = received + first_response(ev.channel, ev.severity, ev.public)
+        d["sla"] = _sla(due_at=jt(due), awaiting=True)
         d["episodes"] = _set_episode(d["episodes"], 1, started_at=jt(received))
 
 

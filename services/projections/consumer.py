@@ -24,6 +24,7 @@ from complaints.kafka.producer import EventProducer
 from complaints.settings import Settings
 from services.projections import queries
 from services.projections.aligner import Aligner
+from services.projections.casedoc import policy_first_response
 from services.projections.memory import batch_gc, trim, trim_due
 from services.projections.options import ProjectionOptions
 from services.projections.pipeline import WriteAhead
@@ -51,6 +52,7 @@ class LiveProjector:
         self.settings = settings
         self.catalog = catalog
         self.options = options
+        self.first_response = policy_first_response(settings.policy_file)  # new cases' SLA, as escalation sets it
         self.status = ProjectorStatus()
         self._committed: asyncio.Event | None = None
 
@@ -149,7 +151,7 @@ class LiveProjector:
                 await self._dead_letter(producer, item, MalformedEvent(item.detail))
         while True:
             try:
-                await asyncio.to_thread(apply_batch, gen, items)
+                await asyncio.to_thread(apply_batch, gen, items, False, self.first_response)
                 break
             except PoisonEvents as poison:
                 bad = {id(i) for i, _ in poison.items}

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from complaints.settings import Settings
+from services.projections.casedoc import FirstResponse, policy_first_response
 from services.projections.consumer import LiveProjector
 from services.projections.model import utc
 from services.projections.options import ProjectionOptions
@@ -34,6 +35,14 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_first_response(runtime: RuntimeDep) -> FirstResponse:
+    """The configured policy's first-response SLA (folding a case `as_of` a time needs it)."""
+    return policy_first_response(runtime.settings.policy_file)
+
+
+FirstResponseDep = Annotated[FirstResponse, Depends(get_first_response)]
 
 
 def invalid(location: str, field: str, message: str) -> RequestValidationError:

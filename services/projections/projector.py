@@ -16,12 +16,31 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from complaints.envelope import Envelope
-from services.projections.casedoc import FIRST_RESPONSE_SLA, RANK, Doc, advance, event_episode, sort_key
+from services.projections.casedoc import (
+    RANK,
+    Doc,
+    FirstResponse,
+    advance,
+    event_episode,
+    policy_first_response,
+    sort_key,
+)
 from services.projections.essentials import entry_for
 from services.projections.model import Case, Sla, TimelineEntry
 
-__all__ = ["FIRST_RESPONSE_SLA", "RANK", "apply_event", "effective_sla", "event_episode", "fold", "fold_doc",
-           "partition_of", "project", "sort_key"]
+__all__ = [
+    "RANK",
+    "FirstResponse",
+    "apply_event",
+    "effective_sla",
+    "event_episode",
+    "fold",
+    "fold_doc",
+    "partition_of",
+    "policy_first_response",
+    "project",
+    "sort_key",
+]
 
 
 def partition_of(position: str) -> tuple[str, int]:
@@ -30,29 +49,32 @@ def partition_of(position: str) -> tuple[str, int]:
     return head, int(offset)
 
 
-def project(case: Case | None, env: Envelope, position: str) -> tuple[Case, TimelineEntry]:
+def project(case: Case | None, env: Envelope, position: str, first_response: FirstResponse | None = None,
+            ) -> tuple[Case, TimelineEntry]:
     """Apply one event to a case (None: a case not seen yet): the new case and the event's timeline entry."""
-    return apply_event(case, env, position), entry_for(env, position, max(event_episode(env.event), 1))
+    return (apply_event(case, env, position, first_response),
+            entry_for(env, position, max(event_episode(env.event), 1)))
 
 
-def apply_event(case: Case | None, env: Envelope, position: str) -> Case:
+def apply_event(case: Case | None, env: Envelope, position: str, first_response: FirstResponse | None = None) -> Case:
     """The case after one more event. The input case is never changed."""
     doc = None if case is None else case.model_dump(mode="json")
-    return Case.model_validate(advance(doc, env, position))
+    return Case.model_validate(advance(doc, env, position, first_response))
 
 
-def fold_doc(items: Iterable[tuple[Envelope, str]]) -> Doc | None:
+def fold_doc(items: Iterable[tuple[Envelope, str]], first_response: FirstResponse | None = None) -> Doc | None:
     """A case document from scratch: its (envelope, position) pairs, folded in canonical order."""
     doc: Doc | None = None
     for env, position in sorted(items, key=lambda item: sort_key(item[0])):
-        doc = advance(doc, env, position)
+        doc = advance(doc, env, position, first_response)
     return doc
 
 
-def fold(items: Iterable[tuple[Envelope, str]]) -> tuple[Case | None, list[TimelineEntry]]:
+def fold(items: Iterable[tuple[Envelope, str]], first_response: FirstResponse | None = None,
+         ) -> tuple[Case | None, list[TimelineEntry]]:
     """A case from scratch: its (envelope, position) pairs in canonical order."""
     ordered = sorted(items, key=lambda item: sort_key(item[0]))
-    doc = fold_doc(ordered)
+    doc = fold_doc(ordered, first_response)
     entries = [entry_for(env, position, max(event_episode(env.event), 1)) for env, position in ordered]
     return (None if doc is None else Case.model_validate(doc)), entries
 

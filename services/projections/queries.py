@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from complaints.envelope import Envelope
+from services.projections.casedoc import FirstResponse
 from services.projections.codec import envelope_from_row, naive
 from services.projections.model import Case, TimelineEntry
 from services.projections.projector import RANK, fold
@@ -46,11 +47,12 @@ def get_case(gen: Generation, complaint_id: str) -> tuple[Case, list[TimelineEnt
     return Case.model_validate_json(doc), sorted(entries, key=entry_key)
 
 
-def case_at(gen: Generation, complaint_id: str, as_of: datetime) -> tuple[Case, list[TimelineEntry]] | None:
+def case_at(gen: Generation, complaint_id: str, as_of: datetime, first_response: FirstResponse | None = None,
+            ) -> tuple[Case, list[TimelineEntry]] | None:
     t = gen.tables.timeline
     with gen.engine.connect() as conn:
         rows = conn.execute(select(t).where(t.c.complaint_id == complaint_id, t.c.time <= naive(as_of))).all()
-    case, entries = fold(envelope_from_row(r) for r in rows)
+    case, entries = fold((envelope_from_row(r) for r in rows), first_response)
     return None if case is None else (case, entries)
 
 
@@ -67,7 +69,7 @@ def list_cases(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | None
 
 
 def list_cases_at(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | None, limit: int,
-                  as_of: datetime) -> tuple[list[Case], Cursor | None]:
+                  as_of: datetime, first_response: FirstResponse | None = None) -> tuple[list[Case], Cursor | None]:
     """The queue as it stood at `as_of`: every case folded from its events up to then, then filtered."""
     t = gen.tables
     c = t.cases.c
@@ -87,7 +89,7 @@ def list_cases_at(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | N
     with gen.engine.connect() as conn:
         for row in conn.execute(query):
             grouped[row.complaint_id].append(envelope_from_row(row))
-    folded = (fold(items)[0] for items in grouped.values())
+    folded = (fold(items, first_response)[0] for items in grouped.values())
     cases = [case for case in folded if case is not None and matches(case, f, as_of)]
     return page(cases, sort, cursor, limit)
 

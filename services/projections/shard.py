@@ -27,6 +27,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from complaints.broker.profile import get_profile
 from complaints.settings import Settings
 from services.projections.aligner import Aligner
+from services.projections.casedoc import FirstResponse, policy_first_response
 from services.projections.memory import batch_gc
 from services.projections.options import ProjectionOptions
 from services.projections.pipeline import WriteAhead
@@ -96,6 +97,7 @@ async def _project_log(consumer: AIOKafkaConsumer, tps: list[TopicPartition], ge
     """Read the partitions from their start to their end, in batches of up to `replay_batch_records`:
     the next batch fills while the previous one is written."""
     options, stall_s = shard.options, shard.stall_s
+    sla = policy_first_response(shard.settings.policy_file)
     ends = await consumer.end_offsets(tps)
     aligner = Aligner(consumer, tps, options.align_buffer_records)
     aligner.reset(dict.fromkeys(tps, 0))
@@ -113,7 +115,7 @@ async def _project_log(consumer: AIOKafkaConsumer, tps: list[TopicPartition], ge
                 idle_since = time.monotonic()
             if pending and (len(pending) >= most or not writes.busy or not batch):
                 events += len(pending)
-                add(totals, await writes.submit(asyncio.to_thread(_apply, gen, pending, shard.optimistic)))
+                add(totals, await writes.submit(asyncio.to_thread(_apply, gen, pending, shard.optimistic, sla)))
                 pending = []
             elif not batch and not ready and not aligner.buffered():
                 fetched = {tp: await consumer.position(tp) for tp in tps}  # counts skipped control records too
@@ -139,11 +141,11 @@ def add(totals: BatchResult, result: BatchResult | None) -> None:
     totals.counters.update(result.counters)
 
 
-def _apply(gen: Generation, items: list[Item], optimistic: bool) -> BatchResult:
+def _apply(gen: Generation, items: list[Item], optimistic: bool, first_response: FirstResponse) -> BatchResult:
     """Apply, counting events the projector rejects (the live projector dead-lettered them already)."""
     while True:
         try:
-            return apply_batch(gen, items, optimistic)
+            return apply_batch(gen, items, optimistic, first_response)
         except PoisonEvents as poison:
             bad = {id(i) for i, _ in poison.items}
             items = [replace(i, skip="malformed", detail="projector failed") if id(i) in bad else i for i in items]

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import update
 
 from services.projections.batch import Item, Plan, PoisonEvents, plan, still_valid
+from services.projections.casedoc import FirstResponse
 from services.projections.sqlwrite import add_counters, insert_timeline, statements, write_cases, write_offsets
 from services.projections.store import Generation
 
@@ -38,17 +39,19 @@ class BatchResult:
     counters: Counter[str] = field(default_factory=Counter)
 
 
-def apply_batch(gen: Generation, items: Sequence[Item], optimistic: bool = False) -> BatchResult:
+def apply_batch(gen: Generation, items: Sequence[Item], optimistic: bool = False,
+                first_response: FirstResponse | None = None) -> BatchResult:
+    """Apply a batch in one transaction; `first_response` is the policy's SLA for new cases."""
     t = gen.tables
     early: Plan | None = None
     if optimistic:
         with gen.engine.connect() as conn:
-            early = plan(conn, t, statements(conn, t), items)
+            early = plan(conn, t, statements(conn, t), items, first_response)
     with gen.engine.begin() as conn:
         # First statement writes: takes SQLite's write lock / a PostgreSQL row lock for the whole batch.
         conn.execute(update(t.counters).where(t.counters.c.name == "batches").values(value=t.counters.c.value + 1))
         sql = statements(conn, t)
-        p = early if early is not None and still_valid(conn, t, early) else plan(conn, t, sql, items)
+        p = early if early is not None and still_valid(conn, t, early) else plan(conn, t, sql, items, first_response)
         result = BatchResult(stale=len(items) - len(p.fresh), refolds=p.refolds)
         if not p.fresh:
             return result

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
-from complaints.settings import Settings
+from complaints.settings import Settings, default_policy_file
 from services.projections.options import ProjectionOptions
 from tests.integration.projections.conftest import Publisher, latest, serve
-from tests.unit.projections.factory import T0, D, H, M, sandwich, unhappy
+from tests.unit.projections.factory import T0, D, H, M, received, sandwich, unhappy
 
 
 async def test_case_view_after_each_lifecycle_step(proj_settings: Settings, publisher: Publisher) -> None:
@@ -39,6 +40,21 @@ async def test_case_view_after_each_lifecycle_step(proj_settings: Settings, publ
                                                          "FollowedUp", "Escalated", "RecoveryOffered", "FollowedUp"]
         r = await client.get("/complaints/no-such-case")
         assert r.status_code == 404 and "no-such-case" in r.json()["detail"]
+
+
+async def test_the_front_line_deadline_comes_from_the_configured_policy(proj_settings: Settings, publisher: Publisher,
+                                                                       tmp_path: Path) -> None:
+    """Before any escalation the case view's SLA is the configured policy's, live and `as_of` alike."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(default_policy_file().read_text().replace(
+        "email:     {default: 1d, high: 4h, critical: 1h}", "email:     {default: 3h, high: 4h, critical: 1h}"))
+    settings = proj_settings.model_copy(update={"policy_file": policy})
+    async with serve(settings) as client:
+        [pos] = await publisher.events([received("c-policy", T0, channel="email")])
+        now = (await client.get("/complaints/c-policy", params={"min_position": pos})).json()
+        then = (await client.get("/complaints/c-policy", params={"as_of": (T0 + M).isoformat()})).json()
+    due = (T0 + 3 * H).isoformat().replace("+00:00", "Z")
+    assert now["sla"]["due_at"] == then["sla"]["due_at"] == due, (now["sla"], then["sla"])
 
 
 async def test_read_your_writes_waits_then_answers_409(proj_settings: Settings, publisher: Publisher) -> None:

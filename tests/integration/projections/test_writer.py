@@ -63,10 +63,10 @@ def test_an_event_the_projector_cannot_apply_is_reported_then_skipped(gen: Gener
     items = [item(ev, i) for i, ev in enumerate(unhappy("c-poison"))]
     real = batch.advance
 
-    def flaky(doc, env, position):  # type: ignore[no-untyped-def]
+    def flaky(doc, env, position, first_response=None):  # type: ignore[no-untyped-def]
         if env.id == items[2].envelope.id:  # type: ignore[union-attr]
             raise RuntimeError("projector bug")
-        return real(doc, env, position)
+        return real(doc, env, position, first_response)
 
     monkeypatch.setattr(batch, "advance", flaky)
     with pytest.raises(PoisonEvents) as caught:
@@ -87,8 +87,8 @@ def test_an_optimistic_plan_overtaken_by_another_writer_is_made_again(gen: Gener
     real_plan = writer.plan
     raced: list[str] = []
 
-    def racing_plan(conn, t, sql, batch_items):  # type: ignore[no-untyped-def]
-        made = real_plan(conn, t, sql, batch_items)
+    def racing_plan(conn, t, sql, batch_items, first_response=None):  # type: ignore[no-untyped-def]
+        made = real_plan(conn, t, sql, batch_items, first_response)
         if not raced:  # another shard writes the same case between this plan and its transaction
             raced.append("racing")
             raced.append(f"applied {apply_batch(gen, [items[2], items[5]]).applied}")

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import itertools
 import random
+from datetime import timedelta
+from pathlib import Path
 
+from complaints.domain.policy import load_policy
+from schemas.common import Channel, Severity
 from services.projections.model import Case
-from services.projections.projector import effective_sla, fold, project, sort_key
+from services.projections.projector import effective_sla, fold, policy_first_response, project, sort_key
 from tests.unit.projections.factory import T0, D, H, M, escalated, offered, received, sandwich, unhappy
 
 
@@ -25,6 +29,29 @@ def test_a_received_complaint_waits_for_its_first_response_at_the_front_line() -
     assert not effective_sla(case, T0 + 59 * M).breached
     assert effective_sla(case, T0 + 61 * M).breached, "an unanswered social complaint breaches after an hour"
     assert [e.type for e in timeline] == ["ComplaintReceived"]
+
+
+def test_the_front_line_deadline_is_the_policys_for_the_channel_severity_and_publicity() -> None:
+    """The same deadline the escalation service's triage sets, not a per-channel approximation."""
+    policy = load_policy(Path(__file__).resolve().parents[3] / "deploy" / "policy.yaml")
+    cases: list[tuple[Channel, Severity, bool]] = [
+        ("email", "low", False), ("email", "critical", False), ("web", "high", False),
+        ("email", "low", True), ("social", "critical", True), ("chat", "low", False)]
+    for channel, severity, public in cases:
+        case, _ = run([received("c1", T0, channel=channel, severity=severity, public=public)])
+        assert case.sla.due_at == T0 + policy.first_response_sla(channel, severity, public), (channel, severity)
+    critical, _ = run([received("c2", T0, channel="email", severity="critical")])
+    assert critical.sla.due_at == T0 + H, "a critical email is due within the hour, not the day"
+
+
+def test_a_configured_policy_sets_the_front_line_deadline(tmp_path: Path) -> None:
+    text = (Path(__file__).resolve().parents[3] / "deploy" / "policy.yaml").read_text()
+    stricter = tmp_path / "policy.yaml"
+    stricter.write_text(text.replace("web:       {default: 4h, high: 2h, critical: 1h}",
+                                     "web:       {default: 90m, high: 2h, critical: 1h}"))
+    case, _ = fold([(received("c3", T0, channel="web").envelope(), "ComplaintReceived:0:0")],
+                   policy_first_response(stricter))
+    assert case is not None and case.sla.due_at == T0 + timedelta(minutes=90)
 
 
 def test_the_wrong_sandwich_is_resolved_on_the_spot_and_followed_up() -> None:
