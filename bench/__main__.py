@@ -1,6 +1,6 @@
 """`python -m bench`: measure the product on this machine and regenerate `bench/RESULTS.md`.
 
-    python -m bench            # the README run (~10 min): every figure, scaled sizes
+    python -m bench            # the README run (~2.5 min): every figure, scaled sizes
     python -m bench --quick    # smoke run (< 1 min): tiny sizes, same figures
     python -m bench --full     # the issue's sizes: 100k open cases, 1M events (long)
 
