@@ -15,9 +15,9 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-#: How many ids are remembered: the echo of an event normally returns within seconds,
-#: behind at most a consumer's backlog. ~100 bytes per id.
-CAPACITY = 65_536
+#: How many ids are remembered (~100 bytes each): the echo comes back on the worker's own
+#: topic, within a few fetches even while the worker drains a backlog of other topics.
+CAPACITY = 16_384
 
 
 class RecentlyEmitted:

@@ -30,6 +30,7 @@ from typing import Any
 from complaints.domain.case import CaseState
 from complaints.domain.decisions import Emit
 from complaints.envelope import Envelope, Record, decode, encode
+from complaints.heap import trim, trim_due
 from complaints.kafka.dlq import dead_letter
 from complaints.kafka.producer import EventProducer, Position
 from complaints.settings import Settings
@@ -245,6 +246,8 @@ class Worker:
         return self.decider.on_tick(state, now) if state is not None else []
 
     async def _tick(self) -> None:
+        if trim_due():  # give the heap freed after a burst back to the system
+            await asyncio.to_thread(trim)
         now = datetime.now(UTC)
         for complaint_id in await asyncio.to_thread(self.store.due, self.owned_partitions(), now):
             try:

@@ -12,19 +12,19 @@ out of collection. Only timing changes: cycles are still collected.
 Freed heap: batches allocate and free tens of megabytes of mid-sized strings (payloads, case
 documents); glibc keeps most of that freed memory mapped, so a live projector's RSS crept up
 by ~50 MB over a 1M-event catch-up although nothing was live. `trim` hands it back
-(`malloc_trim`; the live projector calls it when `trim_due`, i.e. at most every 10 s); a no-op
-where the C library has no such call.
+(`complaints.heap.trim`; the live projector calls it when `trim_due`, i.e. at most every 10 s).
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+
+from complaints.heap import trim, trim_due
+
+__all__ = ["batch_gc", "trim", "trim_due"]
 
 THRESHOLDS = (50_000, 20, 20)
 _lock = threading.Lock()
@@ -50,28 +50,3 @@ def batch_gc() -> Iterator[None]:
             if _users == 0 and _saved is not None:
                 gc.set_threshold(*_saved)
                 gc.unfreeze()
-
-
-def _malloc_trim() -> Callable[[int], int] | None:
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return getattr(libc, "malloc_trim", None)  # type: ignore[no-any-return]
-    except OSError:  # pragma: no cover - no C library to load
-        return None
-
-
-_trim = _malloc_trim()
-_last_trim = 0.0
-
-
-def trim_due(every_s: float = 10.0) -> bool:
-    """Time to give freed heap back (at most every `every_s` seconds; never without `malloc_trim`)."""
-    return _trim is not None and time.monotonic() - _last_trim >= every_s
-
-
-def trim() -> None:
-    """Give freed heap memory back to the system (takes a few milliseconds: call it off the event loop)."""
-    global _last_trim
-    _last_trim = time.monotonic()
-    if _trim is not None:
-        _trim(0)
