@@ -75,7 +75,7 @@ def create_faust_app(group_id: str, settings: Settings) -> faust.App:
         # Records buffered per stream before faust pauses fetching. A worker takes them in batches
         # (`take_events`), and while it handles one the stream's buffer does not drain: at faust's
         # default (4096) fetching paused and resumed all the time, and a worker draining a backlog
-        # sat idle a third of the time. Measured in bench/analysis.md; costs ~10 MB per worker.
+        # sat idle a third of the time. Measured in bench/analysis.md; costs 10-20 MB per worker.
         stream_buffer_maxsize=STREAM_BUFFER,
         broker_credentials=_credentials(settings),
         **profile.faust_settings(),
