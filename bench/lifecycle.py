@@ -413,13 +413,10 @@ def backlog(run: Run, stack: Stack, settings: Settings, policy: Policy, n: int, 
     return res
 
 
-#: Every service hands the heap freed after a burst back to the system within 10 s
-#: (`complaints.heap`): RSS is read once that has happened, as the memory the process keeps.
-SETTLE_S = 11.0
-
-
 def memory(run: Run, stack: Stack, broker: EmbeddedBroker) -> dict[str, Any]:
-    time.sleep(SETTLE_S)
+    # Every service hands the heap freed after a burst back to the system within 10 s
+    # (`complaints.heap`): RSS is read once that has happened, as the memory the process keeps.
+    time.sleep(run.sizes.memory_settle_s)
     total, open_cases = stack.model.count_cases()
     rss = {n: round(stack.services[n].rss_mb()) for n in ALL}
     rss["broker (Tansu)"] = round(rss_mb(broker.process.pid))
