@@ -175,12 +175,17 @@ def py_spy() -> str | None:
     return str(here) if here.exists() else shutil.which("py-spy")
 
 
+def _record(spy: str, out: Path) -> list[str]:
+    """py-spy recording CPU samples only (while holding the GIL), as collapsed stacks."""
+    return [spy, "record", "--gil", "-r", "100", "-f", "raw", "-o", str(out)]
+
+
 def profiler_wrap(folder: Path, prefix: str = "") -> list[str]:
-    """A py-spy command line (CPU samples only, i.e. while holding the GIL) to put before a service's."""
+    """A py-spy command line to put before a service's."""
     spy = py_spy()
     if spy is None:
         return []
-    return [spy, "record", "--gil", "-r", "100", "-f", "raw", "-o", str(folder / (prefix + "{name}.spy")), "--"]
+    return [*_record(spy, folder / (prefix + "{name}.spy")), "--"]
 
 
 @contextmanager
@@ -190,8 +195,8 @@ def profiling(pid: int, out: Path) -> Iterator[None]:
     if spy is None:
         yield
         return
-    proc = subprocess.Popen([spy, "record", "--gil", "--subprocesses", "-r", "100", "-f", "raw", "-o", str(out),
-                             "--pid", str(pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([*_record(spy, out), "--subprocesses", "--pid", str(pid)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)  # attached before the measured work starts
     try:
         yield

@@ -19,13 +19,14 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from complaints.broker.profile import get_profile
 from complaints.envelope import MalformedEvent
+from complaints.heap import trim, trim_due
 from complaints.kafka.dlq import dead_letter
 from complaints.kafka.producer import EventProducer
 from complaints.settings import Settings
 from services.projections import queries
 from services.projections.aligner import Aligner
 from services.projections.casedoc import policy_first_response
-from services.projections.memory import batch_gc, trim, trim_due
+from services.projections.memory import batch_gc
 from services.projections.options import ProjectionOptions
 from services.projections.pipeline import WriteAhead
 from services.projections.records import classify_all, discover_partitions, topics_of

@@ -1,6 +1,4 @@
-"""Memory of batch work: garbage collection tuned for it, and freed heap given back to the system.
-
-Garbage collection: fewer, later young collections while batches are folded.
+"""Garbage collection tuned for batch work: fewer, later young collections while batches are folded.
 
 A batch holds tens of thousands of live objects (records, envelopes, rows) for a moment.
 With CPython's default thresholds (700, 10, 10) they survive young collections, reach the
@@ -9,10 +7,8 @@ replay's CPU. A first threshold of 50,000 lets them die young (gen 2 collections
 21 to 1 in a 68k-event replay); objects alive before the projector started are frozen
 out of collection. Only timing changes: cycles are still collected.
 
-Freed heap: batches allocate and free tens of megabytes of mid-sized strings (payloads, case
-documents); glibc keeps most of that freed memory mapped, so a live projector's RSS crept up
-by ~50 MB over a 1M-event catch-up although nothing was live. `trim` hands it back
-(`complaints.heap.trim`; the live projector calls it when `trim_due`, i.e. at most every 10 s).
+Freed heap is given back to the system by `complaints.heap` (the live projector and the
+workers call it).
 """
 
 from __future__ import annotations
@@ -21,10 +17,6 @@ import gc
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from complaints.heap import trim, trim_due
-
-__all__ = ["batch_gc", "trim", "trim_due"]
 
 THRESHOLDS = (50_000, 20, 20)
 _lock = threading.Lock()
