@@ -1,6 +1,7 @@
-"""The four event types of the complaint lifecycle, version 1.
+"""The event types of the complaint lifecycle, version 1.
 
-Each event is the JSON value of one Kafka record on the topic of the same name,
+Each event is the JSON value of one Kafka record on the topic of the same name (the
+customer's answers to an offer travel on the offer's topic, `RecoveryOffered`),
 keyed by `complaint_id`. Envelope attributes (id, time, source, correlation and
 causation) travel as CloudEvents headers, not in these payloads.
 """
@@ -31,6 +32,8 @@ class Event(Frozen):
     """Base of every lifecycle event."""
 
     topic: ClassVar[str]
+    #: The type's name when it differs from its topic's (several types share one topic).
+    name: ClassVar[str | None] = None
     version: ClassVar[int] = 1
 
     complaint_id: str = Field(description="Case id; also the Kafka key and `ce_subject`.")
@@ -38,7 +41,7 @@ class Event(Frozen):
     @classmethod
     def event_type(cls) -> str:
         """The CloudEvents `type`, e.g. `complaints.ComplaintReceived.v1`."""
-        return f"complaints.{cls.topic}.v{cls.version}"
+        return f"complaints.{cls.name or cls.topic}.v{cls.version}"
 
 
 class ComplaintReceived(Event):
@@ -122,5 +125,32 @@ class FollowedUp(Event):
     recorded_by: str = Field(description="Agent id, or 'policy' for no_response.")
 
 
+class OfferAccepted(Event):
+    """The customer accepted a recovery offer (through their link). On the `RecoveryOffered` topic."""
+
+    topic: ClassVar[str] = "RecoveryOffered"
+    name: ClassVar[str | None] = "OfferAccepted"
+
+    offer_id: str
+    episode: int = Field(ge=1)
+    recorded_by: str = Field(description="'customer' (their link), else the agent id.")
+
+
+class OfferDeclined(Event):
+    """The customer declined a recovery offer; a `FollowedUp` (unsatisfied) for it follows. On `RecoveryOffered`."""
+
+    topic: ClassVar[str] = "RecoveryOffered"
+    name: ClassVar[str | None] = "OfferDeclined"
+
+    offer_id: str
+    episode: int = Field(ge=1)
+    comment: Sealed | None = Field(default=None, description="Customer's words, encrypted.")
+    recorded_by: str = Field(description="'customer' (their link), else the agent id.")
+
+
+#: The lifecycle's types, which every lifecycle fold knows (`schemas.registry.MODELS`).
 EVENT_CLASSES: tuple[type[Event], ...] = (ComplaintReceived, Escalated, RecoveryOffered, FollowedUp)
+#: The customer's answers to an offer: consumers that do not read them skip them as unknown types.
+CUSTOMER_EVENT_CLASSES: tuple[type[Event], ...] = (OfferAccepted, OfferDeclined)
+ALL_EVENT_CLASSES: tuple[type[Event], ...] = (*EVENT_CLASSES, *CUSTOMER_EVENT_CLASSES)
 TOPICS: tuple[str, ...] = tuple(c.topic for c in EVENT_CLASSES)

@@ -20,7 +20,7 @@ from complaints.envelope import encode
 from complaints.kafka.dlq import dead_letter
 from complaints.settings import Settings
 from complaints.topics import TOPIC_CONFIG, all_topics, dlq
-from schemas.events import EVENT_CLASSES, TOPICS
+from schemas.events import ALL_EVENT_CLASSES, TOPICS
 from schemas.export import JSON_DIR, schema_filename
 from schemas.registry import parse_event
 from tests.unit.deploy.samples import one_of_each
@@ -119,12 +119,12 @@ def test_channels_are_the_topics_and_their_dead_letter_twins(doc: dict[str, Any]
         assert name == ch["address"]
 
 
-@pytest.mark.parametrize("cls", EVENT_CLASSES, ids=lambda c: c.topic)
-def test_each_topic_carries_its_event_type_and_exported_schema(doc: dict[str, Any], cls: Any) -> None:
+@pytest.mark.parametrize("cls", ALL_EVENT_CLASSES, ids=lambda c: c.name or c.topic)
+def test_each_topic_carries_its_event_types_and_exported_schemas(doc: dict[str, Any], cls: Any) -> None:
     channel = doc["channels"][cls.topic]
-    [msg_ref] = channel["messages"].values()
-    msg = deref(doc, msg_ref)
-    assert msg["name"] == cls.topic
+    name = cls.name or cls.topic
+    msg = deref(doc, channel["messages"][name])
+    assert msg["name"] == name
     assert msg["contentType"] == "application/json"
     ref = msg["payload"]["$ref"]
     assert ref == f"./json/{schema_filename(cls)}"
