@@ -144,8 +144,7 @@ class OfferDeclined(Event):
 
     offer_id: str
     episode: int = Field(ge=1)
-    comment: Sealed | None = Field(default=None, description="Customer's words, encrypted.")
-    recorded_by: str = Field(description="'customer' (their link), else the agent id.")
+    recorded_by: str = Field(description="'customer' (their link), else the agent id; their words are on the FollowedUp.")
 
 
 #: The lifecycle's types, which every lifecycle fold knows (`schemas.registry.MODELS`).
