@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from complaints.broker.embedded import EmbeddedBroker, die_with_parent, port_open, start_broker
+from complaints.mailsink import start_mail_sink
 from complaints.settings import Settings
 from complaints.topics import ensure_topics
 
@@ -39,6 +40,7 @@ SERVICES: tuple[Service, ...] = (
     Service("escalation", "services.escalation.app", "escalation_port", "escalation worker"),
     Service("recovery", "services.recovery.app", "recovery_port", "recovery worker"),
     Service("followup", "services.followup.app", "followup_port", "follow-up worker"),
+    Service("notifier", "services.notifier.app", "notifier_port", "notifier: emails, webhooks, the customer's page"),
 )
 
 
@@ -89,6 +91,10 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
             raise SystemExit(f"port {port} ({svc.name}) is in use; set COMPLAINTS_{svc.port_setting.upper()}")
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
+    if port_open(settings.smtp_host, settings.smtp_port):
+        raise SystemExit(f"port {settings.smtp_port} (mail sink) is in use; set COMPLAINTS_SMTP_PORT")
+    mail_dir = data_dir / "mail"
+    sink = start_mail_sink(mail_dir, settings.smtp_host, settings.smtp_port)  # every email lands in var/dev/mail/
     broker = start_broker(settings.broker_port, tied_to_parent=True)
     procs: list[subprocess.Popen[bytes]] = []
     env = {
@@ -97,6 +103,8 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
         "COMPLAINTS_BROKER_PROFILE": "tansu",
         "COMPLAINTS_PROJECTIONS_DATABASE_URL": f"sqlite:///{data_dir}/projections.db",
         "COMPLAINTS_VAULT_URL": f"sqlite:///{data_dir}/vault.db",
+        "COMPLAINTS_SMTP_HOST": settings.smtp_host,
+        "COMPLAINTS_SMTP_PORT": str(settings.smtp_port),
     }
     try:
         ensure_topics(settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap}))
@@ -112,6 +120,7 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
             _wait_healthy(f"http://{settings.host}:{getattr(settings, svc.port_setting)}/health", proc, deadline)
         ready = time.monotonic() - started
         print(f"broker      kafka://{broker.bootstrap}  (embedded Tansu, memory only)")
+        print(f"mail        smtp://{settings.smtp_host}:{settings.smtp_port}  every email as a file in {mail_dir}/")
         for svc in services:
             print(f"{svc.name:<11} http://{settings.host}:{getattr(settings, svc.port_setting)}  {svc.title}")
         print(f"stack ready in {ready:.1f}s — Ctrl-C stops everything", flush=True)
@@ -123,4 +132,5 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
         print("\nstopping…", flush=True)
     finally:
         _stop(procs, broker)
+        sink.stop()
         print("stopped", flush=True)

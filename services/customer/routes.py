@@ -1,0 +1,130 @@
+"""The customer's page: GET shows the case in plain words; POSTs accept, decline or answer.
+
+Opened with the signed link only (no account). It shows this case and nothing else, never
+internal reasons, levels or authority limits, and no personal data; the actions go through
+the domain's decisions (`complaints.domain.customer`) and are published as events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from complaints.domain import customer
+from complaints.domain.decisions import DomainError, Emit
+from complaints.domain.policy import Policy
+from complaints.envelope import encode
+from complaints.kafka.producer import EventProducer
+from complaints.pii import Vault
+from services.customer.links import LinkExpired, LinkInvalid, Links
+from services.customer.words import page_context
+from services.notifier.case import CustomerCase
+from services.notifier.store import NotifierStore
+
+router = APIRouter(tags=["customer page"], include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+@dataclass
+class Desk:
+    """What the page needs: the cases as the notifier knows them, the link signer, and a way to publish."""
+
+    store: NotifierStore
+    links: Links
+    producer: EventProducer
+    vault: Vault
+    policy: Policy
+
+
+def get_desk(request: Request) -> Desk:
+    desk: Desk = request.app.state.desk
+    return desk
+
+
+DeskDep = Annotated[Desk, Depends(get_desk)]
+
+
+def _page(request: Request, name: str, code: int = 200, **ctx: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, ctx, status_code=code)
+
+
+def _open(request: Request, desk: Desk, token: str) -> tuple[str, CustomerCase | None] | HTMLResponse:
+    try:
+        complaint_id = desk.links.complaint_id(token)
+    except LinkExpired:
+        return _page(request, "link.html", 410, expired=True)
+    except LinkInvalid:
+        return _page(request, "link.html", 404, expired=False)
+    return complaint_id, desk.store.case(complaint_id)
+
+
+@router.get("/c/{token}", response_class=HTMLResponse)
+def show(request: Request, token: str, desk: DeskDep) -> HTMLResponse:
+    opened = _open(request, desk, token)
+    if isinstance(opened, HTMLResponse):
+        return opened
+    _, case = opened
+    return _page(request, "case.html", token=token, **page_context(case, datetime.now(UTC)))
+
+
+async def _act(request: Request, desk: Desk, token: str, decide: Any, done: str) -> HTMLResponse:
+    opened = _open(request, desk, token)
+    if isinstance(opened, HTMLResponse):
+        return opened
+    complaint_id, case = opened
+    try:
+        emits: list[Emit] = decide(case)
+    except DomainError as exc:
+        return _page(request, "done.html", 409, token=token, message=str(exc), ok=False)
+    await desk.producer.publish([encode(e.event, event_id=e.event_id, source="/complaints/customer",
+                                        causation_id=e.causation_id, correlation_id=complaint_id) for e in emits])
+    return _page(request, "done.html", token=token, message=done, ok=True)
+
+
+def _seal(desk: Desk, case: CustomerCase | None, comment: str | None) -> Any:
+    text = (comment or "").strip()
+    if not text or case is None or case.state is None or case.state.facts is None:
+        return None
+    return desk.vault.seal(case.state.facts.customer_ref, {"comment": text}, aad=case.complaint_id)
+
+
+@router.post("/c/{token}/accept", response_class=HTMLResponse)
+async def accept(request: Request, token: str, desk: DeskDep,
+                 offer_id: Annotated[str, Form(max_length=64)]) -> HTMLResponse:
+    def decide(case: CustomerCase | None) -> list[Emit]:
+        return customer.accept(case.state if case else None, offer_id=offer_id,
+                               answered=case.answers.get(offer_id) if case else None)
+
+    return await _act(request, desk, token, decide, "Thank you: you accepted our offer. We will check back with you.")
+
+
+@router.post("/c/{token}/decline", response_class=HTMLResponse)
+async def decline(request: Request, token: str, desk: DeskDep, offer_id: Annotated[str, Form(max_length=64)],
+                  comment: Annotated[str | None, Form(max_length=5000)] = None) -> HTMLResponse:
+    def decide(case: CustomerCase | None) -> list[Emit]:
+        return customer.decline(case.state if case else None, offer_id=offer_id,
+                                answered=case.answers.get(offer_id) if case else None,
+                                comment=_seal(desk, case, comment), policy=desk.policy, now=datetime.now(UTC))
+
+    return await _act(request, desk, token, decide,
+                      "Thank you for telling us. A senior colleague will make you a better offer.")
+
+
+@router.post("/c/{token}/answer", response_class=HTMLResponse)
+async def answer(request: Request, token: str, desk: DeskDep, satisfied: Annotated[bool, Form()],
+                 csat: Annotated[int, Form(ge=1, le=5)],
+                 comment: Annotated[str | None, Form(max_length=5000)] = None) -> HTMLResponse:
+    def decide(case: CustomerCase | None) -> list[Emit]:
+        return customer.answer_follow_up(case.state if case else None, satisfied=satisfied, csat=csat,
+                                         comment=_seal(desk, case, comment), policy=desk.policy,
+                                         now=datetime.now(UTC))
+
+    done = ("Thank you! We are glad we could put it right." if satisfied
+            else "Thank you for telling us. A senior colleague will get back to you with a better offer.")
+    return await _act(request, desk, token, decide, done)

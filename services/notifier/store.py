@@ -1,0 +1,182 @@
+"""The notifier's tables: each case as it knows it, and one row per message (the claim).
+
+`notifier_deliveries` has a unique `(cause_id, channel)`: a message is inserted once whatever
+the redeliveries, restarts or replicas, and sent only by the process whose `claim` moved it to
+`sending` (one UPDATE, compare-and-set on its status). Rows hold no personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from complaints.db import ensure_schema, make_engine
+from services.notifier.case import CustomerCase
+from services.notifier.plan import Planned
+
+metadata = MetaData()
+cases = Table(
+    "notifier_cases", metadata,
+    Column("complaint_id", String(64), primary_key=True),
+    Column("doc", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+deliveries = Table(
+    "notifier_deliveries", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("cause_id", String(64), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("complaint_id", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("offer_id", String(64)),
+    Column("payload", Text),
+    Column("status", String(16), nullable=False),  # pending | sending | sent | retry | dead | skipped
+    Column("attempts", Integer, nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("last_error", String(300)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    UniqueConstraint("cause_id", "channel", name="notifier_deliveries_once"),
+    Index("notifier_deliveries_due", "status", "due_at"),
+)
+FINAL = ("sent", "dead", "skipped")
+
+
+class Conflict(Exception):
+    """A case changed under us (another replica): fold the batch again."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: str
+    cause_id: str
+    channel: str
+    complaint_id: str
+    kind: str
+    offer_id: str | None
+    payload: str | None
+    attempts: int
+    due_at: datetime
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+class NotifierStore:
+    def __init__(self, url: str) -> None:
+        self.engine: Engine = make_engine(url)
+        ensure_schema(self.engine, metadata)
+        dialect = self.engine.dialect.name
+        self._insert_once = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(deliveries)
+
+    # cases --------------------------------------------------------------------------------
+    def load_cases(self, ids: Sequence[str]) -> dict[str, tuple[CustomerCase, int]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(cases).where(cases.c.complaint_id.in_(list(ids)))).all()
+        return {r.complaint_id: (CustomerCase.model_validate_json(r.doc), r.version) for r in rows}
+
+    def case(self, complaint_id: str) -> CustomerCase | None:
+        found = self.load_cases([complaint_id]).get(complaint_id)
+        return found[0] if found else None
+
+    def save(self, changed: dict[str, tuple[CustomerCase, int]], planned: Sequence[Planned], now: datetime) -> int:
+        """Write the folded cases (if unchanged since read) and insert new messages, in ONE transaction.
+
+        Returns how many messages were new; raises `Conflict` when another process changed a case.
+        """
+        try:
+            with self.engine.begin() as conn:
+                for cid, (case, version) in changed.items():
+                    doc = case.model_dump_json()
+                    if version == 0:
+                        conn.execute(insert(cases).values(complaint_id=cid, doc=doc, version=1))
+                    elif not conn.execute(update(cases).where(cases.c.complaint_id == cid, cases.c.version == version)
+                                          .values(doc=doc, version=version + 1)).rowcount:
+                        raise Conflict(cid)
+                if not planned:
+                    return 0
+                rows = [_row(p, now) for p in planned]
+                stmt = self._insert_once.on_conflict_do_nothing(index_elements=["cause_id", "channel"])
+                return sum(max(conn.execute(stmt, row).rowcount, 0) for row in rows)
+        except IntegrityError as exc:  # a case inserted by another process meanwhile
+            raise Conflict("a case was stored by another process meanwhile") from None
+
+    # deliveries ---------------------------------------------------------------------------
+    def due(self, now: datetime, limit: int = 100) -> list[Delivery]:
+        d = deliveries.c
+        ready = or_(and_(d.status.in_(("pending", "retry")), d.due_at <= now),
+                    and_(d.status == "sending", d.lease_until < now))  # its sender died mid-way
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(d.id, d.cause_id, d.channel, d.complaint_id, d.kind, d.offer_id, d.payload,
+                                       d.attempts, d.due_at).where(ready).order_by(d.due_at).limit(limit)).all()
+        return [Delivery(*r[:-1], _aware(r.due_at)) for r in rows]  # type: ignore[arg-type]
+
+    def claim(self, item: Delivery, now: datetime, lease: timedelta) -> bool:
+        """Take the message for sending: True for exactly one process (the attempt is counted)."""
+        d = deliveries.c
+        with self.engine.begin() as conn:
+            return bool(conn.execute(update(deliveries).where(
+                d.id == item.id, d.attempts == item.attempts,
+                or_(d.status.in_(("pending", "retry")), and_(d.status == "sending", d.lease_until < now)),
+            ).values(status="sending", lease_until=now + lease, attempts=item.attempts + 1)).rowcount)
+
+    def finish(self, item: Delivery, status: str, now: datetime, error: str | None = None,
+               retry_at: datetime | None = None) -> None:
+        """Record the outcome of the attempt this process claimed (attempts = item.attempts + 1)."""
+        values: dict[str, Any] = {"status": status, "last_error": error[:300] if error else None, "lease_until": None}
+        if status == "sent":
+            values["sent_at"] = now
+        if retry_at is not None:
+            values["due_at"] = retry_at
+        with self.engine.begin() as conn:
+            conn.execute(update(deliveries).where(deliveries.c.id == item.id, deliveries.c.status == "sending",
+                                                  deliveries.c.attempts == item.attempts + 1).values(**values))
+
+    def requeue(self, delivery_id: str, now: datetime) -> bool:
+        """A dead message gets a fresh round of attempts (an operator fixed the endpoint)."""
+        with self.engine.begin() as conn:
+            return bool(conn.execute(update(deliveries).where(
+                deliveries.c.id == delivery_id, deliveries.c.status == "dead",
+            ).values(status="retry", attempts=0, due_at=now)).rowcount)
+
+    def listing(self, status: str | None, channel: str | None, complaint_id: str | None,
+                limit: int) -> list[dict[str, Any]]:
+        d = deliveries.c
+        query = select(d.id, d.complaint_id, d.kind, d.channel, d.cause_id, d.offer_id, d.status, d.attempts,
+                       d.due_at, d.sent_at, d.last_error, d.created_at)
+        for column, value in ((d.status, status), (d.channel, channel), (d.complaint_id, complaint_id)):
+            if value is not None:
+                query = query.where(column == value)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(d.created_at, d.id).limit(limit)).mappings().all()
+        return [dict(r) for r in rows]
+
+
+def _row(p: Planned, now: datetime) -> dict[str, Any]:
+    return {"id": p.delivery_id, "cause_id": p.cause_id, "channel": p.channel, "complaint_id": p.complaint_id,
+            "kind": p.kind, "offer_id": p.offer_id, "payload": p.payload, "status": "pending", "attempts": 0,
+            "due_at": p.due_at, "created_at": now}

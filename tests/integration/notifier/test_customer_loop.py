@@ -1,0 +1,138 @@
+"""The customer loop, end to end: real services, the real embedded broker, the real SMTP sink.
+
+The sandwich story (seed 004) told to the customer: received → offer with a link → accepted
+through the link → "how did it go?" → answered through the link → closed satisfied.
+"""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from schemas.events import Escalated, FollowedUp, OfferAccepted, OfferDeclined, RecoveryOffered
+from tests.integration.notifier.conftest import Loop
+from tests.integration.notifier.harness import (
+    body,
+    deliveries,
+    events,
+    form_value,
+    link_in,
+    mails,
+    wait_events,
+    wait_mail,
+)
+
+SANDWICH = {"channel": "in_person", "customer": {"name": "Ana Sandwich", "email": "ana.sandwich@example.com"},
+            "description": "I got the wrong sandwich", "amount_at_stake": {"amount": "8.50", "currency": "USD"}}
+
+
+def post(loop: Loop, complaint: dict[str, object]) -> str:
+    reply = httpx.post(f"{loop.stack['intake'].url}/complaints", json=complaint, timeout=10)
+    assert reply.status_code == 202, reply.text
+    return str(reply.json()["complaint_id"])
+
+
+def test_the_sandwich_story_reaches_the_customer_and_closes_satisfied(loop: Loop) -> None:
+    to = "ana.sandwich@example.com"
+    cid = post(loop, SANDWICH)
+    [received] = wait_mail(loop.mailbox, to, "We have your complaint")
+    assert cid in str(received["Subject"]) and "Dear Ana Sandwich" in body(received)
+    assert "You will hear from us within 8 seconds" in body(received)  # the policy's in-person SLA (fast policy)
+    [offer_mail] = wait_mail(loop.mailbox, to, "put it right")
+    text = body(offer_mail)
+    assert "A fresh, correct order, right away." in text and "Something on the house" in text
+    for internal in ("front_line", "front line", "authority", "limit", "policy", "triage"):
+        assert internal not in text.lower()
+
+    link = link_in(offer_mail)
+    page = httpx.get(link, timeout=5)
+    assert page.status_code == 200 and "Accept this offer" in page.text and "Decline this offer" in page.text
+    assert "ana.sandwich" not in page.text and "Ana" not in page.text  # no personal data on the page
+    accepted = httpx.post(f"{link}/accept", data={"offer_id": form_value(page.text, "offer_id")}, timeout=10)
+    assert accepted.status_code == 200 and "you accepted our offer" in accepted.text
+
+    [follow_up] = wait_mail(loop.mailbox, to, "How did it go?")
+    assert link_in(follow_up) == link or link_in(follow_up).startswith(loop.notifier.url)
+    deadline = time.monotonic() + 15
+    while "Did we put things right?" not in (page := httpx.get(link_in(follow_up), timeout=5)).text:
+        assert time.monotonic() < deadline, page.text  # the notifier folds the acceptance, then shows the question
+        time.sleep(0.2)
+    answered = httpx.post(f"{link_in(follow_up)}/answer", data={"satisfied": "true", "csat": "5",
+                                                                "comment": "Lovely, thank you"}, timeout=10)
+    assert answered.status_code == 200, answered.text
+
+    [closed] = wait_mail(loop.mailbox, to, "Your complaint is closed")
+    assert "glad we could put things right" in body(closed)
+    found = [e.event for e in events(loop.stack.settings, cid)]
+    kinds = [type(e).__name__ for e in found]
+    assert kinds.count("OfferAccepted") == 1 and kinds.count("FollowedUp") == 1, kinds
+    [answer] = [e for e in found if isinstance(e, FollowedUp)]
+    [acceptance] = [e for e in found if isinstance(e, OfferAccepted)]
+    [offer] = [e for e in found if isinstance(e, RecoveryOffered)]
+    assert (answer.outcome, answer.csat, answer.recorded_by) == ("satisfied", 5, "customer")
+    assert acceptance.offer_id == answer.offer_id == offer.offer_id
+    assert len(mails_for(loop, to)) == 4  # received, offer, follow-up, closed: one each
+    after = httpx.get(link, timeout=5).text
+    assert "Closed: we are glad" in after and "Accept this offer" not in after
+
+
+def mails_for(loop: Loop, to: str) -> list[object]:
+    return [m for m in mails(loop.mailbox) if m["To"] == to]
+
+
+def test_a_decline_escalates_one_level_and_brings_a_better_offer(loop: Loop) -> None:
+    to = "bo.decline@example.com"
+    cid = post(loop, {**SANDWICH, "customer": {"email": to}, "language": "de"})
+    [offer_mail] = wait_mail(loop.mailbox, to, "wiedergutmachen")  # their language, when a template exists
+    assert offer_mail["Content-Language"] == "de"
+    link = link_in(offer_mail)
+    page = httpx.get(link, timeout=5).text
+    declined = httpx.post(f"{link}/decline", data={"offer_id": form_value(page, "offer_id"),
+                                                   "comment": "A cake is not enough"}, timeout=10)
+    assert declined.status_code == 200, declined.text
+    found = wait_events(loop.stack.settings, cid, lambda kinds: kinds.count("RecoveryOffered") == 2)
+    first, second = [e.event for e in found if isinstance(e.event, RecoveryOffered)]
+    [raised] = [e.event for e in found if isinstance(e.event, Escalated)]
+    [unhappy] = [e.event for e in found if isinstance(e.event, FollowedUp)]
+    assert [type(e.event) for e in found if isinstance(e.event, OfferDeclined)] == [OfferDeclined]
+    assert (first.level, raised.level, second.level) == ("front_line", "supervisor", "supervisor")
+    assert (unhappy.outcome, unhappy.recorded_by, unhappy.offer_id) == ("unsatisfied", "customer", first.offer_id)
+    assert unhappy.comment is not None  # the customer's words travel sealed
+    second_mail = wait_mail(loop.mailbox, to, "wiedergutmachen", count=2)[1]
+    assert "Accept this offer" in httpx.get(link_in(second_mail), timeout=5).text
+    again = httpx.post(f"{link}/decline", data={"offer_id": first.offer_id}, timeout=10)
+    assert again.status_code == 409 and "no longer open" in again.text
+
+
+def test_links_that_are_tampered_or_foreign_get_a_clear_page(loop: Loop) -> None:
+    cid = post(loop, {**SANDWICH, "customer": {"email": "cy.links@example.com"}})
+    link = link_in(wait_mail(loop.mailbox, "cy.links@example.com", "put it right")[0])
+    tampered = httpx.get(link[:-3] + ("abc" if not link.endswith("abc") else "xyz"), timeout=5)
+    assert tampered.status_code == 404 and "This link does not work" in tampered.text
+    assert "Traceback" not in tampered.text and cid not in tampered.text
+    refused = httpx.post(f"{loop.notifier.url}/c/not-a-token/accept", data={"offer_id": "x"}, timeout=5)
+    assert refused.status_code == 404 and "This link does not work" in refused.text
+
+
+def test_webhooks_are_signed_retried_after_failures_and_delivered_once_each(loop: Loop) -> None:
+    cid = post(loop, {**SANDWICH, "customer": {"email": "di.hooks@example.com"}})
+    wait_events(loop.stack.settings, cid, lambda kinds: "RecoveryOffered" in kinds)
+    ids = {e.id for e in events(loop.stack.settings, cid)}
+    deadline = time.monotonic() + 30
+    while True:
+        sent = [d for d in deliveries(loop.notifier.url, channel="webhook:crm", complaint_id=cid)
+                if d["status"] == "sent"]
+        if len(sent) == len(ids) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert {d["cause_id"] for d in sent} == ids
+    got = loop.receiver.received
+    assert got and all(r["verified"] for r in got)
+    assert [r["answered"] for r in got[:2]] == [500, 500]  # the first two failed ...
+    retried = {r["id"] for r in got[:2]}
+    assert all(any(r["id"] == rid and r["answered"] == 200 for r in got) for rid in retried)  # ... and came again
+    ok = [r for r in got if r["answered"] == 200]
+    assert len({r["id"] for r in ok}) == len(ok)  # one success per delivery id
+    for r in ok:
+        assert "personal" not in r["body"]["data"] and r["body"]["type"].startswith("complaints.")
