@@ -28,7 +28,9 @@ def dev(
 
 
 @app.command()
-def run(service: Annotated[str, typer.Argument(help="intake, escalation, recovery, followup, projections or notifier")]) -> None:
+def run(
+    service: Annotated[str, typer.Argument(help="intake, escalation, recovery, followup, projections or notifier")],
+) -> None:
     """Run one service in the foreground (what each container runs)."""
     from complaints.devstack import SERVICES
 

@@ -144,7 +144,7 @@ class OfferDeclined(Event):
 
     offer_id: str
     episode: int = Field(ge=1)
-    recorded_by: str = Field(description="'customer' (their link), else the agent id; their words are on the FollowedUp.")
+    recorded_by: str = Field(description="'customer' (their link), else the agent id (their words: on the FollowedUp).")
 
 
 #: The lifecycle's types, which every lifecycle fold knows (`schemas.registry.MODELS`).

@@ -122,7 +122,7 @@ class NotifierStore:
                 rows = [_row(p, now) for p in planned]
                 stmt = self._insert_once.on_conflict_do_nothing(index_elements=["cause_id", "channel"])
                 return sum(max(conn.execute(stmt, row).rowcount, 0) for row in rows)
-        except IntegrityError as exc:  # a case inserted by another process meanwhile
+        except IntegrityError:  # a case inserted by another process meanwhile
             raise Conflict("a case was stored by another process meanwhile") from None
 
     # deliveries ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from tests.integration.notifier.harness import (
     wait_mail,
 )
 
-SANDWICH = {"channel": "in_person", "customer": {"name": "Ana Sandwich", "email": "ana.sandwich@example.com"},
+SANDWICH: dict[str, object] = {"channel": "in_person", "customer": {"name": "Ana Sandwich", "email": "ana.sandwich@example.com"},
             "description": "I got the wrong sandwich", "amount_at_stake": {"amount": "8.50", "currency": "USD"}}
 
 
