@@ -103,7 +103,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def main() -> None:
+    import logging
+
     import uvicorn
 
+    # One line per delivery outcome (ids, kind, channel, status: never an address or a name).
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("services.notifier").setLevel(logging.INFO)
     settings = get_settings()
     uvicorn.run(create_app(settings), host=settings.host, port=settings.notifier_port, log_level="warning")

@@ -41,7 +41,7 @@ async def send(settings: Settings, msg: EmailMessage) -> None:
     try:
         await aiosmtplib.send(msg, hostname=settings.smtp_host, port=settings.smtp_port,
                               username=settings.smtp_username, password=password,
-                              start_tls=settings.smtp_starttls, timeout=30)
+                              start_tls=settings.smtp_starttls, timeout=10)
     except aiosmtplib.SMTPResponseException as exc:
         if exc.code >= 500:
             raise PermanentFailure(f"SMTP {exc.code} ({type(exc).__name__})") from None

@@ -25,8 +25,8 @@ from services.notifier.plan import EMAIL, Kind, still_wanted
 from services.notifier.store import Delivery, NotifierStore
 
 log = logging.getLogger(__name__)
-#: How long a claimed message is ours; a sender that died mid-way loses it after this.
-LEASE = timedelta(seconds=60)
+#: How long a claimed message is ours; a message whose sender died mid-way is sent again after it.
+LEASE = timedelta(seconds=20)  # > the SMTP and webhook timeouts (10 s)
 
 
 class Skip(Exception):
