@@ -7,6 +7,7 @@ sent twice shows up twice.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import uuid
@@ -35,6 +36,7 @@ class EmlFolder:
 
 def start_mail_sink(folder: Path, host: str = "127.0.0.1", port: int = 1025) -> Controller:
     """Start the sink in its own thread; `.stop()` it when done."""
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs each recipient at INFO
     controller = Controller(EmlFolder(folder), hostname=host, port=port)
     controller.start()
     return controller

@@ -120,8 +120,9 @@ class NotifierStore:
                 if not planned:
                     return 0
                 rows = [_row(p, now) for p in planned]
-                stmt = self._insert_once.on_conflict_do_nothing(index_elements=["cause_id", "channel"])
-                return sum(max(conn.execute(stmt, row).rowcount, 0) for row in rows)
+                stmt = (self._insert_once.on_conflict_do_nothing(index_elements=["cause_id", "channel"])
+                        .returning(deliveries.c.id))
+                return sum(len(conn.execute(stmt, row).all()) for row in rows)
         except IntegrityError:  # a case inserted by another process meanwhile
             raise Conflict("a case was stored by another process meanwhile") from None
 
