@@ -14,6 +14,7 @@ from complaints.broker.embedded import free_port
 from complaints.domain import load_policy
 from complaints.mailsink import start_mail_sink
 from complaints.pii import Vault
+from complaints.pii.vault import ToSeal
 from complaints.settings import ROOT, Settings
 from services.customer.links import Links
 from services.notifier.case import fold
@@ -70,9 +71,7 @@ def sender_with_case(settings: Settings, complaint_id: str, email: str | None) -
     return Sender(settings, store, vault, load_policy(ROOT / "deploy" / "policy.yaml"), links), store, vault
 
 
-def _to_seal(email: str | None, complaint_id: str) -> object:
-    from complaints.pii.vault import ToSeal
-
+def _to_seal(email: str | None, complaint_id: str) -> ToSeal:
     return ToSeal({"email": email, "id": f"id-{complaint_id}"}, {"email": email, "name": "Eve Private"}, complaint_id)
 
 
