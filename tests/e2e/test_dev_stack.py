@@ -18,7 +18,8 @@ from complaints.devstack import available_services
 
 def start_dev_stack(tmp_path: Path) -> tuple[dict[str, int], subprocess.Popen[str]]:
     """`complaints dev` on free ports (what `./scripts/dev` runs), its output piped."""
-    ports = {name: free_port() for name in ("API", "INTAKE", "ESCALATION", "RECOVERY", "FOLLOWUP", "BROKER")}
+    ports = {name: free_port() for name in ("API", "INTAKE", "ESCALATION", "RECOVERY", "FOLLOWUP", "NOTIFIER",
+                                            "BROKER", "SMTP")}
     env = {**os.environ, **{f"COMPLAINTS_{k}_PORT": str(v) for k, v in ports.items()}}
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     proc = subprocess.Popen([sys.executable, "-m", "complaints.cli", "dev", "--data-dir", str(tmp_path / "dev")],
@@ -43,8 +44,14 @@ def test_dev_stack_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
         for svc in available_services():
             assert svc.name in "".join(lines)
         reply = httpx.post(f"http://127.0.0.1:{ports['INTAKE']}/complaints", json={
-            "channel": "web", "customer": {"id": "cust-42"}, "description": "The checkout page hangs"})
+            "channel": "web", "customer": {"email": "dev@example.com"}, "description": "The checkout page hangs"})
         assert reply.status_code == 202
+        mail = tmp_path / "dev" / "mail"  # the README's "where to look": every email as an .eml file
+        deadline = time.monotonic() + 30
+        while not list(mail.glob("*.eml")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        received = sorted(mail.glob("*.eml"))[0].read_bytes()
+        assert b"To: dev@example.com" in received and b"Subject: We have your complaint" in received
     finally:
         proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
         out, _ = proc.communicate(timeout=30)
