@@ -20,12 +20,12 @@ from pydantic_core import to_jsonable_python
 from complaints.domain.policy import load_policy
 from complaints.envelope import Envelope
 from complaints.readmodel.model import Case, SortKey, utc
+from complaints.readmodel.order import RANK, event_episode
 from complaints.settings import default_policy_file
 from schemas.common import Channel, Money, Severity
-from schemas.events import ComplaintReceived, Escalated, Event, FollowedUp, RecoveryOffered
+from schemas.events import ComplaintReceived, Escalated, FollowedUp, RecoveryOffered
 
 Doc = dict[str, Any]
-RANK: dict[str, int] = {"ComplaintReceived": 0, "Escalated": 1, "RecoveryOffered": 2, "FollowedUp": 3}
 
 #: The first response the policy expects of a new case (channel, severity, public) -> time allowed.
 #: Events carry an SLA deadline only from an escalation onwards (`Escalated.sla_due_at`), so a case
@@ -39,14 +39,6 @@ def policy_first_response(policy_file: Path | None = None) -> FirstResponse:
     return load_policy(policy_file or default_policy_file()).first_response_sla
 
 _BLANK: Doc = Case(complaint_id="").model_dump(mode="json")
-
-
-def event_episode(event: Event) -> int:
-    return 0 if isinstance(event, ComplaintReceived) else int(getattr(event, "episode", 1))
-
-
-def sort_key(env: Envelope) -> SortKey:
-    return (event_episode(env.event), utc(env.time), RANK[env.event.topic], env.id)
 
 
 def jt(dt: datetime) -> str:

@@ -28,7 +28,7 @@ from services.projections.ingest.aligner import Aligner
 from services.projections.ingest.memory import batch_gc
 from services.projections.ingest.pipeline import WriteAhead
 from services.projections.ingest.records import classify_all, discover_partitions, topics_of
-from services.projections.ingest.writer import Item, PoisonEvents, apply_batch
+from services.projections.ingest.writer import Consumed, PoisonEvents, apply_batch
 from services.projections.options import ProjectionOptions
 from services.projections.storage import queries
 from services.projections.storage.store import Catalog, Generation
@@ -104,7 +104,8 @@ class LiveProjector:
             self.status.running, self.status.partitions, self.status.last_error = True, len(tps), None
             checked = time.monotonic()
             writes: WriteAhead[None] = WriteAhead()
-            most, pending = self.options.batch_max_records, list[Item]()  # the next batch fills while one is written
+            # the next batch fills while one is written
+            most, pending = self.options.batch_max_records, list[Consumed]()
             try:
                 while not stop.is_set():
                     room = most - len(pending)
@@ -146,7 +147,7 @@ class LiveProjector:
         aligner.reset(positions)
         self.status.generation = gen.id
 
-    async def _apply(self, gen: Generation, items: list[Item], producer: EventProducer) -> None:
+    async def _apply(self, gen: Generation, items: list[Consumed], producer: EventProducer) -> None:
         for item in items:
             if item.skip == "malformed":
                 await self._dead_letter(producer, item, MalformedEvent(item.detail))
@@ -166,7 +167,7 @@ class LiveProjector:
         if trim_due():
             await asyncio.to_thread(trim)
 
-    async def _dead_letter(self, producer: EventProducer, item: Item, error: BaseException) -> None:
+    async def _dead_letter(self, producer: EventProducer, item: Consumed, error: BaseException) -> None:
         rec = item.record
         headers = [(k, v) for k, v in (rec.headers or ()) if v is not None]
         await dead_letter(producer, service=SERVICE, topic=item.topic, partition=item.partition, offset=item.offset,

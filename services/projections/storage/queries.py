@@ -15,34 +15,24 @@ from sqlalchemy import select
 
 from complaints.envelope import Envelope
 from complaints.readmodel.casedoc import FirstResponse
-from complaints.readmodel.fold import RANK, fold
+from complaints.readmodel.fold import fold
 from complaints.readmodel.model import Case, TimelineEntry
+from complaints.readmodel.order import entry_key
+from complaints.readmodel.queue import Cursor, QueueFilter, matches, next_cursor, page
 from services.projections.storage.codec import envelope_from_row, naive
-from services.projections.storage.queue import (
-    Cursor,
-    QueueFilter,
-    matches,
-    next_cursor,
-    page,
-    sql_after,
-    sql_order,
-    sql_where,
-)
+from services.projections.storage.queue import sql_after, sql_order, sql_where
+from services.projections.storage.sqlwrite import stored_offsets
 from services.projections.storage.store import Generation
 
 
 def offsets(gen: Generation) -> dict[tuple[str, int], int]:
     with gen.engine.connect() as conn:
-        return {(r.topic, r.partition): r.next_offset for r in conn.execute(select(gen.tables.offsets))}
+        return stored_offsets(conn, gen.tables)
 
 
 def counters(gen: Generation) -> dict[str, int]:
     with gen.engine.connect() as conn:
         return {r.name: r.value for r in conn.execute(select(gen.tables.counters)) if r.name != "batches"}
-
-
-def entry_key(entry: TimelineEntry) -> tuple[int, datetime, int, str]:
-    return (0 if entry.type == "ComplaintReceived" else entry.episode, entry.time, RANK[entry.type], entry.id)
 
 
 def get_case(gen: Generation, complaint_id: str) -> tuple[Case, list[TimelineEntry]] | None:
