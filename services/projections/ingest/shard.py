@@ -28,12 +28,12 @@ from complaints.broker.profile import get_profile
 from complaints.readmodel.casedoc import FirstResponse, policy_first_response
 from complaints.settings import Settings
 from services.projections.ingest.aligner import Aligner
-from services.projections.ingest.memory import batch_gc
 from services.projections.ingest.pipeline import WriteAhead
 from services.projections.ingest.records import classify_all
 from services.projections.ingest.writer import BatchResult, Consumed, PoisonEvents, apply_batch
 from services.projections.options import ProjectionOptions
 from services.projections.storage.store import Catalog, Generation
+from services.projections.tuning import batch_gc
 
 
 @dataclass(frozen=True)
