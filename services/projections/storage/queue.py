@@ -16,21 +16,30 @@ from services.projections.storage.codec import naive
 from services.projections.storage.tables import Tables
 
 
-def sql_where(t: Tables, f: QueueFilter, now: datetime) -> list[ColumnElement[bool]]:
+def sql_fixed(t: Tables, f: QueueFilter) -> list[ColumnElement[bool]]:
+    """The filter's conditions on what intake fixed (channel, customer, received time): true at any `as_of`."""
     c = t.cases.c
     out: list[ColumnElement[bool]] = []
-    if f.status:
-        out.append(c.status.in_(f.status))
-    if f.open is not None:
-        out.append(c.status != "closed" if f.open else c.status == "closed")
-    for col, value in ((c.level, f.level), (c.department, f.department), (c.channel, f.channel),
-                       (c.customer_ref, f.customer)):
+    for col, value in ((c.channel, f.channel), (c.customer_ref, f.customer)):
         if value is not None:
             out.append(col == value)
     if f.received_from is not None:
         out.append(c.received_at >= naive(f.received_from))
     if f.received_to is not None:
         out.append(c.received_at < naive(f.received_to))
+    return out
+
+
+def sql_where(t: Tables, f: QueueFilter, now: datetime) -> list[ColumnElement[bool]]:
+    c = t.cases.c
+    out = sql_fixed(t, f)
+    if f.status:
+        out.append(c.status.in_(f.status))
+    if f.open is not None:
+        out.append(c.status != "closed" if f.open else c.status == "closed")
+    for col, value in ((c.level, f.level), (c.department, f.department)):
+        if value is not None:
+            out.append(col == value)
     if f.breached is not None:
         late = and_(c.due_at.is_not(None), c.due_at < naive(now))  # due_at is set only while awaiting
         breached = or_(c.breached == true(), late)
