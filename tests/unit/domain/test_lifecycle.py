@@ -10,7 +10,7 @@ from complaints.domain import CaseState, Policy, escalation, evolve, triage
 from complaints.domain.lifecycle import derive, first_response_due, is_breached, overdue
 from schemas.common import Channel, Severity
 from schemas.events import Escalated
-from tests.unit.projections.factory import T0, D, Ev, H, M, escalated, followed, offered, received
+from tests.unit.readmodel.factory import T0, D, Ev, H, M, escalated, followed, offered, received
 
 US = timedelta(microseconds=1)
 COUPON: list[tuple[str, str | None, str]] = [("coupon", "5.00", "EUR")]
