@@ -24,15 +24,14 @@ from complaints.domain.lifecycle import EscalationFact, FirstResponse, FollowUpF
 from complaints.domain.policy import cached_policy
 from complaints.envelope import Envelope
 from complaints.readmodel.model import Case, SortKey, utc
+from complaints.readmodel.order import RANK, event_episode
 from complaints.settings import default_policy_file
 from schemas.common import Money
-from schemas.events import ComplaintReceived, Escalated, Event, FollowedUp, RecoveryOffered
+from schemas.events import ComplaintReceived, Escalated, FollowedUp, RecoveryOffered
 
-__all__ = ["RANK", "Doc", "FirstResponse", "advance", "event_episode", "jt", "last_key", "money",
-           "policy_first_response", "sort_key"]
+__all__ = ["Doc", "FirstResponse", "advance", "jt", "last_key", "money", "policy_first_response"]
 
 Doc = dict[str, Any]
-RANK: dict[str, int] = {"ComplaintReceived": 0, "Escalated": 1, "RecoveryOffered": 2, "FollowedUp": 3}
 
 
 def policy_first_response(policy_file: Path | None = None) -> FirstResponse:
@@ -44,14 +43,6 @@ def policy_first_response(policy_file: Path | None = None) -> FirstResponse:
 
 
 _BLANK: Doc = Case(complaint_id="").model_dump(mode="json")
-
-
-def event_episode(event: Event) -> int:
-    return 0 if isinstance(event, ComplaintReceived) else int(getattr(event, "episode", 1))
-
-
-def sort_key(env: Envelope) -> SortKey:
-    return (event_episode(env.event), utc(env.time), RANK[env.event.topic], env.id)
 
 
 def jt(dt: datetime) -> str:

@@ -17,31 +17,12 @@ from datetime import datetime
 
 from complaints.domain.lifecycle import is_breached
 from complaints.envelope import Envelope
-from complaints.readmodel.casedoc import (
-    RANK,
-    Doc,
-    FirstResponse,
-    advance,
-    event_episode,
-    policy_first_response,
-    sort_key,
-)
+from complaints.readmodel.casedoc import Doc, FirstResponse, advance
 from complaints.readmodel.model import Case, Sla, TimelineEntry
+from complaints.readmodel.order import event_episode, sort_key
 from complaints.readmodel.timeline import entry_for
 
-__all__ = [
-    "RANK",
-    "FirstResponse",
-    "apply_event",
-    "effective_sla",
-    "event_episode",
-    "fold",
-    "fold_doc",
-    "partition_of",
-    "policy_first_response",
-    "project",
-    "sort_key",
-]
+__all__ = ["apply_event", "effective_sla", "fold", "fold_doc", "partition_of", "project"]
 
 
 def partition_of(position: str) -> tuple[str, int]:

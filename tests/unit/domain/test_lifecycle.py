@@ -13,7 +13,7 @@ from complaints.readmodel.fold import fold as read_fold
 from complaints.readmodel.model import Case
 from schemas.common import Channel, Severity
 from schemas.events import Escalated
-from tests.unit.projections.factory import T0, D, Ev, H, M, escalated, followed, offered, received
+from tests.unit.readmodel.factory import T0, D, Ev, H, M, escalated, followed, offered, received
 
 US = timedelta(microseconds=1)
 COUPON: list[tuple[str, str | None, str]] = [("coupon", "5.00", "EUR")]

@@ -17,12 +17,13 @@ from hypothesis import strategies as st
 from complaints.domain import CaseState, evolve
 from complaints.domain.decisions import level_above, rank
 from complaints.domain.policy import load_policy
-from complaints.readmodel.casedoc import Doc, advance, last_key, sort_key
+from complaints.readmodel.casedoc import Doc, advance, last_key
 from complaints.readmodel.fold import effective_sla, fold_doc
 from complaints.readmodel.model import Case
+from complaints.readmodel.order import sort_key
 from schemas.common import LEVELS, Level
 from tests.unit.domain.conftest import DEFAULT_POLICY
-from tests.unit.projections.factory import T0, Ev, escalated, followed, offered, received
+from tests.unit.readmodel.factory import T0, Ev, escalated, followed, offered, received
 
 POLICY = load_policy(DEFAULT_POLICY)
 FIRST_RESPONSE = POLICY.first_response_sla
