@@ -43,7 +43,7 @@ The rules:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 
@@ -122,33 +122,6 @@ def first_response_due(received_at: datetime, channel: Channel, severity: Severi
     return received_at + first_response(channel, severity, public)
 
 
-def episode_of(escalations: Iterable[EscalationFact], offers: Iterable[OfferFact],
-               followups: Iterable[FollowUpFact]) -> int:
-    number = 1
-    for e in escalations:
-        number = max(number, e.episode)
-    for o in offers:
-        number = max(number, o.episode)
-    for f in followups:
-        number = max(number, f.episode + 1 if f.outcome == "unsatisfied" else f.episode)
-    return number
-
-
-def _escalation_key(e: EscalationFact) -> tuple[int, int, datetime]:
-    return (e.episode, RANKS[e.level], e.sla_due_at)
-
-
-def _offer_key(o: OfferFact) -> tuple[int, int, datetime, str]:
-    return (o.episode, RANKS[o.level], o.at, o.offer_id)
-
-
-def outcome_of(followups: Iterable[FollowUpFact]) -> FollowUpOutcome | None:
-    closing = {f.outcome for f in followups if f.outcome != "unsatisfied"}
-    if not closing:
-        return None
-    return "satisfied" if "satisfied" in closing else "no_response"
-
-
 def responds(offer: OfferFact, episode: int, level: Level, current: EscalationFact | None) -> bool:
     """Does this offer answer the case's current obligation: made in this episode, after the current
     escalation (at the same instant, or for an escalation saved without its time: from the current
@@ -195,30 +168,46 @@ def is_breached(due: datetime | None, responded_at: datetime | None, sla_breache
 
 def derive(escalations: Sequence[EscalationFact], offers: Sequence[OfferFact], followups: Sequence[FollowUpFact],
            front_line: datetime | None = None) -> Lifecycle:
-    """The lifecycle of a case from its facts (any order). `front_line`: its front-line due time, if known."""
-    episode = episode_of(escalations, offers, followups)
-    top = max(escalations, key=_escalation_key) if escalations else None
-    level: Level = top.level if top is not None else "front_line"
-    named = [e for e in escalations if e.department is not None]
-    department = max(named, key=_escalation_key).department if named else None
-    outcome = outcome_of(followups)
-    answered = {f.offer_id for f in followups}
+    """The lifecycle of a case from its facts (any order). `front_line`: its front-line due time, if known.
+
+    One pass over each list (the read model calls this on every event it folds)."""
+    episode, top, top_key, department, department_key = 1, None, None, None, None
+    for e in escalations:
+        key = (e.episode, RANKS[e.level], e.sla_due_at)
+        episode = max(episode, e.episode)
+        if top_key is None or key > top_key:
+            top, top_key = e, key
+        if e.department is not None and (department_key is None or key > department_key):
+            department, department_key = e.department, key
+    answered, satisfied, no_response = set(), False, False
+    for f in followups:
+        answered.add(f.offer_id)
+        if f.outcome == "unsatisfied":
+            episode = max(episode, f.episode + 1)
+        else:
+            episode = max(episode, f.episode)
+            satisfied, no_response = satisfied or f.outcome == "satisfied", no_response or f.outcome == "no_response"
+    outcome: FollowUpOutcome | None = "satisfied" if satisfied else "no_response" if no_response else None
     superseded = {o.supersedes for o in offers if o.supersedes}
-    candidates = [o for o in offers if o.offer_id not in answered and o.offer_id not in superseded]
-    open_offer = max(candidates, key=_offer_key) if candidates and outcome is None else None
+    open_offer, open_key = None, None
+    for o in offers:
+        episode = max(episode, o.episode)
+        if o.offer_id not in answered and o.offer_id not in superseded:
+            key_o = (o.episode, RANKS[o.level], o.at, o.offer_id)
+            if open_key is None or key_o > open_key:
+                open_offer, open_key = o, key_o
+    if outcome is not None:
+        open_offer = None
+    level: Level = top.level if top is not None else "front_line"
     current = top if top is not None and top.episode == episode else None
-    responses = [o.at for o in offers if responds(o, episode, level, current)]
-    responded_at = min(responses) if responses else None
+    responded_at = None
+    for o in offers:
+        if responds(o, episode, level, current) and (responded_at is None or o.at < responded_at):
+            responded_at = o.at
     waiting = open_offer is not None and responds(open_offer, episode, level, current)
-    return Lifecycle(
-        status=status_of(closed=outcome is not None, offer_awaiting=waiting, episode=episode, level=level),
-        episode=episode,
-        level=level,
-        department=department,
-        outcome=outcome,
-        open_offer=open_offer,
-        due_at=due_at(episode, current, bool(escalations), front_line),
-        responded_at=responded_at,
-        sla_breached=any(e.reason == "sla_breached" and e.episode == episode for e in escalations),
-        current=current,
-    )
+    breach = False
+    for e in escalations:
+        breach = breach or (e.reason == "sla_breached" and e.episode == episode)
+    return Lifecycle(status_of(closed=outcome is not None, offer_awaiting=waiting, episode=episode, level=level),
+                     episode, level, department, outcome, open_offer,
+                     due_at(episode, current, bool(escalations), front_line), responded_at, breach, current)
