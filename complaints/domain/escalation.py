@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from complaints.domain.case import CaseFacts, CaseState, evolve
+from complaints.domain import step
+from complaints.domain.case import CaseFacts, CaseState
 from complaints.domain.decisions import (
     LEVEL_LABELS,
     CaseClosed,
@@ -33,9 +34,7 @@ from schemas.events import ComplaintReceived, Escalated, Event, FollowedUp
 
 def on_event(state: CaseState | None, event: Event, event_id: str, policy: Policy, now: datetime) -> list[Emit]:
     """What escalation emits in answer to one consumed event (nothing if `event_id` was applied)."""
-    if state is not None and event_id in state.applied:
-        return []
-    return react(evolve(state, event, event_id, now), event, policy, now)
+    return list(step.consume(state, event, event_id, now, lambda after, ev: react(after, ev, policy, now), now).emits)
 
 
 def react(after: CaseState, event: Event, policy: Policy, now: datetime) -> list[Emit]:
