@@ -60,6 +60,7 @@ class EscalationView(_Frozen):
     reason: EscalationReason
     episode: int
     sla_due_at: datetime
+    at: datetime | None = None  # the event's time (None in states saved before it was kept)
 
     @property
     def key(self) -> tuple[int, int, str]:
@@ -67,7 +68,7 @@ class EscalationView(_Frozen):
 
     @property
     def fact(self) -> EscalationFact:
-        return EscalationFact(self.episode, self.level, self.department, self.reason, self.sla_due_at)
+        return EscalationFact(self.episode, self.level, self.department, self.reason, self.sla_due_at, self.at)
 
 
 class OfferView(_Frozen):
@@ -138,9 +139,7 @@ class CaseState(_Frozen):
     def offer_awaiting_answer(self) -> OfferView | None:
         """The open offer, unless the case has since moved above it (then a new offer is expected)."""
         offer = self.open_offer
-        if offer is None or not lifecycle.awaits_answer(offer.fact, self.episode, self.level):
-            return None
-        return offer
+        return offer if offer is not None and self.derived().offer_awaiting_answer is not None else None
 
     def derived(self, first_response: FirstResponse | None = None) -> Lifecycle:
         """The case's lifecycle (`complaints.domain.lifecycle.derive`); with the policy's
@@ -159,8 +158,7 @@ class CaseState(_Frozen):
 
     def breached(self, first_response: FirstResponse, now: datetime) -> bool:
         """Was (or is, as of `now`) this episode's first response late?"""
-        life = self.derived(first_response)
-        return lifecycle.is_breached(life.due_at, life.responded_at, life.sla_breached, now)
+        return self.derived(first_response).breached(now)
 
     @property
     def answered_offers(self) -> tuple[str, ...]:
@@ -185,7 +183,8 @@ def _record(state: CaseState, event: Event, event_id: str, at: datetime) -> Case
             return state
         return state.model_copy(update={"facts": CaseFacts.of(event), "received_id": event_id})
     if isinstance(event, Escalated):
-        view = EscalationView(event_id=event_id, **event.model_dump(include=set(EscalationView.model_fields)))
+        fields = set(EscalationView.model_fields) - {"at"}
+        view = EscalationView(event_id=event_id, at=at, **event.model_dump(include=fields))
         return state.model_copy(update={"escalations": tuple(sorted((*state.escalations, view), key=_esc_key))})
     if isinstance(event, RecoveryOffered):
         offer = OfferView(at=at, **event.model_dump(include=set(OfferView.model_fields) - {"at"}))

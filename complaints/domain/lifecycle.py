@@ -14,9 +14,12 @@ The rules:
 - **department**: the department of the latest escalation (same order) that names one.
 - **outcome**: `satisfied` if any follow-up says so, else `no_response` if any says that, else
   none (the case is open). A case with an outcome is closed.
+- **responds**: an offer answers the case's current obligation when it is of the current episode
+  and was made after the current escalation (any offer of the episode when there is none; at the
+  same instant, one from the current level or above). An offer made before the case moved up does
+  not: the new level owes its own response.
 - **open offer**: the latest offer (by episode, rank, time, id) neither answered by a follow-up
-  nor superseded by another offer. It **awaits an answer** when it is of the current episode and
-  at the current level or above (a case moved above its offer expects a new one).
+  nor superseded by another offer. It **awaits an answer** when it responds (above).
 - **status**, one rule for every case: `closed` with an outcome; else `recovery_offered` while an
   offer awaits an answer; else `reopened` in any episode after the first; else `escalated` above
   the front line; else `received`.
@@ -32,7 +35,7 @@ The rules:
   this episode); before any escalation, in episode 1, `received_at` + the policy's first-response
   SLA for the channel, severity and publicity (`first_response_due`); otherwise (a reopen whose
   escalation is not in yet) none.
-- **responded at**: the first offer of this episode at the current level or above.
+- **responded at**: the first offer that responds (above).
 - **breached**: an `sla_breached` escalation in this episode, or the due time came while no
   response was in: `(responded_at or now) >= due`. The boundary is the escalation decision's:
   a response due at 10:00 is late at 10:00, and the SLA timer escalates at `now >= due`.
@@ -40,11 +43,11 @@ The rules:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 
-from complaints.domain.decisions import rank
+from complaints.domain.decisions import RANKS
 from schemas.common import Channel, Department, EscalationReason, FollowUpOutcome, Level, Severity
 
 Status = Literal["received", "escalated", "recovery_offered", "closed", "reopened"]
@@ -63,6 +66,7 @@ class EscalationFact(NamedTuple):
     department: Department | None
     reason: EscalationReason
     sla_due_at: datetime
+    at: datetime | None  # the event's time (None: a worker state saved before it was kept)
 
 
 class OfferFact(NamedTuple):
@@ -100,10 +104,16 @@ class Lifecycle(NamedTuple):
     def closed(self) -> bool:
         return self.outcome is not None
 
+    def breached(self, now: datetime | None) -> bool:
+        """`is_breached` of this case: as of `now` while open (`now=None`: as the events recorded it)."""
+        return is_breached(self.due_at, self.responded_at, self.sla_breached, None if self.closed else now)
+
+    current: EscalationFact | None  # the escalation that set this episode's obligation, if any
+
     @property
     def offer_awaiting_answer(self) -> OfferFact | None:
         offer = self.open_offer
-        return offer if offer is not None and awaits_answer(offer, self.episode, self.level) else None
+        return offer if offer is not None and responds(offer, self.episode, self.level, self.current) else None
 
 
 def first_response_due(received_at: datetime, channel: Channel, severity: Severity, public: bool,
@@ -112,36 +122,15 @@ def first_response_due(received_at: datetime, channel: Channel, severity: Severi
     return received_at + first_response(channel, severity, public)
 
 
-def episode_of(escalations: Iterable[EscalationFact], offers: Iterable[OfferFact],
-               followups: Iterable[FollowUpFact]) -> int:
-    number = 1
-    for e in escalations:
-        number = max(number, e.episode)
-    for o in offers:
-        number = max(number, o.episode)
-    for f in followups:
-        number = max(number, f.episode + 1 if f.outcome == "unsatisfied" else f.episode)
-    return number
-
-
-def _escalation_key(e: EscalationFact) -> tuple[int, int, datetime]:
-    return (e.episode, rank(e.level), e.sla_due_at)
-
-
-def _offer_key(o: OfferFact) -> tuple[int, int, datetime, str]:
-    return (o.episode, rank(o.level), o.at, o.offer_id)
-
-
-def outcome_of(followups: Iterable[FollowUpFact]) -> FollowUpOutcome | None:
-    closing = {f.outcome for f in followups if f.outcome != "unsatisfied"}
-    if not closing:
-        return None
-    return "satisfied" if "satisfied" in closing else "no_response"
-
-
-def awaits_answer(offer: OfferFact, episode: int, level: Level) -> bool:
-    """Does this open offer still wait for the customer (not from an earlier episode or a lower level)?"""
-    return offer.episode >= episode and rank(offer.level) >= rank(level)
+def responds(offer: OfferFact, episode: int, level: Level, current: EscalationFact | None) -> bool:
+    """Does this offer answer the case's current obligation: made in this episode, after the current
+    escalation (at the same instant, or for an escalation saved without its time: from the current
+    level or above)?"""
+    if offer.episode != episode:
+        return False
+    if current is None or (current.at is not None and offer.at > current.at):
+        return True
+    return (current.at is None or offer.at == current.at) and RANKS[offer.level] >= RANKS[level]
 
 
 def status_of(*, closed: bool, offer_awaiting: bool, episode: int, level: Level) -> Status:
@@ -179,30 +168,46 @@ def is_breached(due: datetime | None, responded_at: datetime | None, sla_breache
 
 def derive(escalations: Sequence[EscalationFact], offers: Sequence[OfferFact], followups: Sequence[FollowUpFact],
            front_line: datetime | None = None) -> Lifecycle:
-    """The lifecycle of a case from its facts (any order). `front_line`: its front-line due time, if known."""
-    episode = episode_of(escalations, offers, followups)
-    top = max(escalations, key=_escalation_key) if escalations else None
-    level: Level = top.level if top is not None else "front_line"
-    department = None
-    for e in sorted(escalations, key=_escalation_key):
-        department = e.department or department
-    outcome = outcome_of(followups)
-    answered = {f.offer_id for f in followups}
+    """The lifecycle of a case from its facts (any order). `front_line`: its front-line due time, if known.
+
+    One pass over each list (the read model calls this on every event it folds)."""
+    episode, top, top_key, department, department_key = 1, None, None, None, None
+    for e in escalations:
+        key = (e.episode, RANKS[e.level], e.sla_due_at)
+        episode = max(episode, e.episode)
+        if top_key is None or key > top_key:
+            top, top_key = e, key
+        if e.department is not None and (department_key is None or key > department_key):
+            department, department_key = e.department, key
+    answered, satisfied, no_response = set(), False, False
+    for f in followups:
+        answered.add(f.offer_id)
+        if f.outcome == "unsatisfied":
+            episode = max(episode, f.episode + 1)
+        else:
+            episode = max(episode, f.episode)
+            satisfied, no_response = satisfied or f.outcome == "satisfied", no_response or f.outcome == "no_response"
+    outcome: FollowUpOutcome | None = "satisfied" if satisfied else "no_response" if no_response else None
     superseded = {o.supersedes for o in offers if o.supersedes}
-    candidates = [o for o in offers if o.offer_id not in answered and o.offer_id not in superseded]
-    open_offer = max(candidates, key=_offer_key) if candidates and outcome is None else None
+    open_offer, open_key = None, None
+    for o in offers:
+        episode = max(episode, o.episode)
+        if o.offer_id not in answered and o.offer_id not in superseded:
+            key_o = (o.episode, RANKS[o.level], o.at, o.offer_id)
+            if open_key is None or key_o > open_key:
+                open_offer, open_key = o, key_o
+    if outcome is not None:
+        open_offer = None
+    level: Level = top.level if top is not None else "front_line"
     current = top if top is not None and top.episode == episode else None
-    responses = [o.at for o in offers if o.episode == episode and rank(o.level) >= rank(level)]
-    responded_at = min(responses) if responses else None
-    waiting = open_offer is not None and awaits_answer(open_offer, episode, level)
-    return Lifecycle(
-        status=status_of(closed=outcome is not None, offer_awaiting=waiting, episode=episode, level=level),
-        episode=episode,
-        level=level,
-        department=department,
-        outcome=outcome,
-        open_offer=open_offer,
-        due_at=due_at(episode, current, bool(escalations), front_line),
-        responded_at=responded_at,
-        sla_breached=any(e.reason == "sla_breached" and e.episode == episode for e in escalations),
-    )
+    responded_at = None
+    for o in offers:
+        if responds(o, episode, level, current) and (responded_at is None or o.at < responded_at):
+            responded_at = o.at
+    waiting = open_offer is not None and responds(open_offer, episode, level, current)
+    breach = False
+    for e in escalations:
+        breach = breach or (e.reason == "sla_breached" and e.episode == episode)
+    return Lifecycle(status_of(closed=outcome is not None, offer_awaiting=waiting, episode=episode, level=level),
+                     episode, level, department, outcome, open_offer,
+                     due_at(episode, current, bool(escalations), front_line), responded_at, breach, current)

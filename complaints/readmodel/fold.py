@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from complaints.domain.lifecycle import is_breached
 from complaints.envelope import Envelope
 from complaints.readmodel.casedoc import Doc, FirstResponse, advance
 from complaints.readmodel.model import Case, Sla, TimelineEntry
@@ -61,8 +62,9 @@ def fold(items: Iterable[tuple[Envelope, str]], first_response: FirstResponse | 
 
 
 def effective_sla(case: Case, now: datetime) -> Sla:
-    """The SLA as of `now`: an unanswered obligation past its due time is breached."""
+    """The SLA as of `now`: an unanswered obligation is breached from its due time on (`lifecycle.is_breached`)."""
     sla = case.sla
-    if not sla.breached and sla.awaiting_response and sla.due_at is not None and sla.due_at < now:
+    pending = now if sla.awaiting_response else None
+    if not sla.breached and is_breached(sla.due_at, sla.responded_at, False, pending):
         return sla.model_copy(update={"breached": True})
     return sla

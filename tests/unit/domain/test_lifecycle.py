@@ -8,6 +8,9 @@ import pytest
 
 from complaints.domain import CaseState, Policy, escalation, evolve, triage
 from complaints.domain.lifecycle import derive, first_response_due, is_breached, overdue
+from complaints.readmodel.fold import effective_sla
+from complaints.readmodel.fold import fold as read_fold
+from complaints.readmodel.model import Case
 from schemas.common import Channel, Severity
 from schemas.events import Escalated
 from tests.unit.readmodel.factory import T0, D, Ev, H, M, escalated, followed, offered, received
@@ -24,6 +27,14 @@ def fold(events: list[Ev]) -> CaseState:
     return state
 
 
+def view(events: list[Ev], policy: Policy) -> Case:
+    """The read model's case: the same events through its fold."""
+    case, _ = read_fold([(ev.envelope(), f"{ev.event.topic}:0:{i}") for i, ev in enumerate(events)],
+                        policy.first_response_sla)
+    assert case is not None
+    return case
+
+
 def reopened_story(cid: str = "c-r") -> list[Ev]:
     """Supervisor offers, the customer is unhappy, the reopen goes to a manager."""
     return [
@@ -35,13 +46,16 @@ def reopened_story(cid: str = "c-r") -> list[Ev]:
     ]
 
 
-def test_an_sla_breach_in_a_reopened_episode_leaves_the_case_reopened() -> None:
+def test_an_sla_breach_in_a_reopened_episode_leaves_the_case_reopened(policy: Policy) -> None:
     """Was `reopened` in the worker and `escalated` in the view: status is the stage, not the last event."""
     events = [*reopened_story(), escalated("c-r", T0 + D + H, level="department", department="finance",
                                            from_level="manager", reason="sla_breached", episode=2)]
     state = fold(events)
     assert (state.status, state.level, state.department, state.episode) == ("reopened", "department", "finance", 2)
     assert state.derived().sla_breached
+    case = view(events, policy)
+    assert (case.status, case.level, case.department, case.episode) == ("reopened", "department", "finance", 2)
+    assert case.sla.breached
     answered = fold([*events, offered("c-r", T0 + D + 2 * H, offer_id="c-r-o2", level="department", episode=2,
                                       remedies=COUPON)])
     assert answered.status == "recovery_offered", "the next offer ends the reopened stage"
@@ -60,6 +74,9 @@ def test_a_first_response_is_late_from_its_due_time_on(policy: Policy) -> None:
     assert social_due is not None and state.breached(policy.first_response_sla, social_due)
     assert not escalation.on_tick(state, policy, social_due - US)
     [emit] = escalation.on_tick(state, policy, social_due)
+    case = view([received("c-b", T0, channel="social", public=True)], policy)
+    assert case.sla.due_at == social_due
+    assert not effective_sla(case, social_due - US).breached and effective_sla(case, social_due).breached
     assert isinstance(emit.event, Escalated) and emit.event.reason == "sla_breached"
 
 
@@ -74,27 +91,32 @@ def test_the_front_line_due_time_is_the_same_for_triage_the_timer_and_the_state(
     assert expected == T0 + policy.first_response_sla(channel, severity, public)
     assert triage(state.facts, policy).sla_due_at == expected
     assert state.due_at(policy.first_response_sla) == expected
+    assert view([received("c-d", T0, channel=channel, severity=severity, public=public)], policy).sla.due_at == expected
     if triage(state.facts, policy).level == "front_line":
         assert escalation.next_due(state, policy) == expected
 
 
-def test_an_unsatisfied_answer_starts_the_next_episode_at_once() -> None:
+def test_an_unsatisfied_answer_starts_the_next_episode_at_once(policy: Policy) -> None:
     """The view started episode 2 at the unhappy follow-up, the worker only at the reopen escalation."""
     before_reopen = fold(reopened_story()[:4])
     life = before_reopen.derived()
     assert (before_reopen.episode, before_reopen.status, life.due_at, life.responded_at) == (2, "reopened", None, None)
     assert before_reopen.level == "supervisor", "the level moves with the reopen escalation, not before"
+    case = view(reopened_story()[:4], policy)
+    assert (case.episode, case.status, case.level, case.sla.due_at) == (2, "reopened", "supervisor", None)
     after = fold(reopened_story())
     assert (after.episode, after.status, after.level, after.sla_due_at) == (2, "reopened", "manager", T0 + D + H)
 
 
-def test_a_case_moved_above_its_open_offer_reads_escalated() -> None:
+def test_a_case_moved_above_its_open_offer_reads_escalated(policy: Policy) -> None:
     """The worker said `recovery_offered` while the follow-up service (rightly) no longer waited on that offer."""
-    state = fold([received("c-u", T0, channel="web"),
-                  offered("c-u", T0 + M, offer_id="c-u-o1", remedies=COUPON),
-                  escalated("c-u", T0 + 2 * M, level="supervisor", reason="manual", sla=2 * H)])
+    events = [received("c-u", T0, channel="web"), offered("c-u", T0 + M, offer_id="c-u-o1", remedies=COUPON),
+              escalated("c-u", T0 + 2 * M, level="supervisor", reason="manual", sla=2 * H)]
+    state = fold(events)
     assert state.open_offer is not None and state.offer_awaiting_answer is None
     assert (state.status, state.level) == ("escalated", "supervisor")
+    case = view(events, policy)
+    assert (case.status, case.level, case.sla.awaiting_response) == ("escalated", "supervisor", True)
 
 
 def test_derive_gives_the_same_lifecycle_for_any_order_of_the_facts() -> None:
