@@ -13,8 +13,8 @@ from complaints.readmodel.model import Case
 from complaints.settings import Settings
 from services.projections.ingest.replay import replay_async
 from tests.integration.projections.conftest import FAST, Publisher, latest, serve
+from tests.integration.projections.ingest.test_flow import stored_docs
 from tests.integration.projections.snapshots import active_snapshot, assert_same
-from tests.integration.projections.test_flow import stored_docs
 from tests.unit.readmodel.factory import T0, D, sandwich, unhappy
 
 
