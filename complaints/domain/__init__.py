@@ -24,11 +24,11 @@ cases whose `next_due` has passed; HTTP: `escalation.manual`, `recovery.manual_o
 
 from complaints.domain import escalation, followup, lifecycle, recovery
 from complaints.domain.case import CaseFacts, CaseState, Status, evolve
-from complaints.domain.decisions import (
+from complaints.domain.emit import Emit
+from complaints.domain.errors import (
     AuthorityExceeded,
     CaseClosed,
     DomainError,
-    Emit,
     InvalidEscalation,
     InvalidOffer,
     NoOpenOffer,

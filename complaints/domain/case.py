@@ -12,7 +12,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from complaints.domain import lifecycle
-from complaints.domain.decisions import rank
+from complaints.domain.levels import rank
 from complaints.domain.lifecycle import EscalationFact, FirstResponse, FollowUpFact, Lifecycle, OfferFact, Status
 from schemas.common import (
     Category,

@@ -11,22 +11,15 @@ from datetime import datetime
 
 from complaints.domain import step
 from complaints.domain.case import CaseFacts, CaseState
-from complaints.domain.decisions import (
-    LEVEL_LABELS,
-    CaseClosed,
-    Emit,
-    InvalidEscalation,
-    UnknownCase,
-    level_above,
-    rank,
-    when,
-    words,
-)
 from complaints.domain.durations import format_duration
+from complaints.domain.emit import Emit
+from complaints.domain.errors import CaseClosed, InvalidEscalation, UnknownCase
+from complaints.domain.levels import level_above, rank
 from complaints.domain.lifecycle import overdue
 from complaints.domain.policy import Policy
 from complaints.domain.remedy import fair_remedy
 from complaints.domain.triage import triage
+from complaints.domain.wording import LEVEL_LABELS, when, words
 from complaints.ids import deterministic_id
 from schemas.common import LEVELS, Department, EscalationReason, Level
 from schemas.events import ComplaintReceived, Escalated, Event, FollowedUp

@@ -47,7 +47,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 
-from complaints.domain.decisions import RANKS
+from complaints.domain.levels import RANKS
 from schemas.common import Channel, Department, EscalationReason, FollowUpOutcome, Level, Severity
 
 Status = Literal["received", "escalated", "recovery_offered", "closed", "reopened"]
