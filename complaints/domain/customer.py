@@ -13,7 +13,8 @@ from typing import Literal
 
 from complaints.domain import followup
 from complaints.domain.case import CaseState, OfferView
-from complaints.domain.decisions import CaseClosed, DomainError, Emit, NoOpenOffer, UnknownCase
+from complaints.domain.emit import Emit
+from complaints.domain.errors import CaseClosed, DomainError, NoOpenOffer, UnknownCase
 from complaints.domain.policy import Policy
 from complaints.ids import deterministic_id
 from schemas.common import Sealed

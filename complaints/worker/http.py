@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from complaints.domain.case import CaseState
-from complaints.domain.decisions import CaseClosed, DomainError, Emit, NoOpenOffer, UnknownCase
+from complaints.domain.emit import Emit
+from complaints.domain.errors import CaseClosed, DomainError, NoOpenOffer, UnknownCase
 from complaints.http import health_router, install_error_handlers, startup_frozen
 from complaints.worker.runtime import Worker
 

@@ -17,7 +17,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from complaints.domain import customer
-from complaints.domain.decisions import DomainError, Emit
+from complaints.domain.emit import Emit
+from complaints.domain.errors import DomainError
 from complaints.domain.policy import Policy
 from complaints.envelope import encode
 from complaints.kafka.producer import EventProducer

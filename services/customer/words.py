@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from complaints.domain import customer
-from complaints.domain.decisions import show, words
+from complaints.domain.wording import show, words
 from services.notifier.case import CustomerCase
 
 STATUS = {

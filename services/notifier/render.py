@@ -13,8 +13,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from complaints.domain.decisions import show
 from complaints.domain.policy import Policy
+from complaints.domain.wording import show
 from services.notifier.case import CustomerCase
 from services.notifier.plan import Kind, first_response_within, in_words
 
