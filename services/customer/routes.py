@@ -7,6 +7,7 @@ the domain's decisions (`complaints.domain.customer`) and are published as event
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,12 +76,12 @@ def show(request: Request, token: str, desk: DeskDep) -> HTMLResponse:
 
 
 async def _act(request: Request, desk: Desk, token: str, decide: Any, done: str) -> HTMLResponse:
-    opened = _open(request, desk, token)
+    opened = await asyncio.to_thread(_open, request, desk, token)
     if isinstance(opened, HTMLResponse):
         return opened
     complaint_id, case = opened
     try:
-        emits: list[Emit] = decide(case)
+        emits: list[Emit] = await asyncio.to_thread(decide, case)  # may seal a comment through the vault
     except DomainError as exc:
         return _page(request, "done.html", 409, token=token, message=str(exc), ok=False)
     await desk.producer.publish([encode(e.event, event_id=e.event_id, source="/complaints/customer",

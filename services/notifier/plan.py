@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from complaints.domain import lifecycle
 from complaints.domain.policy import Policy
 from complaints.ids import deterministic_id
 from schemas.common import Sealed
@@ -91,8 +92,9 @@ def first_response_within(case: CustomerCase, policy: Policy) -> tuple[timedelta
     facts = case.state.facts if case.state else None
     if facts is None:
         return None
-    sla = policy.first_response_sla(facts.channel, facts.severity, facts.public)
-    return sla, facts.received_at + sla
+    due = lifecycle.first_response_due(facts.received_at, facts.channel, facts.severity, facts.public,
+                                       policy.first_response_sla)
+    return due - facts.received_at, due
 
 
 def in_words(span: timedelta) -> str:
