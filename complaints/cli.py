@@ -85,6 +85,15 @@ def replay() -> None:
     typer.echo(json.dumps({k: v for k, v in vars(stats).items() if not k.startswith("_")}, default=str))
 
 
+@app.command("notifier-rebuild")
+def notifier_rebuild(into: Annotated[str, typer.Option(help="A fresh database URL for the rebuilt tables.")]) -> None:
+    """Rebuild the notifier's cases and compensation ledger from the topics (sends nothing)."""
+    from services.notifier.replay import rebuild
+
+    store = rebuild(get_settings(), into)
+    typer.echo(json.dumps({"offers": len(store.ledger(limit=1_000_000))}))
+
+
 @app.command("erase-customer")
 def erase_customer(customer_ref: str) -> None:
     """Crypto-shred a customer: delete their key, so their personal data in every event is unreadable."""

@@ -147,9 +147,22 @@ class OfferDeclined(Event):
     recorded_by: str = Field(description="'customer' (their link), else the agent id (their words: on the FollowedUp).")
 
 
+class OfferFulfilled(Event):
+    """What was promised was given: an accepted offer fulfilled (by staff or an integration). On `RecoveryOffered`."""
+
+    topic: ClassVar[str] = "RecoveryOffered"
+    name: ClassVar[str | None] = "OfferFulfilled"
+
+    offer_id: str
+    episode: int = Field(ge=1)
+    amount: Money = Field(description="What it cost us, exactly (at most the offer's total).")
+    reference: str = Field(min_length=1, max_length=200, description="The refund, credit or shipment reference.")
+    fulfilled_by: str = Field(min_length=1, max_length=200, description="Staff id, or the integration's name.")
+
+
 #: The lifecycle's types, which every lifecycle fold knows (`schemas.registry.MODELS`).
 EVENT_CLASSES: tuple[type[Event], ...] = (ComplaintReceived, Escalated, RecoveryOffered, FollowedUp)
-#: The customer's answers to an offer: consumers that do not read them skip them as unknown types.
-CUSTOMER_EVENT_CLASSES: tuple[type[Event], ...] = (OfferAccepted, OfferDeclined)
+#: The customer's answers to an offer and its fulfilment: consumers that do not read them skip them.
+CUSTOMER_EVENT_CLASSES: tuple[type[Event], ...] = (OfferAccepted, OfferDeclined, OfferFulfilled)
 ALL_EVENT_CLASSES: tuple[type[Event], ...] = (*EVENT_CLASSES, *CUSTOMER_EVENT_CLASSES)
 TOPICS: tuple[str, ...] = tuple(c.topic for c in EVENT_CLASSES)

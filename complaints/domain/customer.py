@@ -1,4 +1,5 @@
-"""The customer's own answers, through their link: accept or decline the offer, answer the follow-up.
+"""The customer's own answers, through their link: accept or decline the offer, answer the follow-up;
+and the fulfilment of an accepted offer (staff or an integration).
 
 A decline is handled like an unhappy follow-up: it is recorded as `OfferDeclined` together with the
 follow-up decision's `FollowedUp` (outcome `unsatisfied`, recorded by "customer"), and that reopens
@@ -16,9 +17,10 @@ from complaints.domain.case import CaseState, OfferView
 from complaints.domain.emit import Emit
 from complaints.domain.errors import CaseClosed, DomainError, NoOpenOffer, UnknownCase
 from complaints.domain.policy import Policy
+from complaints.domain.wording import show
 from complaints.ids import deterministic_id
-from schemas.common import Sealed
-from schemas.events import OfferAccepted, OfferDeclined
+from schemas.common import Money, Sealed
+from schemas.events import OfferAccepted, OfferDeclined, OfferFulfilled
 
 CUSTOMER = "customer"
 Answer = Literal["accepted", "declined"]
@@ -79,3 +81,27 @@ def answer_follow_up(state: CaseState | None, *, satisfied: bool, csat: int | No
         raise NoOpenOffer("We will ask how it went a little later.")
     return followup.answer(state, satisfied=satisfied, csat=csat, comment=comment, agent=CUSTOMER, policy=policy,
                            now=now)
+
+
+def fulfil(state: CaseState | None, *, offer_id: str, answered: Answer | None, offered: Money | None,
+           amount: Money, reference: str, by: str) -> list[Emit]:
+    """An accepted offer was given: `OfferFulfilled`, once per offer, for at most what was offered.
+
+    `offered` is the offer's total (None when the offer is unknown); the case may be closed already
+    (the follow-up can come before the refund lands): what was promised is still given.
+    """
+    if state is None:
+        raise UnknownCase("There is no such complaint.")
+    offer = next((o for o in state.offers if o.offer_id == offer_id), None)
+    if offer is None or offered is None:
+        raise NoOpenOffer(f"Complaint {state.complaint_id} has no offer {offer_id}.")
+    if answered != "accepted":
+        raise DomainError("Only an offer the customer accepted is fulfilled.")
+    if amount.currency != offered.currency or amount.amount > offered.amount:
+        raise DomainError(f"The amount ({show(amount)}) must be in the offer's currency and at most its total "
+                          f"({show(offered)}).")
+    if not reference.strip() or not by.strip():
+        raise DomainError("A fulfilment needs its reference and who fulfilled it.")
+    event = OfferFulfilled(complaint_id=state.complaint_id, offer_id=offer_id, episode=offer.episode, amount=amount,
+                           reference=reference.strip(), fulfilled_by=by.strip())
+    return [Emit(event, deterministic_id("OfferFulfilled", offer_id), offer_id)]

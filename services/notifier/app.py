@@ -24,6 +24,7 @@ from services.customer.routes import Desk
 from services.customer.routes import router as customer_router
 from services.notifier.consumer import Consumer
 from services.notifier.sender import Sender
+from services.notifier.staff_routes import router as staff_router
 from services.notifier.store import NotifierStore
 
 router = APIRouter(tags=["deliveries"])
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Tells the customer (email, their own page) and other systems (signed webhooks).")
     install_error_handlers(app)
     app.include_router(router)
+    app.include_router(staff_router)
     app.include_router(customer_router)
     app.include_router(health_router)
     return app

@@ -1,4 +1,4 @@
-"""What the notifier knows of one case: the lifecycle state, the sealed contact, the offers' words.
+"""What the notifier knows of one case: the lifecycle state, the sealed contact, the offers and their fate.
 
 `fold` is pure and idempotent (an event id already folded changes nothing), so a redelivered
 record is harmless. No clear personal data is ever held here: the contact stays sealed.
@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from complaints.domain.case import CaseState, evolve
-from schemas.common import Money, Sealed
+from schemas.common import Level, Money, Sealed
 from schemas.events import (
     ComplaintReceived,
     Escalated,
@@ -20,6 +20,7 @@ from schemas.events import (
     FollowedUp,
     OfferAccepted,
     OfferDeclined,
+    OfferFulfilled,
     RecoveryOffered,
     Remedy,
 )
@@ -32,8 +33,8 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class OfferWords(_Frozen):
-    """What the customer is offered, in the words they are shown (never the limits or reasons)."""
+class OfferRecord(_Frozen):
+    """An offer as the customer is told it (apology, remedies) and as the ledger counts it."""
 
     offer_id: str
     apology: str
@@ -41,18 +42,32 @@ class OfferWords(_Frozen):
     total: Money
     follow_up_at: datetime
     respond_by: datetime
+    level: Level
+    offered_by: str
+    episode: int
+    supersedes: str | None = None
+    offered_at: datetime
 
     @classmethod
-    def of(cls, offer: RecoveryOffered) -> OfferWords:
-        return cls.model_validate(offer.model_dump(include=set(cls.model_fields)))
+    def of(cls, offer: RecoveryOffered, at: datetime) -> OfferRecord:
+        return cls.model_validate({**offer.model_dump(include=set(cls.model_fields) - {"offered_at"}),
+                                   "offered_at": at})
+
+
+class Fulfilment(_Frozen):
+    amount: Money
+    reference: str
+    fulfilled_by: str
+    at: datetime
 
 
 class CustomerCase(_Frozen):
     complaint_id: str
     state: CaseState | None = None
     contact: Sealed | None = None  # ComplaintReceived.personal, still sealed
-    offers: dict[str, OfferWords] = {}
+    offers: dict[str, OfferRecord] = {}
     answers: dict[str, Answer] = {}
+    fulfilments: dict[str, Fulfilment] = {}
     seen: tuple[str, ...] = ()  # ids of the customer's answers folded (the lifecycle's are in state.applied)
 
     def knows(self, event_id: str) -> bool:
@@ -64,6 +79,10 @@ def fold(case: CustomerCase | None, event: Event, event_id: str, at: datetime) -
     case = case or CustomerCase(complaint_id=event.complaint_id)
     if case.knows(event_id):
         return case
+    if isinstance(event, OfferFulfilled):
+        done = Fulfilment(amount=event.amount, reference=event.reference, fulfilled_by=event.fulfilled_by, at=at)
+        fulfilments = {**case.fulfilments, event.offer_id: case.fulfilments.get(event.offer_id, done)}
+        return case.model_copy(update={"fulfilments": fulfilments, "seen": (*case.seen, event_id)})
     if isinstance(event, OfferAccepted | OfferDeclined):
         answer: Answer = "accepted" if isinstance(event, OfferAccepted) else "declined"
         answers = {**case.answers, event.offer_id: case.answers.get(event.offer_id, answer)}  # the first stands
@@ -74,5 +93,5 @@ def fold(case: CustomerCase | None, event: Event, event_id: str, at: datetime) -
     if isinstance(event, ComplaintReceived) and case.contact is None:
         update["contact"] = event.personal
     if isinstance(event, RecoveryOffered):
-        update["offers"] = {**case.offers, event.offer_id: OfferWords.of(event)}
+        update["offers"] = {**case.offers, event.offer_id: OfferRecord.of(event, at)}
     return case.model_copy(update=update)

@@ -13,17 +13,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    Column,
-    DateTime,
+    Connection,
     Engine,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
     and_,
+    delete,
+    func,
     insert,
     or_,
     select,
@@ -34,34 +28,10 @@ from sqlalchemy.exc import IntegrityError
 
 from complaints.db import ensure_schema, make_engine
 from services.notifier.case import CustomerCase
+from services.notifier.ledger import LedgerEntry, entries, follow_up_due_at
 from services.notifier.plan import Planned
+from services.notifier.tables import cases, deliveries, ledger, metadata
 
-metadata = MetaData()
-cases = Table(
-    "notifier_cases", metadata,
-    Column("complaint_id", String(64), primary_key=True),
-    Column("doc", Text, nullable=False),
-    Column("version", Integer, nullable=False),
-)
-deliveries = Table(
-    "notifier_deliveries", metadata,
-    Column("id", String(36), primary_key=True),
-    Column("cause_id", String(64), nullable=False),
-    Column("channel", String(64), nullable=False),
-    Column("complaint_id", String(64), nullable=False, index=True),
-    Column("kind", String(16), nullable=False),
-    Column("offer_id", String(64)),
-    Column("payload", Text),
-    Column("status", String(16), nullable=False),  # pending | sending | sent | retry | dead | skipped
-    Column("attempts", Integer, nullable=False),
-    Column("due_at", DateTime(timezone=True), nullable=False),
-    Column("lease_until", DateTime(timezone=True)),
-    Column("last_error", String(300)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True)),
-    UniqueConstraint("cause_id", "channel", name="notifier_deliveries_once"),
-    Index("notifier_deliveries_due", "status", "due_at"),
-)
 FINAL = ("sent", "dead", "skipped")
 
 
@@ -111,12 +81,13 @@ class NotifierStore:
         try:
             with self.engine.begin() as conn:
                 for cid, (case, version) in changed.items():
-                    doc = case.model_dump_json()
+                    values = {"doc": case.model_dump_json(), "follow_up_due_at": follow_up_due_at(case)}
                     if version == 0:
-                        conn.execute(insert(cases).values(complaint_id=cid, doc=doc, version=1))
+                        conn.execute(insert(cases).values(complaint_id=cid, version=1, **values))
                     elif not conn.execute(update(cases).where(cases.c.complaint_id == cid, cases.c.version == version)
-                                          .values(doc=doc, version=version + 1)).rowcount:
+                                          .values(version=version + 1, **values)).rowcount:
                         raise Conflict(cid)
+                    self._write_ledger(conn, case)
                 if not planned:
                     return 0
                 rows = [_row(p, now) for p in planned]
@@ -125,6 +96,41 @@ class NotifierStore:
                 return sum(len(conn.execute(stmt, row).all()) for row in rows)
         except IntegrityError:  # a case inserted by another process meanwhile
             raise Conflict("a case was stored by another process meanwhile") from None
+
+    def _write_ledger(self, conn: Connection, case: CustomerCase) -> None:
+        rows = [{"offer_id": e.offer_id, "complaint_id": e.complaint_id, "customer_ref": e.customer_ref,
+                 "offered_at": e.offered_at, "level": e.level, "offered_by": e.offered_by, "status": e.status,
+                 "remedy_types": "," + ",".join(sorted({r["type"] for r in e.remedies})) + ",",
+                 "entry": e.model_dump_json()} for e in entries(case)]
+        conn.execute(delete(ledger).where(ledger.c.complaint_id == case.complaint_id))
+        if rows:
+            conn.execute(insert(ledger), rows)
+
+    def ledger(self, *, customer_ref: str | None = None, since: datetime | None = None,
+               until: datetime | None = None, remedy_type: str | None = None, level: str | None = None,
+               staff: str | None = None, status: str | None = None, limit: int = 1000) -> list[LedgerEntry]:
+        """Ledger entries matching every filter given, oldest offer first (`until` is exclusive)."""
+        c = ledger.c
+        query = select(c.entry).order_by(c.offered_at, c.offer_id).limit(limit)
+        for column, value in ((c.customer_ref, customer_ref), (c.level, level), (c.offered_by, staff),
+                              (c.status, status)):
+            if value is not None:
+                query = query.where(column == value)
+        if since is not None:
+            query = query.where(c.offered_at >= since)
+        if until is not None:
+            query = query.where(c.offered_at < until)
+        if remedy_type is not None:
+            query = query.where(c.remedy_types.contains(f",{remedy_type},"))
+        with self.engine.connect() as conn:
+            return [LedgerEntry.model_validate_json(raw) for raw in conn.execute(query).scalars()]
+
+    def follow_ups_due(self, now: datetime, limit: int = 500) -> list[CustomerCase]:
+        """Cases whose follow-up is due, the longest waiting first."""
+        with self.engine.connect() as conn:
+            docs = conn.execute(select(cases.c.doc).where(cases.c.follow_up_due_at <= now)
+                                .order_by(cases.c.follow_up_due_at).limit(limit)).scalars()
+            return [CustomerCase.model_validate_json(doc) for doc in docs]
 
     # deliveries ---------------------------------------------------------------------------
     def due(self, now: datetime, limit: int = 100) -> list[Delivery]:
@@ -156,6 +162,10 @@ class NotifierStore:
         with self.engine.begin() as conn:
             conn.execute(update(deliveries).where(deliveries.c.id == item.id, deliveries.c.status == "sending",
                                                   deliveries.c.attempts == item.attempts + 1).values(**values))
+
+    def deliveries_count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(deliveries)).scalar_one())
 
     def requeue(self, delivery_id: str, now: datetime) -> bool:
         """A dead message gets a fresh round of attempts (an operator fixed the endpoint)."""

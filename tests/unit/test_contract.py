@@ -36,7 +36,8 @@ def test_every_event_type_is_versioned_and_named_after_its_topic() -> None:
 
 def test_the_customer_answers_are_their_own_types_on_the_offer_topic() -> None:
     assert [(c.event_type(), c.topic) for c in CUSTOMER_EVENT_CLASSES] == [
-        ("complaints.OfferAccepted.v1", "RecoveryOffered"), ("complaints.OfferDeclined.v1", "RecoveryOffered")]
+        ("complaints.OfferAccepted.v1", "RecoveryOffered"), ("complaints.OfferDeclined.v1", "RecoveryOffered"),
+        ("complaints.OfferFulfilled.v1", "RecoveryOffered")]
     assert TOPICS == ("ComplaintReceived", "Escalated", "RecoveryOffered", "FollowedUp")  # no new topic
 
 

@@ -10,11 +10,14 @@ import json
 import signal
 import time
 from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 
 from complaints.topics import all_topics
 from schemas.events import Escalated, FollowedUp, OfferAccepted, OfferDeclined, RecoveryOffered
+from services.notifier.replay import rebuild
 from tests.integration.notifier.conftest import Loop
 from tests.integration.notifier.harness import (
     body,
@@ -58,7 +61,17 @@ def test_the_sandwich_story_reaches_the_customer_and_closes_satisfied(loop: Loop
     accepted = httpx.post(f"{link}/accept", data={"offer_id": form_value(page.text, "offer_id")}, timeout=10)
     assert accepted.status_code == 200 and "you accepted our offer" in accepted.text
 
+    offer_id = form_value(page.text, "offer_id")
+    given = {"amount": {"amount": "8.50", "currency": "USD"}, "reference": "TILL-3-0042", "by": "cashier-7"}
+    fulfilled = retry_until(lambda: httpx.post(
+        f"{loop.notifier.url}/complaints/{cid}/offers/{offer_id}/fulfilment", json=given, timeout=10), 202)
+    assert len(fulfilled.json()["events"]) == 1
+
     [follow_up] = wait_mail(loop.mailbox, to, "How did it go?")
+    worklist = retry_until(lambda: httpx.get(f"{loop.notifier.url}/worklist/follow-ups", timeout=5), 200,
+                           lambda r: any(i["complaint_id"] == cid for i in r.json()))
+    [item] = [i for i in worklist.json() if i["complaint_id"] == cid]
+    assert (item["offer_id"], item["accepted"], item["level"]) == (offer_id, True, "front_line")
     assert link_in(follow_up) == link or link_in(follow_up).startswith(loop.notifier.url)
     deadline = time.monotonic() + 15
     while "Did we put things right?" not in (page := httpx.get(link_in(follow_up), timeout=5)).text:
@@ -81,6 +94,33 @@ def test_the_sandwich_story_reaches_the_customer_and_closes_satisfied(loop: Loop
     assert len(mails_for(loop, to)) == 4  # received, offer, follow-up, closed: one each
     after = httpx.get(link, timeout=5).text
     assert "Closed: we are glad" in after and "Accept this offer" not in after
+    ledger = httpx.get(f"{loop.notifier.url}/ledger", params={"customer_ref": answer_ref(loop, cid)}, timeout=5).json()
+    [entry] = ledger["entries"]
+    assert (entry["status"], entry["fulfilled"], entry["reference"], entry["fulfilled_by"]) == (
+        "fulfilled", "8.50", "TILL-3-0042", "cashier-7")
+    assert ledger["totals"]["USD"]["fulfilled"] == "8.50"
+    assert ledger["totals"]["USD"]["accepted"] == ledger["totals"]["USD"]["offered"] == str(offer.total.amount)
+    refused = httpx.post(f"{loop.notifier.url}/complaints/{cid}/offers/{offer_id}/fulfilment",
+                         json={**given, "amount": {"amount": "999.00", "currency": "USD"}}, timeout=5)
+    assert refused.status_code == 409 and "at most" in refused.text
+
+
+def answer_ref(loop: Loop, complaint_id: str) -> str:
+    [received] = [e.event for e in events(loop.stack.settings, complaint_id) if e.event.topic == "ComplaintReceived"]
+    return str(received.customer_ref)  # type: ignore[attr-defined]
+
+
+def retry_until(call: Callable[[], httpx.Response], status: int,
+                done: Callable[[httpx.Response], bool] = lambda _: True, timeout: float = 15) -> httpx.Response:
+    """The notifier acts on what it has folded: ask again until it has caught up."""
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = call()
+        if (reply.status_code == status and done(reply)) or time.monotonic() > deadline:
+            assert reply.status_code == status, reply.text
+            assert done(reply), reply.text
+            return reply
+        time.sleep(0.2)
 
 
 def mails_for(loop: Loop, to: str) -> list[object]:
@@ -167,6 +207,22 @@ def test_a_killed_and_restarted_notifier_loses_nothing_and_sends_nothing_twice(l
     assert set(after) >= set(before) and all(n == 1 for n in after.values()), after.most_common(3)
     again = {d["id"]: d["attempts"] for d in deliveries(loop.notifier.url) if d["id"] in sent}
     assert again == sent  # not one more attempt at anything already sent
+
+
+def test_the_ledger_rebuilt_from_the_topics_equals_the_live_one(loop: Loop, tmp_path: Path) -> None:
+    live: list[dict[str, object]] = []
+    rebuilt: list[dict[str, object]] = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # the live notifier may still be folding the last events
+        live = httpx.get(f"{loop.notifier.url}/ledger", timeout=5).json()["entries"]
+        store = rebuild(loop.stack.settings, f"sqlite:///{tmp_path}/rebuilt-{time.monotonic_ns()}.db", idle=0.5)
+        rebuilt = [e.model_dump(mode="json") for e in store.ledger()]
+        if live == rebuilt:
+            break
+        time.sleep(0.5)
+    assert len(live) >= 8 and {e["status"] for e in live} >= {"fulfilled", "declined", "offered"}
+    assert live == rebuilt
+    assert store.deliveries_count() == 0  # a rebuild plans (and sends) nothing
 
 
 def test_no_contact_detail_appears_in_any_log_or_topic(loop: Loop) -> None:
