@@ -64,8 +64,15 @@ class Sender:
         now = datetime.now(UTC)
         due = await asyncio.to_thread(self.store.due, now, PARALLEL)  # all sent well within their claim
         claimed = [item for item in due if await asyncio.to_thread(self.store.claim, item, now, LEASE)]
-        await asyncio.gather(*(self.deliver(item) for item in claimed))
+        by_case: dict[str, list[Delivery]] = {}
+        for item in claimed:  # due order: one case's messages go out in order ("received" before the offer)
+            by_case.setdefault(item.complaint_id, []).append(item)
+        await asyncio.gather(*(self._in_order(items) for items in by_case.values()))
         return len(claimed)
+
+    async def _in_order(self, items: list[Delivery]) -> None:
+        for item in items:
+            await self.deliver(item)
 
     async def deliver(self, item: Delivery) -> None:
         now = datetime.now(UTC)

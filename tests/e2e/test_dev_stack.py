@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import re
 import signal
@@ -48,10 +50,13 @@ def test_dev_stack_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
         assert reply.status_code == 202
         mail = tmp_path / "dev" / "mail"  # the README's "where to look": every email as an .eml file
         deadline = time.monotonic() + 30
-        while not list(mail.glob("*.eml")) and time.monotonic() < deadline:
+        while len(list(mail.glob("*.eml"))) < 2 and time.monotonic() < deadline:  # received, then the offer
             time.sleep(0.2)
-        received = sorted(mail.glob("*.eml"))[0].read_bytes()
-        assert b"To: dev@example.com" in received and b"Subject: We have your complaint" in received
+        first, second = (email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                         for p in sorted(mail.glob("*.eml"))[:2])
+        assert first["To"] == second["To"] == "dev@example.com"
+        assert str(first["Subject"]).startswith("We have your complaint")
+        assert str(second["Subject"]).startswith("How we would like to put it right")
     finally:
         proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
         out, _ = proc.communicate(timeout=30)

@@ -14,8 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from kafka import KafkaProducer
 
-from complaints.topics import all_topics
+from complaints.settings import Settings
+from complaints.topics import all_topics, dlq, topic_name
 from schemas.events import Escalated, FollowedUp, OfferAccepted, OfferDeclined, RecoveryOffered
 from services.notifier.replay import rebuild
 from tests.integration.notifier.conftest import Loop
@@ -29,7 +31,7 @@ from tests.integration.notifier.harness import (
     wait_events,
     wait_mail,
 )
-from tests.kafka_helpers import read_topic
+from tests.kafka_helpers import Consumed, read_topic, wait_for
 
 SANDWICH: dict[str, object] = {
     "channel": "in_person", "customer": {"name": "Ana Sandwich", "email": "ana.sandwich@example.com"},
@@ -46,7 +48,7 @@ def test_the_sandwich_story_reaches_the_customer_and_closes_satisfied(loop: Loop
     to = "ana.sandwich@example.com"
     cid = post(loop, SANDWICH)
     [received] = wait_mail(loop.mailbox, to, "We have your complaint")
-    assert cid in str(received["Subject"]) and "Dear Ana Sandwich" in body(received)
+    assert f"Your reference: {cid}" in body(received) and "Dear Ana Sandwich" in body(received)
     assert "You will hear from us within 8 seconds" in body(received)  # the policy's in-person SLA (fast policy)
     [offer_mail] = wait_mail(loop.mailbox, to, "put it right")
     text = body(offer_mail)
@@ -207,6 +209,25 @@ def test_a_killed_and_restarted_notifier_loses_nothing_and_sends_nothing_twice(l
     assert set(after) >= set(before) and all(n == 1 for n in after.values()), after.most_common(3)
     again = {d["id"]: d["attempts"] for d in deliveries(loop.notifier.url) if d["id"] in sent}
     assert again == sent  # not one more attempt at anything already sent
+
+
+def test_a_bad_record_is_dead_lettered_and_the_next_one_still_notified(loop: Loop) -> None:
+    settings = loop.stack.settings
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
+    headers = [("ce_id", b"bad-1"), ("ce_source", b"/elsewhere"), ("ce_type", b"complaints.ComplaintReceived.v1"),
+               ("ce_specversion", b"1.0"), ("content-type", b"application/json")]
+    producer.send(topic_name(settings, "ComplaintReceived"), b"{not json", key=b"c-bad", headers=headers).get(10)
+    producer.close()
+    post(loop, {**SANDWICH, "customer": {"email": "fay.after@example.com"}})
+    wait_mail(loop.mailbox, "fay.after@example.com", "We have your complaint")
+    parked = retry_records(settings, dlq("ComplaintReceived"),
+                           lambda r: r.headers.get("dlq_service") == b"notifier" and r.key == b"c-bad")
+    assert parked.headers["dlq_origin_topic"] == topic_name(settings, "ComplaintReceived").encode()
+
+
+def retry_records(settings: Settings, topic: str, match: Callable[[Consumed], bool]) -> Consumed:
+    found = wait_for(settings, topic, lambda records: any(match(r) for r in records))
+    return next(r for r in found if match(r))
 
 
 def test_the_ledger_rebuilt_from_the_topics_equals_the_live_one(loop: Loop, tmp_path: Path) -> None:
