@@ -1,4 +1,4 @@
-"""The notifier's tables: each case as it knows it, and one row per message (the claim).
+"""The notifier's store: each case as it knows it, one row per message (the claim), the ledger.
 
 `notifier_deliveries` has a unique `(cause_id, channel)`: a message is inserted once whatever
 the redeliveries, restarts or replicas, and sent only by the process whose `claim` moved it to
@@ -31,8 +31,6 @@ from services.notifier.case import CustomerCase
 from services.notifier.ledger import LedgerEntry, entries, follow_up_due_at
 from services.notifier.plan import Planned
 from services.notifier.tables import cases, deliveries, ledger, metadata
-
-FINAL = ("sent", "dead", "skipped")
 
 
 class Conflict(Exception):
