@@ -33,7 +33,7 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class OfferRecord(_Frozen):
+class OfferTerms(_Frozen):
     """An offer as the customer is told it (apology, remedies) and as the ledger counts it."""
 
     offer_id: str
@@ -49,7 +49,7 @@ class OfferRecord(_Frozen):
     offered_at: datetime
 
     @classmethod
-    def of(cls, offer: RecoveryOffered, at: datetime) -> OfferRecord:
+    def of(cls, offer: RecoveryOffered, at: datetime) -> OfferTerms:
         return cls.model_validate({**offer.model_dump(include=set(cls.model_fields) - {"offered_at"}),
                                    "offered_at": at})
 
@@ -65,7 +65,7 @@ class CustomerCase(_Frozen):
     complaint_id: str
     state: CaseState | None = None
     contact: Sealed | None = None  # ComplaintReceived.personal, still sealed
-    offers: dict[str, OfferRecord] = {}
+    offers: dict[str, OfferTerms] = {}
     answers: dict[str, Answer] = {}
     fulfilments: dict[str, Fulfilment] = {}
     seen: tuple[str, ...] = ()  # ids of the customer's answers folded (the lifecycle's are in state.applied)
@@ -93,5 +93,5 @@ def fold(case: CustomerCase | None, event: Event, event_id: str, at: datetime) -
     if isinstance(event, ComplaintReceived) and case.contact is None:
         update["contact"] = event.personal
     if isinstance(event, RecoveryOffered):
-        update["offers"] = {**case.offers, event.offer_id: OfferRecord.of(event, at)}
+        update["offers"] = {**case.offers, event.offer_id: OfferTerms.of(event, at)}
     return case.model_copy(update=update)
