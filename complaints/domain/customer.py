@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Literal
 
 from complaints.domain import followup
-from complaints.domain.case import CaseState, OfferView
+from complaints.domain.case import CaseState, OfferRecord
 from complaints.domain.emit import Emit
 from complaints.domain.errors import CaseClosed, DomainError, NoOpenOffer, UnknownCase
 from complaints.domain.policy import Policy
@@ -30,7 +30,7 @@ class AlreadyAnswered(DomainError):
     """The customer already accepted or declined this offer."""
 
 
-def offer_open_to(state: CaseState | None, offer_id: str) -> OfferView:
+def offer_open_to(state: CaseState | None, offer_id: str) -> OfferRecord:
     """The offer the customer may still accept or decline, or the reason they cannot."""
     if state is None:
         raise UnknownCase("There is no such complaint.")
@@ -42,7 +42,7 @@ def offer_open_to(state: CaseState | None, offer_id: str) -> OfferView:
     return offer
 
 
-def follow_up_due(state: CaseState | None, now: datetime) -> OfferView | None:
+def follow_up_due(state: CaseState | None, now: datetime) -> OfferRecord | None:
     """The offer whose follow-up question the customer may answer now (its `follow_up_at` has come)."""
     if state is None or state.closed:
         return None
