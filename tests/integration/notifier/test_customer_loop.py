@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 from kafka import KafkaProducer
 
+from complaints.broker.embedded import free_port
 from complaints.settings import Settings
 from complaints.topics import all_topics, dlq, topic_name
 from schemas.events import Escalated, FollowedUp, OfferAccepted, OfferDeclined, RecoveryOffered
@@ -32,6 +33,7 @@ from tests.integration.notifier.harness import (
     wait_mail,
 )
 from tests.kafka_helpers import Consumed, read_topic, wait_for
+from tests.stack import ServiceProcess
 
 SANDWICH: dict[str, object] = {
     "channel": "in_person", "customer": {"name": "Ana Sandwich", "email": "ana.sandwich@example.com"},
@@ -209,6 +211,23 @@ def test_a_killed_and_restarted_notifier_loses_nothing_and_sends_nothing_twice(l
     assert set(after) >= set(before) and all(n == 1 for n in after.values()), after.most_common(3)
     again = {d["id"]: d["attempts"] for d in deliveries(loop.notifier.url) if d["id"] in sent}
     assert again == sent  # not one more attempt at anything already sent
+
+
+def test_with_two_replicas_in_the_group_each_message_is_sent_once(loop: Loop) -> None:
+    first = loop.notifier
+    second = ServiceProcess("notifier", free_port(), first.env, loop.logs / "notifier-2.log").start().wait_ready()
+    try:
+        addresses = [f"twin{i}@example.com" for i in range(6)]
+        for to in addresses:
+            post(loop, {**SANDWICH, "customer": {"email": to}})
+        for to in addresses:
+            assert len(wait_mail(loop.mailbox, to, "We have your complaint", timeout=60)) == 1
+            assert len(wait_mail(loop.mailbox, to, "put it right", timeout=60)) == 1
+        time.sleep(2)  # anything sent twice would have arrived by now
+        counts = message_ids(loop)
+        assert all(n == 1 for n in counts.values()), counts.most_common(3)
+    finally:
+        second.stop()
 
 
 def test_a_bad_record_is_dead_lettered_and_the_next_one_still_notified(loop: Loop) -> None:
