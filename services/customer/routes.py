@@ -8,7 +8,7 @@ the domain's decisions (`complaints.domain.customer`) and are published as event
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,28 +20,14 @@ from fastapi.templating import Jinja2Templates
 from complaints.domain import customer
 from complaints.domain.emit import Emit
 from complaints.domain.errors import DomainError
-from complaints.domain.policy import Policy
 from complaints.envelope import encode
-from complaints.kafka.producer import EventProducer
-from complaints.pii import Vault
-from services.customer.links import LinkExpired, LinkInvalid, Links
+from services.customer.links import LinkExpired, LinkInvalid
 from services.customer.words import page_context
 from services.notifier.case import CustomerCase
-from services.notifier.store import NotifierStore
+from services.notifier.desk import Desk
 
 router = APIRouter(tags=["customer page"], include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-
-
-@dataclass
-class Desk:
-    """What the page needs: the cases as the notifier knows them, the link signer, and a way to publish."""
-
-    store: NotifierStore
-    links: Links
-    producer: EventProducer
-    vault: Vault
-    policy: Policy
 
 
 def get_desk(request: Request) -> Desk:
@@ -50,6 +36,7 @@ def get_desk(request: Request) -> Desk:
 
 
 DeskDep = Annotated[Desk, Depends(get_desk)]
+Decide = Callable[[CustomerCase | None], list[Emit]]
 
 
 def _page(request: Request, name: str, code: int = 200, **ctx: Any) -> HTMLResponse:
@@ -75,13 +62,13 @@ def show(request: Request, token: str, desk: DeskDep) -> HTMLResponse:
     return _page(request, "case.html", token=token, **page_context(case, datetime.now(UTC)))
 
 
-async def _act(request: Request, desk: Desk, token: str, decide: Any, done: str) -> HTMLResponse:
+async def _act(request: Request, desk: Desk, token: str, decide: Decide, done: str) -> HTMLResponse:
     opened = await asyncio.to_thread(_open, request, desk, token)
     if isinstance(opened, HTMLResponse):
         return opened
     complaint_id, case = opened
     try:
-        emits: list[Emit] = await asyncio.to_thread(decide, case)  # may seal a comment through the vault
+        emits = await asyncio.to_thread(decide, case)  # may seal a comment through the vault
     except DomainError as exc:
         return _page(request, "done.html", 409, token=token, message=str(exc), ok=False)
     await desk.producer.publish([encode(e.event, event_id=e.event_id, source="/complaints/customer",

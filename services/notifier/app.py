@@ -20,9 +20,9 @@ from complaints.kafka.producer import EventProducer
 from complaints.pii import Vault
 from complaints.settings import Settings, get_settings
 from services.customer.links import Links
-from services.customer.routes import Desk
 from services.customer.routes import router as customer_router
 from services.notifier.consumer import Consumer
+from services.notifier.desk import Desk
 from services.notifier.sender import Sender
 from services.notifier.staff_routes import router as staff_router
 from services.notifier.store import NotifierStore

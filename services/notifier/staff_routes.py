@@ -17,7 +17,7 @@ from complaints.domain import customer
 from complaints.domain.errors import CaseClosed, DomainError, NoOpenOffer, UnknownCase
 from complaints.envelope import encode
 from schemas.common import Level, Money, RemedyType
-from services.customer.routes import Desk
+from services.notifier.desk import Desk
 from services.notifier.ledger import OfferStatus, totals, worklist_item
 
 router = APIRouter(tags=["ledger"])

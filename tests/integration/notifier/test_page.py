@@ -13,8 +13,9 @@ from fastapi.testclient import TestClient
 from complaints.domain import load_policy
 from complaints.settings import ROOT
 from services.customer.links import Links
-from services.customer.routes import Desk, router
+from services.customer.routes import router
 from services.notifier.case import fold
+from services.notifier.desk import Desk
 from services.notifier.store import NotifierStore
 from tests.unit.domain.helpers import Lifecycle, complaint
 
