@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     #: Attempts per message (mail or webhook) before it is dead-lettered, and the first retry pause.
     notify_max_attempts: int = Field(default=8, ge=1, le=50)
     notify_retry_base_s: float = Field(default=2.0, gt=0, le=3600)
+    #: Events older than this are folded (ledger, worklist) but cause no message: a fresh notifier
+    #: database on an old log (a new installation, a lost database) must not mail the past.
+    notify_max_event_age_h: float = Field(default=48.0, gt=0)
 
 
 @lru_cache

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from complaints.envelope import Envelope, decode
@@ -25,7 +25,7 @@ from complaints.worker.retry import Backoff, persist, transient
 from schemas.events import TOPICS
 from schemas.registry import ALL_MODELS, UnknownEventType
 from services.notifier.case import CustomerCase, fold
-from services.notifier.plan import Planned, emails_for, webhooks_for
+from services.notifier.plan import Planned, emails_for, news, webhooks_for
 from services.notifier.store import Conflict, NotifierStore
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ class Consumer:
         self.store = store
         self.producer = producer
         self.endpoints = [e.name for e in settings.webhooks]
+        self.max_age = timedelta(hours=settings.notify_max_event_age_h)
         self.counters = {"processed": 0, "duplicates": 0, "skipped_unknown": 0, "dead_lettered": 0, "planned": 0}
         self.joined = False
         self.app = create_faust_app(f"{settings.topic_prefix}complaints-{SERVICE}", settings)
@@ -94,8 +95,9 @@ class Consumer:
                 duplicates += 1
                 continue
             changed[env.complaint_id] = (fold(case, env.event, env.id, env.time), version)
-            planned += emails_for(env.event, env.id, now)
-            planned += webhooks_for(env.event, env.id, env.type, env.time, self.endpoints)
+            if news(env.time, now, self.max_age):
+                planned += emails_for(env.event, env.id, now)
+                planned += webhooks_for(env.event, env.id, env.type, env.time, self.endpoints)
         new = self.store.save(changed, planned, now)
         self.counters["processed"] += len(envs)
         self.counters["duplicates"] += duplicates

@@ -50,6 +50,11 @@ def follow_up_cause(offer_id: str) -> str:
     return deterministic_id("FollowUpDue", offer_id)
 
 
+def news(event_time: datetime, now: datetime, max_age: timedelta) -> bool:
+    """Is the event recent enough to tell anyone about? (Older ones are history: folded, not sent.)"""
+    return now - event_time <= max_age
+
+
 def emails_for(event: Event, event_id: str, at: datetime) -> list[Planned]:
     """The customer's emails an event causes: received, the offer (+ its follow-up request later), closed."""
     cid = event.complaint_id

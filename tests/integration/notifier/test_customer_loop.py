@@ -11,15 +11,18 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 from kafka import KafkaProducer
 
 from complaints.broker.embedded import free_port
+from complaints.envelope import encode
 from complaints.settings import Settings
 from complaints.topics import all_topics, dlq, topic_name
 from schemas.events import Escalated, FollowedUp, OfferAccepted, OfferDeclined, RecoveryOffered
+from services.customer.links import Links
 from services.notifier.replay import rebuild
 from tests.integration.notifier.conftest import Loop
 from tests.integration.notifier.harness import (
@@ -34,6 +37,7 @@ from tests.integration.notifier.harness import (
 )
 from tests.kafka_helpers import Consumed, read_topic, wait_for
 from tests.stack import ServiceProcess
+from tests.unit.domain.helpers import complaint
 
 SANDWICH: dict[str, object] = {
     "channel": "in_person", "customer": {"name": "Ana Sandwich", "email": "ana.sandwich@example.com"},
@@ -228,6 +232,20 @@ def test_with_two_replicas_in_the_group_each_message_is_sent_once(loop: Loop) ->
         assert all(n == 1 for n in counts.values()), counts.most_common(3)
     finally:
         second.stop()
+
+
+def test_an_old_event_is_folded_but_mails_no_one(loop: Loop) -> None:
+    """A new notifier database on an old log must not mail the past (COMPLAINTS_NOTIFY_MAX_EVENT_AGE_H)."""
+    settings = loop.stack.settings
+    old = complaint("c-history", received_at=datetime.now(UTC) - timedelta(days=3))
+    record = encode(old, event_id="ev-history", source="/complaints/intake", time=datetime.now(UTC) - timedelta(days=3))
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
+    producer.send(topic_name(settings, record.topic), record.value, key=record.key, headers=record.headers).get(10)
+    producer.close()
+    link = Links("test-link-secret", loop.notifier.url, timedelta(days=1)).url("c-history")
+    retry_until(lambda: httpx.get(link, timeout=5), 200, lambda r: "Reference: c-history" in r.text)  # folded
+    caused = [d for d in deliveries(loop.notifier.url, complaint_id="c-history") if d["cause_id"] == "ev-history"]
+    assert caused == []  # (the workers' fresh reactions to it are news, and are told as usual)
 
 
 def test_a_bad_record_is_dead_lettered_and_the_next_one_still_notified(loop: Loop) -> None:

@@ -9,7 +9,15 @@ from complaints.ids import deterministic_id
 from schemas.events import Escalated, FollowedUp, OfferAccepted, RecoveryOffered
 from services.customer.words import page_context
 from services.notifier.case import CustomerCase, fold
-from services.notifier.plan import delivery_id, emails_for, follow_up_cause, in_words, still_wanted, webhooks_for
+from services.notifier.plan import (
+    delivery_id,
+    emails_for,
+    follow_up_cause,
+    in_words,
+    news,
+    still_wanted,
+    webhooks_for,
+)
 from services.notifier.render import context, pick_language, render
 from tests.unit.domain.helpers import T0, Lifecycle, complaint
 
@@ -102,6 +110,11 @@ def test_the_emails_are_in_plain_words_with_the_sla_and_never_internal_terms(pol
     german = render("offer", "de-AT", context(folded, "offer", offer_id, policy, "https://x/c/t", None))
     assert german.language == "de" and german.subject.startswith("So möchten wir")
     assert pick_language("closed", "xx") == "en"
+
+
+def test_only_news_is_told_history_is_only_folded() -> None:
+    hours = timedelta(hours=48)
+    assert news(T0, T0 + hours, hours) and not news(T0, T0 + hours + timedelta(seconds=1), hours)
 
 
 def test_durations_in_words() -> None:
