@@ -105,6 +105,9 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
         "COMPLAINTS_VAULT_URL": f"sqlite:///{data_dir}/vault.db",
         "COMPLAINTS_SMTP_HOST": settings.smtp_host,
         "COMPLAINTS_SMTP_PORT": str(settings.smtp_port),
+        # the links in emails open the notifier of this stack, whatever its port
+        "COMPLAINTS_CUSTOMER_URL": os.environ.get("COMPLAINTS_CUSTOMER_URL")
+        or f"http://{settings.host}:{settings.notifier_port}",
     }
     try:
         ensure_topics(settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap}))

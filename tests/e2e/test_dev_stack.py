@@ -57,6 +57,9 @@ def test_dev_stack_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
         assert first["To"] == second["To"] == "dev@example.com"
         assert str(first["Subject"]).startswith("We have your complaint")
         assert str(second["Subject"]).startswith("How we would like to put it right")
+        link = re.search(r"http://\S+/c/\S+", str(second.get_body(("plain",)).get_content()))  # type: ignore[union-attr]
+        assert link and link.group(0).startswith(f"http://127.0.0.1:{ports['NOTIFIER']}/c/")
+        assert "Accept this offer" in httpx.get(link.group(0), timeout=5).text  # the customer's page opens
     finally:
         proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
         out, _ = proc.communicate(timeout=30)
