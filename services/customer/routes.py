@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
@@ -106,14 +106,20 @@ async def decline(request: Request, token: str, desk: DeskDep, offer_id: Annotat
 
 
 @router.post("/c/{token}/answer", response_class=HTMLResponse)
-async def answer(request: Request, token: str, desk: DeskDep, satisfied: Annotated[bool, Form()],
-                 csat: Annotated[int, Form(ge=1, le=5)],
+async def answer(request: Request, token: str, desk: DeskDep,
+                 satisfied: Annotated[Literal["true", "false"] | None, Form()] = None,
+                 csat: Annotated[Literal["1", "2", "3", "4", "5"] | None, Form()] = None,
                  comment: Annotated[str | None, Form(max_length=5000)] = None) -> HTMLResponse:
+    if satisfied is None or csat is None:  # the form requires both; say so in a page, not a JSON error
+        return _page(request, "done.html", 422, token=token, ok=False,
+                     message="Please tell us whether we put things right, and choose a score from 1 to 5.")
+    happy, score = satisfied == "true", int(csat)
+
     def decide(case: CustomerCase | None) -> list[Emit]:
-        return customer.answer_follow_up(case.state if case else None, satisfied=satisfied, csat=csat,
+        return customer.answer_follow_up(case.state if case else None, satisfied=happy, csat=score,
                                          comment=_seal(desk, case, comment), policy=desk.policy,
                                          now=datetime.now(UTC))
 
-    done = ("Thank you! We are glad we could put it right." if satisfied
+    done = ("Thank you! We are glad we could put it right." if happy
             else "Thank you for telling us. A senior colleague will get back to you with a better offer.")
     return await _act(request, desk, token, decide, done)

@@ -90,3 +90,10 @@ def test_an_expired_or_altered_link_gets_a_clear_page(page: tuple[TestClient, Li
     altered = client.get(f"/c/{'f' if token[0] != 'f' else 'g'}{token[1:]}")  # the signed part changed
     assert altered.status_code == 404 and "This link does not work" in altered.text
     assert "c-page" not in altered.text and "Traceback" not in altered.text
+
+
+def test_an_incomplete_answer_gets_a_page_that_says_what_is_missing(page: tuple[TestClient, Links, str]) -> None:
+    client, _, token = page
+    reply = client.post(f"/c/{token}/answer", data={"satisfied": "true"})
+    assert reply.status_code == 422 and "text/html" in reply.headers["content-type"]
+    assert "choose a score from 1 to 5" in reply.text
