@@ -30,6 +30,7 @@ from services.notifier.store import Conflict, NotifierStore
 
 log = logging.getLogger(__name__)
 SERVICE = "notifier"
+CONFLICT_ATTEMPTS = 20
 
 
 class Consumer:
@@ -73,12 +74,18 @@ class Consumer:
     async def _apply_with_retry(self, envs: list[Envelope]) -> BaseException | None:
         """None once applied; the error when the events themselves cannot be (outages are waited out)."""
         backoff = Backoff()
+        conflicts = 0
         while True:
             try:
                 await asyncio.to_thread(self.apply, envs)
                 return None
+            except Conflict as exc:  # another replica wrote the case: fold again (bounded: never spin forever)
+                conflicts += 1
+                if conflicts >= CONFLICT_ATTEMPTS:
+                    return exc
+                continue
             except Exception as exc:
-                if not (transient(exc) or isinstance(exc, Conflict)):
+                if not transient(exc):
                     return exc
                 await backoff.pause(f"{SERVICE}: a batch of {len(envs)} events", exc)
 
