@@ -1,6 +1,6 @@
 """The customer's link: signed (itsdangerous, HMAC-SHA256), expiring, scoped to one case.
 
-The token carries only the case id (no personal data); the page behind it shows that case
+The token carries only the case id and the page's language (no personal data); the page shows that case
 and nothing else. A link past `COMPLAINTS_CUSTOMER_LINK_DAYS`, or altered, is refused.
 """
 
@@ -27,14 +27,17 @@ class Links:
         self.base_url = base_url.rstrip("/")
         self.lifetime = lifetime
 
-    def token(self, complaint_id: str) -> str:
-        return self._serializer.dumps({"c": complaint_id})
+    def token(self, complaint_id: str, language: str | None = None) -> str:
+        return self._serializer.dumps({"c": complaint_id, **({"l": language} if language else {})})
 
-    def url(self, complaint_id: str) -> str:
-        return f"{self.base_url}/c/{self.token(complaint_id)}"
+    def url(self, complaint_id: str, language: str | None = None) -> str:
+        return f"{self.base_url}/c/{self.token(complaint_id, language)}"
 
     def complaint_id(self, token: str) -> str:
-        """The case this token opens; raises `LinkExpired` or `LinkInvalid`."""
+        return self.open(token)[0]
+
+    def open(self, token: str) -> tuple[str, str | None]:
+        """The case this token opens and the page's language; raises `LinkExpired` or `LinkInvalid`."""
         try:
             data = self._serializer.loads(token, max_age=int(self.lifetime.total_seconds()))
         except SignatureExpired as exc:
@@ -43,4 +46,5 @@ class Links:
             raise LinkInvalid() from exc
         if not isinstance(data, dict) or not isinstance(data.get("c"), str):
             raise LinkInvalid()
-        return str(data["c"])
+        language = data.get("l")
+        return str(data["c"]), language if isinstance(language, str) else None

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
@@ -22,6 +22,7 @@ from complaints.domain.emit import Emit
 from complaints.domain.errors import DomainError
 from complaints.envelope import encode
 from services.customer.links import LinkExpired, LinkInvalid
+from services.customer.texts import lang_of, text
 from services.customer.words import page_context
 from services.notifier.case import CustomerCase
 from services.notifier.desk import Desk
@@ -36,6 +37,14 @@ def get_desk(request: Request) -> Desk:
 
 
 DeskDep = Annotated[Desk, Depends(get_desk)]
+
+
+class Opened(NamedTuple):
+    complaint_id: str
+    language: str | None
+    case: CustomerCase | None
+
+
 Decide = Callable[[CustomerCase | None], list[Emit]]
 
 
@@ -43,14 +52,14 @@ def _page(request: Request, name: str, code: int = 200, **ctx: Any) -> HTMLRespo
     return templates.TemplateResponse(request, name, ctx, status_code=code)
 
 
-def _open(request: Request, desk: Desk, token: str) -> tuple[str, CustomerCase | None] | HTMLResponse:
+def _open(request: Request, desk: Desk, token: str) -> Opened | HTMLResponse:
     try:
-        complaint_id = desk.links.complaint_id(token)
+        complaint_id, language = desk.links.open(token)
     except LinkExpired:
         return _page(request, "link.html", 410, expired=True)
     except LinkInvalid:
         return _page(request, "link.html", 404, expired=False)
-    return complaint_id, desk.store.case(complaint_id)
+    return Opened(complaint_id, language, desk.store.case(complaint_id))
 
 
 @router.get("/c/{token}", response_class=HTMLResponse)
@@ -58,22 +67,22 @@ def show(request: Request, token: str, desk: DeskDep) -> HTMLResponse:
     opened = _open(request, desk, token)
     if isinstance(opened, HTMLResponse):
         return opened
-    _, case = opened
-    return _page(request, "case.html", token=token, **page_context(case, datetime.now(UTC)))
+    return _page(request, "case.html", token=token, **page_context(opened.case, datetime.now(UTC), opened.language))
 
 
 async def _act(request: Request, desk: Desk, token: str, decide: Decide, done: str) -> HTMLResponse:
     opened = await asyncio.to_thread(_open, request, desk, token)
     if isinstance(opened, HTMLResponse):
         return opened
-    complaint_id, case = opened
+    complaint_id, language, case = opened
+    t, lang = text(language), lang_of(language)
     try:
         emits = await asyncio.to_thread(decide, case)  # may seal a comment through the vault
-    except DomainError as exc:
-        return _page(request, "done.html", 409, token=token, message=str(exc), ok=False)
+    except DomainError as exc:  # (the domain's reasons are in English)
+        return _page(request, "done.html", 409, token=token, message=str(exc), ok=False, t=t, lang=lang)
     await desk.producer.publish([encode(e.event, event_id=e.event_id, source="/complaints/customer",
                                         causation_id=e.causation_id, correlation_id=complaint_id) for e in emits])
-    return _page(request, "done.html", token=token, message=done, ok=True)
+    return _page(request, "done.html", token=token, message=t[done], ok=True, t=t, lang=lang)
 
 
 def _seal(desk: Desk, case: CustomerCase | None, comment: str | None) -> Any:
@@ -90,7 +99,7 @@ async def accept(request: Request, token: str, desk: DeskDep,
         return customer.accept(case.state if case else None, offer_id=offer_id,
                                answered=case.answers.get(offer_id) if case else None)
 
-    return await _act(request, desk, token, decide, "Thank you: you accepted our offer. We will check back with you.")
+    return await _act(request, desk, token, decide, "done_accept")
 
 
 @router.post("/c/{token}/decline", response_class=HTMLResponse)
@@ -101,8 +110,7 @@ async def decline(request: Request, token: str, desk: DeskDep, offer_id: Annotat
                                 answered=case.answers.get(offer_id) if case else None,
                                 comment=_seal(desk, case, comment), policy=desk.policy, now=datetime.now(UTC))
 
-    return await _act(request, desk, token, decide,
-                      "Thank you for telling us. A senior colleague will make you a better offer.")
+    return await _act(request, desk, token, decide, "done_decline")
 
 
 @router.post("/c/{token}/answer", response_class=HTMLResponse)
@@ -111,8 +119,12 @@ async def answer(request: Request, token: str, desk: DeskDep,
                  csat: Annotated[Literal["1", "2", "3", "4", "5"] | None, Form()] = None,
                  comment: Annotated[str | None, Form(max_length=5000)] = None) -> HTMLResponse:
     if satisfied is None or csat is None:  # the form requires both; say so in a page, not a JSON error
-        return _page(request, "done.html", 422, token=token, ok=False,
-                     message="Please tell us whether we put things right, and choose a score from 1 to 5.")
+        try:
+            language = desk.links.open(token)[1]
+        except (LinkExpired, LinkInvalid):
+            language = None
+        return _page(request, "done.html", 422, token=token, ok=False, message=text(language)["missing"],
+                     t=text(language), lang=lang_of(language))
     happy, score = satisfied == "true", int(csat)
 
     def decide(case: CustomerCase | None) -> list[Emit]:
@@ -120,6 +132,4 @@ async def answer(request: Request, token: str, desk: DeskDep,
                                          comment=_seal(desk, case, comment), policy=desk.policy,
                                          now=datetime.now(UTC))
 
-    done = ("Thank you! We are glad we could put it right." if happy
-            else "Thank you for telling us. A senior colleague will get back to you with a better offer.")
-    return await _act(request, desk, token, decide, done)
+    return await _act(request, desk, token, decide, "done_happy" if happy else "done_unhappy")

@@ -117,9 +117,10 @@ class Sender:
         address = contact.get("email")
         if not address:
             raise Skip("the customer gave no email address")
-        link = self.links.url(item.complaint_id) if kind in ("offer", "follow_up") else None
+        language = render.pick_language(kind, contact.get("language"))
+        link = self.links.url(item.complaint_id, language) if kind in ("offer", "follow_up") else None
         ctx = render.context(case, kind, item.offer_id, self.policy, link, contact.get("name"))
-        email = render.render(kind, contact.get("language"), ctx)
+        email = render.render(kind, language, ctx)
         msg = mail.build(self.settings, delivery_id=item.id, to=address, subject=email.subject, body=email.body,
                          language=email.language)
         await mail.send(self.settings, msg)

@@ -154,7 +154,7 @@ def test_a_decline_escalates_one_level_and_brings_a_better_offer(loop: Loop) -> 
     assert (unhappy.outcome, unhappy.recorded_by, unhappy.offer_id) == ("unsatisfied", "customer", first.offer_id)
     assert unhappy.comment is not None  # the customer's words travel sealed
     second_mail = wait_mail(loop.mailbox, to, "wiedergutmachen", count=2)[1]
-    assert "Accept this offer" in httpx.get(link_in(second_mail), timeout=5).text
+    assert "Angebot annehmen" in httpx.get(link_in(second_mail), timeout=5).text  # their page, in their language
     again = httpx.post(f"{link}/decline", data={"offer_id": first.offer_id}, timeout=10)
     assert again.status_code == 409 and "no longer open" in again.text
 

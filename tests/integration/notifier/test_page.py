@@ -97,3 +97,13 @@ def test_an_incomplete_answer_gets_a_page_that_says_what_is_missing(page: tuple[
     reply = client.post(f"/c/{token}/answer", data={"satisfied": "true"})
     assert reply.status_code == 422 and "text/html" in reply.headers["content-type"]
     assert "choose a score from 1 to 5" in reply.text
+
+
+def test_a_link_sent_in_german_opens_the_page_in_german(page: tuple[TestClient, Links, str]) -> None:
+    client, links, _ = page
+    html = client.get(f"/c/{links.token('c-page', 'de')}").text
+    controls = Controls()
+    controls.feed(html)
+    assert controls.lang == "de"
+    assert "Angebot annehmen" in html and "Haben wir es wiedergutgemacht?" in html and "falsche Bestellung" in html
+    assert "Accept this offer" not in html

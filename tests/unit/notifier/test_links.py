@@ -15,6 +15,7 @@ def test_a_link_opens_its_case_only() -> None:
     url = links.url("c-1")
     assert url.startswith("https://care.example/c/") and "@" not in url
     assert links.complaint_id(url.rsplit("/", 1)[1]) == "c-1"
+    assert links.open(links.token("c-1", "de")) == ("c-1", "de") and links.open(links.token("c-1")) == ("c-1", None)
 
 
 def test_tampered_foreign_and_expired_links_are_refused() -> None:
