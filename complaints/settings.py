@@ -62,6 +62,18 @@ class Settings(BaseSettings):
 
     policy_file: Path = Field(default_factory=lambda: default_policy_file())
 
+    #: Staff identity (complaints/auth, docs/security.md). `oidc`: bearer tokens from the
+    #: organisation's identity provider; `dev`: tokens signed with the key `complaints dev` creates.
+    auth_mode: Literal["dev", "oidc"] = "dev"
+    auth_issuer: str = "complaints-dev"
+    auth_audience: str = "complaints"
+    #: The provider's JWKS; unset = OIDC discovery at `<issuer>/.well-known/openid-configuration`.
+    auth_jwks_url: str | None = None
+    auth_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256", "EdDSA"])
+    auth_dev_key_file: Path = Path("var/dev/auth-signing-key.pem")
+    #: Who read which case's personal data, when and why (append-only; kept after erasure).
+    access_log_url: str = "sqlite:///var/access-log.db"
+
     host: str = "127.0.0.1"
     api_port: int = 8000
     intake_port: int = 8001
