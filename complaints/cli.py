@@ -127,6 +127,18 @@ def token(
         raise typer.Exit(1) from None
 
 
+@app.command("dev-key")
+def dev_key() -> None:
+    """Create the dev signing key at COMPLAINTS_AUTH_DEV_KEY_FILE unless it exists (`complaints dev` makes its own)."""
+    from complaints.auth.tokens import create_dev_key
+
+    path = get_settings().auth_dev_key_file
+    if path.exists():
+        typer.echo(f"{path} exists")
+        return
+    typer.echo(f"created {create_dev_key(path)}")
+
+
 @app.command("export-schemas")
 def export_schemas() -> None:
     """Regenerate schemas/json/*.schema.json from the event models."""

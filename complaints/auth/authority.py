@@ -12,7 +12,7 @@ from typing import Any
 
 from complaints.auth.staff import Staff
 from complaints.domain.case import CaseState
-from complaints.domain.decisions import LEVEL_LABELS, AuthorityExceeded, Emit, rank, show, words
+from complaints.domain.decisions import LEVEL_LABELS, AuthorityExceeded, DomainError, Emit, rank, show, words
 from complaints.domain.policy import Policy
 from schemas.common import Department, Level
 
@@ -52,16 +52,27 @@ def over_authority(exc: AuthorityExceeded, level: Level, policy: Policy) -> NotP
 
 
 def acting_as(staff: Staff, decide: Decide, policy: Policy) -> Decide:
-    """`decide`, run only when `staff` may act on the case as it stands (checked on the current state)."""
+    """`decide`, refused unless `staff` may act on the case as it stands.
+
+    A retry of an action already done (same idempotency key: every event it emits is already applied)
+    answers as the first time did, even though the case has since moved (e.g. above the caller's level).
+    """
 
     def guarded(state: CaseState | None) -> Sequence[Emit]:
+        problem = None
         if state is not None and state.facts is not None:
             problem = refusal(staff, state.level, state.department)
-            if problem is not None:
-                raise problem
         try:
-            return decide(state)
+            emits = decide(state)
         except AuthorityExceeded as exc:
-            raise over_authority(exc, staff.level, policy) from None
+            raise (problem or over_authority(exc, staff.level, policy)) from None
+        except DomainError:
+            if problem is not None:
+                raise problem from None
+            raise
+        if problem is not None and not (state is not None and emits and all(e.event_id in state.applied
+                                                                               for e in emits)):
+            raise problem
+        return emits
 
     return guarded
