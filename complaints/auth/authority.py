@@ -33,7 +33,8 @@ def refusal(staff: Staff, level: Level, department: Department | None) -> NotPer
         return NotPermitted(
             f"The case is with {LEVEL_LABELS[level]}; a {words(staff.level)} token cannot act on it.",
             level=staff.level, case_level=level)
-    if level == "department" and department is not None and department not in staff.departments:
+    at_department = level == "department" and staff.level == "department"  # an executive is above them all
+    if at_department and department is not None and department not in staff.departments:
         mine = ", ".join(sorted(staff.departments)) or "none"
         return NotPermitted(
             f"The case is with the {words(department)} department: acting on it needs a token of that "
