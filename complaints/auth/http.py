@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Request, Security
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from complaints.auth.authority import NotPermitted
@@ -92,14 +92,29 @@ def _protected(route: APIRoute) -> bool:
     return False
 
 
+def protected_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """(method, path template) of every route that declares `StaffDep`."""
+    return sorted({(method, ctx.path_format or "") for ctx in iter_route_contexts(app.routes)
+                   if isinstance(ctx.original_route, APIRoute) and _protected(ctx.original_route)
+                   for method in ctx.methods or ()})
+
+
 def install_auth(app: FastAPI, service: str, settings: Settings, verifier: Verifier | None = None) -> FastAPI:
-    """Wire staff identity into a service's app (after its routers are included)."""
+    """Wire staff identity into a service's app: verifier, 403 handler, 401/403 in the OpenAPI document."""
     app.state.auth = Auth(service, verifier or Verifier(settings))
     app.add_exception_handler(NotPermitted, not_permitted)
-    for route in app.routes:
-        if isinstance(route, APIRoute) and _protected(route):
-            for status, doc in AUTH_RESPONSES.items():
-                route.responses.setdefault(status, doc)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            for method, path in protected_routes(app):
+                responses = schema["paths"][path][method.lower()]["responses"]
+                for status, doc in AUTH_RESPONSES.items():
+                    responses.setdefault(str(status), dict(doc))
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
     if settings.auth_mode == "dev" and not settings.auth_dev_key_file.exists():
         log.warning("no dev signing key at %s: staff endpoints answer 401 (start with `complaints dev`)",
                     settings.auth_dev_key_file)
