@@ -116,8 +116,10 @@ def token(
                                       "roles": role or ("agent",)})
         lifetime = parse_duration(ttl)
     except ValidationError as exc:
-        raise typer.BadParameter("; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}"
-                                           for e in exc.errors())) from None
+        option = {"id": "--sub", "level": "--level", "departments": "--department", "roles": "--role"}
+        problems = [f"{option.get(str(e['loc'][0]), e['loc'][0])}: {e['msg'].removeprefix('Value error, ')}"
+                    for e in exc.errors()]
+        raise typer.BadParameter("; ".join(problems)) from None
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--ttl") from None
     try:

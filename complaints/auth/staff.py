@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from schemas.common import Department, Level
 
@@ -27,11 +27,19 @@ class Staff(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    id: str = Field(min_length=1, max_length=200, pattern=r"^[^\s]+$",
-                    description="The token's `sub`: the id recorded as offered_by / requested_by / recorded_by.")
+    id: str = Field(min_length=1, max_length=200,
+                    description="The token's `sub`: the id recorded as offered_by / requested_by / recorded_by; "
+                                "an opaque id, never an e-mail address (it goes on the log).")
     level: Level = Field(default="front_line", description="The level whose authority limit applies.")
     departments: frozenset[Department] = frozenset()
     roles: frozenset[Role] = frozenset()
+
+    @field_validator("id")
+    @classmethod
+    def _opaque(cls, value: str) -> str:
+        if "@" in value or any(c.isspace() for c in value):
+            raise ValueError("must be an opaque staff id: no spaces, and never an e-mail address (it goes on the log)")
+        return value
 
     @classmethod
     def from_claims(cls, claims: Mapping[str, Any]) -> Staff:
@@ -43,7 +51,7 @@ class Staff(BaseModel):
         except ValidationError as exc:
             first = exc.errors()[0]
             claim = {"id": "sub"}.get(str(first["loc"][0]), str(first["loc"][0])) if first["loc"] else "claims"
-            raise InvalidClaims(f"claim {claim!r}: {first['msg']}") from None
+            raise InvalidClaims(f"claim {claim!r}: {first['msg'].removeprefix('Value error, ')}") from None
 
     def claims(self) -> dict[str, Any]:
         """The claims that make this principal (what `complaints token` signs)."""

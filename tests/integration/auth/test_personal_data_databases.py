@@ -69,7 +69,7 @@ async def test_read_logged_and_erasure_answered_on_each_database(settings: Setti
             assert vault.erase(ref)
             gone = await client.post(url, json={"reason": "After the erasure"}, headers=lead)
             assert gone.status_code == 410, gone.text
-            unknown = await client.post("/complaints/nope/personal-data", json={"reason": "Checking a typo"}, headers=lead)
+            unknown = await client.post("/complaints/nope/personal-data", json={"reason": "A typo?"}, headers=lead)
             assert unknown.status_code == 404
     log = AccessLog(db_url)
     try:

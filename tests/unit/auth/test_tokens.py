@@ -78,7 +78,7 @@ def test_claims_that_are_not_a_staff_identity_are_refused_naming_the_claim(setti
     base = {"iss": "complaints-dev", "aud": "complaints", "iat": datetime.now(UTC),
             "exp": datetime.now(UTC) + timedelta(hours=1)}
     for claims, named in (({"sub": "x", "level": "boss"}, "level"), ({"sub": "x", "roles": ["root"]}, "roles"),
-                          ({"sub": "has space"}, "sub")):
+                          ({"sub": "has space"}, "sub"), ({"sub": "ana@corp.example"}, "sub")):
         token = jwt.encode({**base, **claims}, key, algorithm="EdDSA")  # type: ignore[arg-type]
         with pytest.raises(TokenRejected, match=f"claim '{named}'"):
             Verifier(settings).verify(token)
