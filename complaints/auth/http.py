@@ -31,6 +31,7 @@ bearer = HTTPBearer(auto_error=False, scheme_name="staff", description=(
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid bearer token (see `WWW-Authenticate`)."},
     403: {"description": "The token's roles, level or departments do not allow this; the answer says why."},
+    503: {"description": "Tokens cannot be verified right now (identity provider unreachable); retry later."},
 }
 
 
