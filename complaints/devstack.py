@@ -77,6 +77,14 @@ def _stop(procs: list[subprocess.Popen[bytes]], broker: EmbeddedBroker | None) -
         broker.stop()
 
 
+def _shown(path: Path) -> str:
+    """`path` relative to the working directory when inside it (what a reader would type)."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
@@ -119,6 +127,7 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
         print(f"broker      kafka://{broker.bootstrap}  (embedded Tansu, memory only)")
         for svc in services:
             print(f"{svc.name:<11} http://{settings.host}:{getattr(settings, svc.port_setting)}  {svc.title}")
+        print(f"{'tokens':<11} complaints token --sub <id> --level <level>  (signing key {_shown(key)})")
         print(f"stack ready in {ready:.1f}s — Ctrl-C stops everything", flush=True)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
