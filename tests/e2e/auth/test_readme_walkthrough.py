@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 
+from complaints.broker.embedded import free_port
 from complaints.settings import Settings
-from tests.e2e.test_dev_stack import start_dev_stack
 from tests.tokens import bearer
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -46,11 +46,21 @@ def json_objects(text: str) -> list[dict[str, Any]]:
     return found
 
 
-def bash(script: str, env: dict[str, str]) -> str:
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], env=env, capture_output=True, text=True,
-                          timeout=120)
+def bash(script: str, env: dict[str, str], cwd: Path) -> str:
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], env=env, cwd=cwd, capture_output=True,
+                          text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
+
+
+def start_dev_stack(folder: Path) -> tuple[dict[str, int], subprocess.Popen[str]]:
+    """`complaints dev` as `./scripts/dev` runs it (default data folder `var/dev`), in `folder`, on free ports."""
+    ports = {name: free_port() for name in ("API", "INTAKE", "ESCALATION", "RECOVERY", "FOLLOWUP", "BROKER")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTS_") and k != "KAFKA_BOOTSTRAP_SERVERS"}
+    env.update({f"COMPLAINTS_{k}_PORT": str(v) for k, v in ports.items()})
+    proc = subprocess.Popen([sys.executable, "-m", "complaints.cli", "dev"], cwd=folder, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return ports, proc
 
 
 def test_the_readme_walkthrough_works_as_written(tmp_path: Path) -> None:
@@ -62,21 +72,24 @@ def test_the_readme_walkthrough_works_as_written(tmp_path: Path) -> None:
             line = proc.stdout.readline()
             assert line, "dev stack exited early:\n" + "".join(lines)
             lines.append(line)
-        key = tmp_path / "dev" / "auth-signing-key.pem"
-        env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-               "COMPLAINTS_AUTH_DEV_KEY_FILE": str(key), "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{ports['BROKER']}"}
+        key = tmp_path / "var" / "dev" / "auth-signing-key.pem"  # found by `complaints token` from the same folder
+        assert f"(signing key {key.relative_to(tmp_path)})" in "".join(lines)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTS_")}
+        env.update({"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+                    "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{ports['BROKER']}"})
         script = walkthrough()
         for readme_port, name in PORTS.items():
             script = script.replace(f"localhost:{readme_port}", f"localhost:{ports[name]}")
         step1, rest = script.split("# 2.", 1)
-        accepted = json.loads(bash(step1, env))
+        accepted = json.loads(bash(step1, env, tmp_path))
         cid, position = accepted["complaint_id"], accepted["position"]
         staff = bearer(Settings(auth_dev_key_file=key), "test", level="executive")
         deadline = time.monotonic() + 30  # a reader takes longer than this to read step 2
         while time.monotonic() < deadline and not httpx.get(
                 f"http://127.0.0.1:{ports['API']}/complaints/{cid}", headers=staff, timeout=5).json().get("offers"):
             time.sleep(0.2)
-        out = bash("# 2." + rest.replace("<complaint_id>", cid).replace("ComplaintReceived:3:0", position), env)
+        out = bash("# 2." + rest.replace("<complaint_id>", cid).replace("ComplaintReceived:3:0", position), env,
+                   tmp_path)
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=30)
