@@ -13,19 +13,20 @@ from typing import Literal
 from complaints.auth.staff import ROLES, Role
 
 Capability = Literal["public", "cases:read", "customers:read", "cases:act", "personal:read", "access-log:read",
-                     "stats:read"]
+                     "stats:read", "customers:erase"]
 PUBLIC: Capability = "public"
 ANY_SERVICE = "*"
 WORKERS = ("escalation", "recovery", "followup")
 
 #: What each role may do. agent: acts on cases within its level and departments; lead: also reads
 #: personal data; integration: read-only, no personal data (not even the customer reference);
-#: admin: operations (stats, personal data and its access log, erasure and replay via the CLI).
+#: admin: operations (stats, personal data and its access log, erasure; replay is the CLI's).
 GRANTS: dict[Role, frozenset[Capability]] = {
     "agent": frozenset({"cases:read", "customers:read", "cases:act"}),
     "lead": frozenset({"cases:read", "customers:read", "cases:act", "personal:read", "access-log:read"}),
     "integration": frozenset({"cases:read", "stats:read"}),
-    "admin": frozenset({"cases:read", "customers:read", "personal:read", "access-log:read", "stats:read"}),
+    "admin": frozenset({"cases:read", "customers:read", "personal:read", "access-log:read", "stats:read",
+                        "customers:erase"}),
 }
 
 #: (service, method, path template) → what it needs.
@@ -45,6 +46,7 @@ RULES: dict[tuple[str, str, str], Capability] = {
     ("projections", "GET", "/kpis"): "cases:read",
     ("projections", "POST", "/complaints/{complaint_id}/personal-data"): "personal:read",
     ("projections", "GET", "/complaints/{complaint_id}/access-log"): "access-log:read",
+    ("projections", "POST", "/customers/{customer_ref}/erasure"): "customers:erase",
 }
 
 #: Finer rules inside an endpoint (enforced by the route, tested with it).

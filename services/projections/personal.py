@@ -2,7 +2,8 @@
 
 `POST /complaints/{id}/personal-data` with a stated reason returns the case's contact details,
 description and follow-up comments, opened with the vault; `GET /complaints/{id}/access-log`
-lists every such read of the case. Erased customers answer 410; their reads stay on the log.
+lists every such read of the case. `POST /customers/{ref}/erasure` (admin) crypto-shreds a
+customer; their data then answers 410, and the reads and the erasure stay on the log.
 Also: what a token without `customers:read` sees of a case (no customer reference).
 """
 
@@ -108,6 +109,35 @@ async def access_log(complaint_id: str, _: StaffDep, log: AccessLogDep) -> Acces
     reads = await run_in_threadpool(log.for_case, complaint_id)
     return AccessLogPage(complaint_id=complaint_id, reads=[AccessEntry(**{k: v for k, v in vars(r).items()
                                                                            if k != "complaint_id"}) for r in reads])
+
+
+class ErasureRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=5, max_length=500, pattern=r"\S",
+                        description="Why (e.g. the customer's request and its reference); recorded with your id.")
+
+
+class ErasureDone(BaseModel):
+    customer_ref: str
+    erasure_id: str
+    at: datetime
+    erased: bool = Field(description="False when there was nothing left to erase (already erased).")
+
+
+@router.post("/customers/{customer_ref}/erasure", response_model=ErasureDone,
+             responses={422: {"description": "No reason given, or an invalid one"}})
+async def erase_customer(customer_ref: str, staff: StaffDep, body: ErasureRequest, log: AccessLogDep,
+                         vault: VaultDep) -> ErasureDone:
+    """Crypto-shred a customer (admin): their key goes, so their personal data in every event is unreadable.
+
+    Case history, metrics and the access log stay. The erasure is recorded with who asked and why.
+    """
+    def erase() -> ErasureDone:
+        erased = vault.erase(customer_ref)
+        entry = log.erased(staff_id=staff.id, customer_ref=customer_ref, reason=body.reason.strip(), erased=erased)
+        return ErasureDone(customer_ref=customer_ref, erasure_id=entry.erasure_id, at=entry.at, erased=erased)
+
+    return await run_in_threadpool(erase)
 
 
 def sees_customers(staff: Staff) -> bool:

@@ -43,7 +43,7 @@ def case_events(vault: Vault, cid: str) -> tuple[str, list[ComplaintReceived | F
     return ref, [received, answered]
 
 
-async def test_read_logged_and_erasure_answered_on_each_database(settings: Settings, db_url: str) -> None:
+async def test_read_logged_erased_by_an_admin_then_410_on_each_database(settings: Settings, db_url: str) -> None:
     settings = settings.model_copy(update={"projections_database_url": db_url, "access_log_url": db_url})
     vault = vault_of(settings)
     ref, events = case_events(vault, "c-soup")
@@ -66,7 +66,14 @@ async def test_read_logged_and_erasure_answered_on_each_database(settings: Setti
             assert read.json()["contact"] == {"email": "dora@example.com"}
             assert read.json()["description"] == "Cold soup, twice"
             assert [c["comment"] for c in read.json()["comments"]] == ["Hot this time"]
-            assert vault.erase(ref)
+            erasure = f"/customers/{ref}/erasure"
+            why = {"reason": "Customer's erasure request #77"}
+            assert (await client.post(erasure, json=why, headers=lead)).status_code == 403  # admins only
+            admin = bearer(settings, "ada", roles=["admin"])
+            erased = await client.post(erasure, json=why, headers=admin)
+            assert erased.status_code == 200 and erased.json()["erased"] is True, erased.text
+            again = await client.post(erasure, json=why, headers=admin)
+            assert again.status_code == 200 and again.json()["erased"] is False  # nothing left to erase
             gone = await client.post(url, json={"reason": "After the erasure"}, headers=lead)
             assert gone.status_code == 410, gone.text
             unknown = await client.post("/complaints/nope/personal-data", json={"reason": "A typo?"}, headers=lead)
@@ -75,5 +82,7 @@ async def test_read_logged_and_erasure_answered_on_each_database(settings: Setti
     try:
         assert [(a.staff_id, a.reason, a.outcome, a.customer_ref) for a in log.for_case("c-soup")] == [
             ("lee", "Customer wrote again", "disclosed", ref), ("lee", "After the erasure", "erased", ref)]
+        assert [(e.staff_id, e.reason, e.erased) for e in log.erasures_of(ref)] == [
+            ("ada", "Customer's erasure request #77", True), ("ada", "Customer's erasure request #77", False)]
     finally:
         log.dispose()
