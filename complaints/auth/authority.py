@@ -12,8 +12,11 @@ from typing import Any
 
 from complaints.auth.staff import Staff
 from complaints.domain.case import CaseState
-from complaints.domain.decisions import LEVEL_LABELS, AuthorityExceeded, DomainError, Emit, rank, show, words
+from complaints.domain.emit import Emit
+from complaints.domain.errors import AuthorityExceeded, DomainError
+from complaints.domain.levels import rank
 from complaints.domain.policy import Policy
+from complaints.domain.wording import LEVEL_LABELS, show, words
 from schemas.common import Department, Level
 
 Decide = Callable[[CaseState | None], Sequence[Emit]]

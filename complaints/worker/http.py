@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 
 from complaints.auth.http import StaffDep, install_auth
 from complaints.domain.case import CaseState
-from complaints.domain.decisions import CaseClosed, DomainError, Emit, NoOpenOffer, UnknownCase
+from complaints.domain.emit import Emit
+from complaints.domain.errors import CaseClosed, DomainError, NoOpenOffer, UnknownCase
 from complaints.http import health_router, install_error_handlers, startup_frozen
 from complaints.worker.runtime import Worker
 

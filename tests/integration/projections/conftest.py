@@ -19,7 +19,7 @@ from complaints.topics import topic_name
 from services.projections.app import create_app
 from services.projections.options import ProjectionOptions
 from tests.tokens import bearer
-from tests.unit.projections.factory import Ev
+from tests.unit.readmodel.factory import Ev
 
 FAST = ProjectionOptions(read_wait_s=10.0, poll_timeout_ms=100, generation_check_s=0.2)
 
