@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from complaints.auth.tokens import create_dev_key
 from complaints.broker.embedded import EmbeddedBroker, die_with_parent, port_open, start_broker
 from complaints.mailsink import start_mail_sink
 from complaints.settings import Settings
@@ -78,6 +79,14 @@ def _stop(procs: list[subprocess.Popen[bytes]], broker: EmbeddedBroker | None) -
         broker.stop()
 
 
+def _shown(path: Path) -> str:
+    """`path` relative to the working directory when inside it (what a reader would type)."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
@@ -95,6 +104,7 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
         raise SystemExit(f"port {settings.smtp_port} (mail sink) is in use; set COMPLAINTS_SMTP_PORT")
     mail_dir = data_dir / "mail"
     sink = start_mail_sink(mail_dir, settings.smtp_host, settings.smtp_port)  # every email lands in var/dev/mail/
+    key = create_dev_key(data_dir / "auth-signing-key.pem")  # `complaints token` signs with it
     broker = start_broker(settings.broker_port, tied_to_parent=True)
     procs: list[subprocess.Popen[bytes]] = []
     env = {
@@ -108,6 +118,9 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
         # the links in emails open the notifier of this stack, whatever its port
         "COMPLAINTS_CUSTOMER_URL": os.environ.get("COMPLAINTS_CUSTOMER_URL")
         or f"http://{settings.host}:{settings.notifier_port}",
+        "COMPLAINTS_ACCESS_LOG_URL": f"sqlite:///{data_dir}/access-log.db",
+        "COMPLAINTS_AUTH_MODE": "dev",
+        "COMPLAINTS_AUTH_DEV_KEY_FILE": str(key),
     }
     try:
         ensure_topics(settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap}))
@@ -126,6 +139,7 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
         print(f"mail        smtp://{settings.smtp_host}:{settings.smtp_port}  every email as a file in {mail_dir}/")
         for svc in services:
             print(f"{svc.name:<11} http://{settings.host}:{getattr(settings, svc.port_setting)}  {svc.title}")
+        print(f"{'tokens':<11} complaints token --sub <id> --level <level>  (signing key {_shown(key)})")
         print(f"stack ready in {ready:.1f}s — Ctrl-C stops everything", flush=True)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
