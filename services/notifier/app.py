@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 
+from complaints.auth.http import StaffDep, install_auth
 from complaints.domain.policy import load_policy
 from complaints.http import health_router, install_error_handlers, startup_frozen
 from complaints.kafka.producer import EventProducer
@@ -34,6 +35,7 @@ Status = Literal["pending", "sending", "sent", "retry", "dead", "skipped"]
 @router.get("/deliveries")
 def list_deliveries(
     request: Request,
+    staff: StaffDep,
     status: Status | None = None,
     channel: Annotated[str | None, Query(max_length=64, description="`email` or `webhook:<name>`")] = None,
     complaint_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -46,7 +48,7 @@ def list_deliveries(
 
 @router.post("/deliveries/{delivery_id}/retry", status_code=202,
              responses={409: {"description": "Not a dead-lettered delivery"}})
-def retry_delivery(request: Request, delivery_id: str) -> dict[str, str]:
+def retry_delivery(request: Request, delivery_id: str, staff: StaffDep) -> dict[str, str]:
     """Give a dead-lettered message a fresh round of attempts (after fixing the endpoint or mail server)."""
     store: NotifierStore = request.app.state.store
     if not store.requeue(delivery_id, datetime.now(UTC)):
@@ -55,7 +57,7 @@ def retry_delivery(request: Request, delivery_id: str) -> dict[str, str]:
 
 
 @router.get("/stats", tags=["health"])
-def stats(request: Request) -> dict[str, Any]:
+def stats(request: Request, staff: StaffDep) -> dict[str, Any]:
     return {"service": "notifier", **request.app.state.consumer.counters, **request.app.state.sender.counters}
 
 
@@ -101,7 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff_router)
     app.include_router(customer_router)
     app.include_router(health_router)
-    return app
+    return install_auth(app, "notifier", settings)
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """The staff's and integrations' side of the notifier: fulfilment, the compensation ledger, the worklist.
 
-(Staff identity — `complaints/auth` — wraps these routes when it is merged: the rules to add are in
-docs/notifications.md. Until then `by` names who fulfilled, as the callback or person says.)
+Staff only (complaints/auth/matrix.py): the ledger and the worklist need `cases:read`, a fulfilment
+`cases:act` and is recorded as the token's staff member.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from complaints.auth.http import StaffDep
 from complaints.domain import customer
 from complaints.domain.errors import CaseClosed, DomainError, NoOpenOffer, UnknownCase
 from complaints.envelope import encode
@@ -27,21 +28,21 @@ class FulfilmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     amount: Money = Field(description="What it cost, exactly; in the offer's currency, at most its total.")
     reference: str = Field(min_length=1, max_length=200, description="Refund, credit or shipment reference.")
-    by: str = Field(min_length=1, max_length=200, description="Staff id, or the integration's name.")
 
 
 @router.post("/complaints/{complaint_id}/offers/{offer_id}/fulfilment", status_code=202,
              responses={404: {"description": "Unknown complaint or offer"},
                         409: {"description": "Not accepted, or the amount does not fit the offer"}})
-async def fulfil(request: Request, complaint_id: str, offer_id: str, body: FulfilmentIn) -> dict[str, Any]:
-    """Record that an accepted offer was given (staff, or an integration's callback): `OfferFulfilled`, once."""
+async def fulfil(request: Request, complaint_id: str, offer_id: str, body: FulfilmentIn,
+                 staff: StaffDep) -> dict[str, Any]:
+    """Record that an accepted offer was given: `OfferFulfilled`, once, by the token's staff member."""
     desk: Desk = request.app.state.desk
     case = await asyncio.to_thread(desk.store.case, complaint_id)
     offered = case.offers[offer_id].total if case and offer_id in case.offers else None
     try:
         emits = customer.fulfil(case.state if case else None, offer_id=offer_id,
                                 answered=case.answers.get(offer_id) if case else None, offered=offered,
-                                amount=body.amount, reference=body.reference, by=body.by)
+                                amount=body.amount, reference=body.reference, by=staff.id)
     except (UnknownCase, NoOpenOffer) as exc:
         raise HTTPException(404, str(exc)) from exc
     except (CaseClosed, DomainError) as exc:
@@ -56,6 +57,7 @@ async def fulfil(request: Request, complaint_id: str, offer_id: str, body: Fulfi
 @router.get("/ledger")
 def compensation_ledger(
     request: Request,
+    caller: StaffDep,
     customer_ref: Annotated[str | None, Query(max_length=64)] = None,
     since: Annotated[AwareDatetime | None, Query(description="Offers made at or after (ISO 8601).")] = None,
     until: Annotated[AwareDatetime | None, Query(description="... and before.")] = None,
@@ -80,7 +82,7 @@ def _as_strings(value: Any) -> Any:
 
 
 @router.get("/worklist/follow-ups")
-def follow_up_worklist(request: Request, level: Level | None = None,
+def follow_up_worklist(request: Request, staff: StaffDep, level: Level | None = None,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict[str, Any]]:
     """Cases whose follow-up is due, the longest waiting first: the senior person's calls to make."""
     desk: Desk = request.app.state.desk

@@ -23,6 +23,7 @@ from complaints.settings import Settings
 from schemas.events import TOPICS
 from schemas.registry import ALL_MODELS
 from tests.kafka_helpers import read_topic
+from tests.tokens import bearer
 
 SECRET = "whsec_" + "c2VjcmV0LWZvci10aGUtdGVzdC1yZWNlaXZlcg=="
 
@@ -134,7 +135,9 @@ class Receiver:
             self.server.shutdown()
 
 
-def deliveries(notifier_url: str, **query: str) -> list[dict[str, Any]]:
-    reply = httpx.get(f"{notifier_url}/deliveries", params={"limit": "1000", **query}, timeout=5)
+def deliveries(settings: Settings, notifier_url: str, **query: str) -> list[dict[str, Any]]:
+    """GET /deliveries as an operator (stats:read) sees it."""
+    reply = httpx.get(f"{notifier_url}/deliveries", params={"limit": "1000", **query}, timeout=5,
+                      headers=bearer(settings, sub="ops-1", roles=("admin",)))
     assert reply.status_code == 200, reply.text
     return list(reply.json())

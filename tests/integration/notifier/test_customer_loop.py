@@ -37,6 +37,7 @@ from tests.integration.notifier.harness import (
 )
 from tests.kafka_helpers import Consumed, read_topic, wait_for
 from tests.stack import ServiceProcess
+from tests.tokens import bearer
 from tests.unit.domain.helpers import complaint
 
 SANDWICH: dict[str, object] = {
@@ -70,13 +71,15 @@ def test_the_sandwich_story_reaches_the_customer_and_closes_satisfied(loop: Loop
     assert accepted.status_code == 200 and "you accepted our offer" in accepted.text
 
     offer_id = form_value(page.text, "offer_id")
-    given = {"amount": {"amount": "8.50", "currency": "USD"}, "reference": "TILL-3-0042", "by": "cashier-7"}
+    given = {"amount": {"amount": "8.50", "currency": "USD"}, "reference": "TILL-3-0042"}
     fulfilled = retry_until(lambda: httpx.post(
-        f"{loop.notifier.url}/complaints/{cid}/offers/{offer_id}/fulfilment", json=given, timeout=10), 202)
+        f"{loop.notifier.url}/complaints/{cid}/offers/{offer_id}/fulfilment", json=given, timeout=10,
+        headers=bearer(loop.stack.settings, sub="cashier-7")), 202)
     assert len(fulfilled.json()["events"]) == 1
 
     [follow_up] = wait_mail(loop.mailbox, to, "How did it go?")
-    worklist = retry_until(lambda: httpx.get(f"{loop.notifier.url}/worklist/follow-ups", timeout=5), 200,
+    staff = bearer(loop.stack.settings, sub="mgr-1", level="manager")
+    worklist = retry_until(lambda: httpx.get(f"{loop.notifier.url}/worklist/follow-ups", timeout=5, headers=staff), 200,
                            lambda r: any(i["complaint_id"] == cid for i in r.json()))
     [item] = [i for i in worklist.json() if i["complaint_id"] == cid]
     assert (item["offer_id"], item["accepted"], item["level"]) == (offer_id, True, "front_line")
@@ -102,14 +105,16 @@ def test_the_sandwich_story_reaches_the_customer_and_closes_satisfied(loop: Loop
     assert len(mails_for(loop, to)) == 4  # received, offer, follow-up, closed: one each
     after = httpx.get(link, timeout=5).text
     assert "Closed: we are glad" in after and "Accept this offer" not in after
-    ledger = httpx.get(f"{loop.notifier.url}/ledger", params={"customer_ref": answer_ref(loop, cid)}, timeout=5).json()
+    ledger = httpx.get(f"{loop.notifier.url}/ledger", params={"customer_ref": answer_ref(loop, cid)}, timeout=5,
+                       headers=staff).json()
     [entry] = ledger["entries"]
     assert (entry["status"], entry["fulfilled"], entry["reference"], entry["fulfilled_by"]) == (
         "fulfilled", "8.50", "TILL-3-0042", "cashier-7")
     assert ledger["totals"]["USD"]["fulfilled"] == "8.50"
+    assert httpx.get(f"{loop.notifier.url}/ledger", timeout=5).status_code == 401  # staff only
     assert ledger["totals"]["USD"]["accepted"] == ledger["totals"]["USD"]["offered"] == str(offer.total.amount)
     refused = httpx.post(f"{loop.notifier.url}/complaints/{cid}/offers/{offer_id}/fulfilment",
-                         json={**given, "amount": {"amount": "999.00", "currency": "USD"}}, timeout=5)
+                         json={**given, "amount": {"amount": "999.00", "currency": "USD"}}, timeout=5, headers=staff)
     assert refused.status_code == 409 and "at most" in refused.text
 
 
@@ -175,7 +180,7 @@ def test_webhooks_are_signed_retried_after_failures_and_delivered_once_each(loop
     ids = {e.id for e in events(loop.stack.settings, cid)}
     deadline = time.monotonic() + 30
     while True:
-        sent = [d for d in deliveries(loop.notifier.url, channel="webhook:crm", complaint_id=cid)
+        sent = [d for d in deliveries(loop.stack.settings, loop.notifier.url, channel="webhook:crm", complaint_id=cid)
                 if d["status"] == "sent"]
         if len(sent) == len(ids) or time.monotonic() > deadline:
             break
@@ -207,13 +212,13 @@ def test_a_killed_and_restarted_notifier_loses_nothing_and_sends_nothing_twice(l
         assert len(wait_mail(loop.mailbox, to, "We have your complaint", timeout=60)) == 1
         assert len(wait_mail(loop.mailbox, to, "put it right", timeout=60)) == 1
     before = message_ids(loop)
-    sent = {d["id"]: d["attempts"] for d in deliveries(loop.notifier.url, status="sent")}
+    sent = {d["id"]: d["attempts"] for d in deliveries(loop.stack.settings, loop.notifier.url, status="sent")}
     loop.notifier.stop()  # and a clean restart: the consumer starts again from its committed offsets
     loop.notifier.start().wait_ready()
     time.sleep(3)
     after = message_ids(loop)
     assert set(after) >= set(before) and all(n == 1 for n in after.values()), after.most_common(3)
-    again = {d["id"]: d["attempts"] for d in deliveries(loop.notifier.url) if d["id"] in sent}
+    again = {d["id"]: d["attempts"] for d in deliveries(loop.stack.settings, loop.notifier.url) if d["id"] in sent}
     assert again == sent  # not one more attempt at anything already sent
 
 
@@ -244,7 +249,8 @@ def test_an_old_event_is_folded_but_mails_no_one(loop: Loop) -> None:
     producer.close()
     link = Links("test-link-secret", loop.notifier.url, timedelta(days=1)).url("c-history")
     retry_until(lambda: httpx.get(link, timeout=5), 200, lambda r: "Reference: c-history" in r.text)  # folded
-    caused = [d for d in deliveries(loop.notifier.url, complaint_id="c-history") if d["cause_id"] == "ev-history"]
+    listed = deliveries(loop.stack.settings, loop.notifier.url, complaint_id="c-history")
+    caused = [d for d in listed if d["cause_id"] == "ev-history"]
     assert caused == []  # (the workers' fresh reactions to it are news, and are told as usual)
 
 
@@ -272,7 +278,8 @@ def test_the_ledger_rebuilt_from_the_topics_equals_the_live_one(loop: Loop, tmp_
     rebuilt: list[dict[str, object]] = []
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:  # the live notifier may still be folding the last events
-        live = httpx.get(f"{loop.notifier.url}/ledger", timeout=5).json()["entries"]
+        live = httpx.get(f"{loop.notifier.url}/ledger", timeout=5,
+                         headers=bearer(loop.stack.settings, sub="lead-1", roles=("lead",))).json()["entries"]
         store = rebuild(loop.stack.settings, f"sqlite:///{tmp_path}/rebuilt-{time.monotonic_ns()}.db", idle=0.5)
         rebuilt = [e.model_dump(mode="json") for e in store.ledger()]
         if live == rebuilt:
@@ -289,7 +296,7 @@ def test_no_contact_detail_appears_in_any_log_or_topic(loop: Loop) -> None:
                b"di.hooks@example.com", b"kill0@example.com", b"A cake is not enough", b"Lovely, thank you"]
     logs = b"".join(path.read_bytes() for path in loop.logs.glob("*.log"))
     assert b"delivery " in logs and b": sent" in logs, "the notifier logged no delivery"
-    listing = json.dumps(deliveries(loop.notifier.url)).encode()
+    listing = json.dumps(deliveries(loop.stack.settings, loop.notifier.url)).encode()
     hooks = json.dumps(loop.receiver.received).encode()
     records = [r for t in all_topics() for r in read_topic(loop.stack.settings, t, idle=0.3)]
     assert len(records) > 20
