@@ -72,6 +72,15 @@ class Settings(BaseSettings):
     #: Support API base URL, used in intake's Location header.
     public_api_url: str = "http://127.0.0.1:8000"
 
+    # Observability (complaints/observability): /metrics, JSON-lines logs, OTLP traces.
+    #: `/metrics` and every counter on; off only to measure what they cost (bench).
+    metrics_enabled: bool = True
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    #: OTLP/HTTP collector base URL (e.g. `http://collector:4318`); empty = no traces exported
+    #: (the standard OTEL_EXPORTER_OTLP_ENDPOINT also turns them on).
+    otlp_endpoint: str | None = None
+
 
 @lru_cache
 def get_settings() -> Settings:
