@@ -15,12 +15,12 @@ from fastapi import FastAPI
 
 from complaints.http import install_error_handlers
 from complaints.settings import Settings, get_settings
-from services.projections.api import router
-from services.projections.consumer import LiveProjector
-from services.projections.deps import Runtime, not_caught_up
+from services.projections.api.deps import Runtime, not_caught_up
+from services.projections.api.positions import NotCaughtUp
+from services.projections.api.routes import router
+from services.projections.ingest.consumer import LiveProjector
 from services.projections.options import ProjectionOptions
-from services.projections.positions import NotCaughtUp
-from services.projections.store import Catalog
+from services.projections.storage.store import Catalog
 
 log = logging.getLogger(__name__)
 

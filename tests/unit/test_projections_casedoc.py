@@ -12,10 +12,10 @@ from typing import Any
 from pydantic_core import from_json, to_json, to_jsonable_python
 
 from complaints.envelope import Envelope
-from services.projections.casedoc import advance, last_key, sort_key
-from services.projections.codec import SqliteTimes, Times
-from services.projections.model import Case
-from services.projections.projector import fold_doc
+from complaints.readmodel.casedoc import advance, last_key, sort_key
+from complaints.readmodel.fold import fold_doc
+from complaints.readmodel.model import Case
+from services.projections.storage.codec import SqliteTimes, Times
 from tests.unit.projections.factory import T0, Ev, H, M, escalated, kpi_cases, offered, received, sandwich, unhappy
 
 

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from aiokafka import TopicPartition
 
-from services.projections.replay import _all
-from services.projections.shard import split
+from services.projections.ingest.replay import _all
+from services.projections.ingest.shard import split
 
 
 def test_partitions_are_split_by_number_across_topics() -> None:

@@ -14,11 +14,11 @@ import httpx
 from sqlalchemy import func, select
 
 from complaints.broker.embedded import free_port
+from complaints.readmodel.fold import fold, policy_first_response
+from complaints.readmodel.model import Case
 from complaints.settings import Settings
-from services.projections import queries
-from services.projections.model import Case
-from services.projections.projector import fold, policy_first_response
-from services.projections.store import Catalog
+from services.projections.storage import queries
+from services.projections.storage.store import Catalog
 from tests.integration.projections.conftest import Publisher
 from tests.stack import FAST_POLICY, service_env
 from tests.unit.projections.factory import T0, M, sandwich, unhappy

@@ -10,11 +10,11 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
+from complaints.readmodel.fold import fold
+from complaints.readmodel.model import Case
 from complaints.settings import Settings
-from services.projections.model import Case
-from services.projections.projector import fold
-from services.projections.replay import replay_async
-from services.projections.store import Catalog
+from services.projections.ingest.replay import replay_async
+from services.projections.storage.store import Catalog
 from tests.integration.projections.conftest import FAST, Publisher, latest, serve
 from tests.integration.projections.snapshots import active_snapshot, assert_same
 from tests.unit.projections.factory import T0, M, sandwich, unhappy

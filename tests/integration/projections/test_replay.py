@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 
 from complaints.settings import Settings
-from services.projections.replay import replay_async
-from services.projections.store import Catalog
+from services.projections.ingest.replay import replay_async
+from services.projections.storage.store import Catalog
 from tests.integration.projections.conftest import Publisher, latest, serve
 from tests.integration.projections.snapshots import active_snapshot, assert_same
 from tests.unit.projections.factory import T0, D, kpi_cases, received, sandwich, unhappy

@@ -8,10 +8,10 @@ import asyncio
 import dataclasses
 from collections import defaultdict
 
+from complaints.readmodel.fold import fold
+from complaints.readmodel.model import Case
 from complaints.settings import Settings
-from services.projections.model import Case
-from services.projections.projector import fold
-from services.projections.replay import replay_async
+from services.projections.ingest.replay import replay_async
 from tests.integration.projections.conftest import FAST, Publisher, latest, serve
 from tests.integration.projections.snapshots import active_snapshot, assert_same
 from tests.integration.projections.test_flow import stored_docs

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from services.projections import batch, writer
-from services.projections.model import Case
-from services.projections.projector import fold
-from services.projections.store import Catalog, Generation
-from services.projections.writer import Item, PoisonEvents, apply_batch
+from complaints.readmodel.fold import fold
+from complaints.readmodel.model import Case
+from services.projections.ingest import batch, writer
+from services.projections.ingest.writer import Item, PoisonEvents, apply_batch
+from services.projections.storage.store import Catalog, Generation
 from tests.unit.projections.factory import Ev, unhappy
 
 
@@ -29,7 +29,7 @@ def item(ev: Ev, offset: int, partition: int = 0) -> Item:
 
 
 def stored_case(gen: Generation, cid: str) -> Case:
-    from services.projections import queries
+    from services.projections.storage import queries
 
     found = queries.get_case(gen, cid)
     assert found is not None

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.projections.kpis import compute_kpis, percentile
-from services.projections.model import Case
-from services.projections.projector import fold
-from services.projections.queue import BadCursor, Cursor, QueueFilter, matches, page
+from complaints.readmodel.fold import fold
+from complaints.readmodel.kpis import compute_kpis, percentile
+from complaints.readmodel.model import Case
+from services.projections.storage.queue import BadCursor, Cursor, QueueFilter, matches, page
 from tests.unit.projections import expected_kpis
 from tests.unit.projections.factory import T0, D, H, kpi_cases
 

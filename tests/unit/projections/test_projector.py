@@ -8,9 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from complaints.domain.policy import load_policy
+from complaints.readmodel.fold import effective_sla, fold, policy_first_response, project, sort_key
+from complaints.readmodel.model import Case
 from schemas.common import Channel, Severity
-from services.projections.model import Case
-from services.projections.projector import effective_sla, fold, policy_first_response, project, sort_key
 from tests.unit.projections.factory import T0, D, H, M, escalated, offered, received, sandwich, unhappy
 
 

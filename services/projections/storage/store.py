@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from complaints.db import make_engine
-from services.projections.tables import SCHEMA_VERSION, Tables, catalog_metadata, generation_tables, generations
+from services.projections.storage.tables import SCHEMA_VERSION, Tables, catalog_metadata, generation_tables, generations
 
 tables_for = lru_cache(maxsize=64)(generation_tables)
 

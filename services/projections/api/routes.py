@@ -8,13 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from starlette.concurrency import run_in_threadpool
 
+from complaints.readmodel.kpis import compute_kpis
+from complaints.readmodel.model import Status
 from schemas.common import Channel, Department, Level
-from services.projections import queries
-from services.projections.deps import AsOf, FirstResponseDep, GenerationDep, RuntimeDep, Window, invalid
-from services.projections.kpis import compute_kpis
-from services.projections.model import Status
-from services.projections.queue import BadCursor, Cursor, QueueFilter, Sort
-from services.projections.views import (
+from services.projections.api.deps import AsOf, FirstResponseDep, GenerationDep, RuntimeDep, Window, invalid
+from services.projections.api.views import (
     CasePage,
     CaseView,
     Health,
@@ -23,6 +21,8 @@ from services.projections.views import (
     case_summary,
     case_view,
 )
+from services.projections.storage import queries
+from services.projections.storage.queue import BadCursor, Cursor, QueueFilter, Sort
 
 router = APIRouter()
 Responses = dict[int | str, dict[str, Any]]

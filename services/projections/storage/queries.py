@@ -14,12 +14,21 @@ from typing import Any
 from sqlalchemy import select
 
 from complaints.envelope import Envelope
-from services.projections.casedoc import FirstResponse
-from services.projections.codec import envelope_from_row, naive
-from services.projections.model import Case, TimelineEntry
-from services.projections.projector import RANK, fold
-from services.projections.queue import Cursor, QueueFilter, matches, next_cursor, page, sql_after, sql_order, sql_where
-from services.projections.store import Generation
+from complaints.readmodel.casedoc import FirstResponse
+from complaints.readmodel.fold import RANK, fold
+from complaints.readmodel.model import Case, TimelineEntry
+from services.projections.storage.codec import envelope_from_row, naive
+from services.projections.storage.queue import (
+    Cursor,
+    QueueFilter,
+    matches,
+    next_cursor,
+    page,
+    sql_after,
+    sql_order,
+    sql_where,
+)
+from services.projections.storage.store import Generation
 
 
 def offsets(gen: Generation) -> dict[tuple[str, int], int]:

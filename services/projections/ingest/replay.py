@@ -26,13 +26,13 @@ from sqlalchemy.engine import make_url
 
 from complaints.broker.profile import get_profile
 from complaints.settings import Settings
-from services.projections import shard
-from services.projections.memory import batch_gc
+from services.projections.ingest import shard
+from services.projections.ingest.memory import batch_gc
+from services.projections.ingest.records import discover_partitions, topics_of
+from services.projections.ingest.shard import Shard, split
+from services.projections.ingest.writer import BatchResult
 from services.projections.options import ProjectionOptions
-from services.projections.records import discover_partitions, topics_of
-from services.projections.shard import Shard, split
-from services.projections.store import Catalog
-from services.projections.writer import BatchResult
+from services.projections.storage.store import Catalog
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -16,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from complaints.kafka.producer import Position
 from schemas.events import TOPICS
-from services.projections import queries
-from services.projections.store import Catalog
+from services.projections.storage import queries
+from services.projections.storage.store import Catalog
 
 
 class NotCaughtUp(Exception):

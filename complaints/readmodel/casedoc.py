@@ -19,10 +19,10 @@ from pydantic_core import to_jsonable_python
 
 from complaints.domain.policy import load_policy
 from complaints.envelope import Envelope
+from complaints.readmodel.model import Case, SortKey, utc
 from complaints.settings import default_policy_file
 from schemas.common import Channel, Money, Severity
 from schemas.events import ComplaintReceived, Escalated, Event, FollowedUp, RecoveryOffered
-from services.projections.model import Case, SortKey, utc
 
 Doc = dict[str, Any]
 RANK: dict[str, int] = {"ComplaintReceived": 0, "Escalated": 1, "RecoveryOffered": 2, "FollowedUp": 3}

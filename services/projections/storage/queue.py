@@ -16,10 +16,10 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, not_, or_, true
 
-from services.projections.codec import aware, naive
-from services.projections.model import Case, Status
-from services.projections.projector import effective_sla
-from services.projections.tables import Tables
+from complaints.readmodel.fold import effective_sla
+from complaints.readmodel.model import Case, Status
+from services.projections.storage.codec import aware, naive
+from services.projections.storage.tables import Tables
 
 Sort = Literal["urgency", "newest", "oldest"]
 #: sort -> (cases column, descending)

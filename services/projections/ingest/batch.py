@@ -20,12 +20,12 @@ from pydantic_core import from_json, to_json
 from sqlalchemy import Connection, select
 
 from complaints.envelope import Envelope
-from services.projections.casedoc import Doc, FirstResponse, advance, event_episode, last_key, sort_key
-from services.projections.codec import case_values, chunks, envelope_from_row, timeline_values
-from services.projections.essentials import entry_doc
-from services.projections.model import SortKey
-from services.projections.sqlwrite import Statements, existing_events, load_cases
-from services.projections.tables import Tables
+from complaints.readmodel.casedoc import Doc, FirstResponse, advance, event_episode, last_key, sort_key
+from complaints.readmodel.model import SortKey
+from complaints.readmodel.timeline import entry_doc
+from services.projections.storage.codec import case_values, chunks, envelope_from_row, timeline_values
+from services.projections.storage.sqlwrite import Statements, existing_events, load_cases
+from services.projections.storage.tables import Tables
 
 
 @dataclass(slots=True)

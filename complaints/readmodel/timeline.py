@@ -7,8 +7,8 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 
 from complaints.envelope import Envelope
+from complaints.readmodel.model import TimelineEntry, utc
 from schemas.events import ComplaintReceived, Escalated, Event, FollowedUp, RecoveryOffered
-from services.projections.model import TimelineEntry, utc
 
 #: Fields of each event shown in the timeline; sealed blobs (`personal`, `comment`) never are.
 ESSENTIAL_FIELDS: dict[str, set[str]] = {

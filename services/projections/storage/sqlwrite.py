@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Dialect, Table, bindparam, insert, select, update
 
-from services.projections.codec import CASE_COLUMNS, TIMELINE_COLUMNS, SqliteTimes, Times, chunks
-from services.projections.tables import Tables
+from services.projections.storage.codec import CASE_COLUMNS, TIMELINE_COLUMNS, SqliteTimes, Times, chunks
+from services.projections.storage.tables import Tables
 
 if TYPE_CHECKING:
-    from services.projections.writer import Item
+    from services.projections.ingest.writer import Item
 
 
 @dataclass(frozen=True)

@@ -22,16 +22,16 @@ from complaints.envelope import MalformedEvent
 from complaints.heap import trim, trim_due
 from complaints.kafka.dlq import dead_letter
 from complaints.kafka.producer import EventProducer
+from complaints.readmodel.casedoc import policy_first_response
 from complaints.settings import Settings
-from services.projections import queries
-from services.projections.aligner import Aligner
-from services.projections.casedoc import policy_first_response
-from services.projections.memory import batch_gc
+from services.projections.ingest.aligner import Aligner
+from services.projections.ingest.memory import batch_gc
+from services.projections.ingest.pipeline import WriteAhead
+from services.projections.ingest.records import classify_all, discover_partitions, topics_of
+from services.projections.ingest.writer import Item, PoisonEvents, apply_batch
 from services.projections.options import ProjectionOptions
-from services.projections.pipeline import WriteAhead
-from services.projections.records import classify_all, discover_partitions, topics_of
-from services.projections.store import Catalog, Generation
-from services.projections.writer import Item, PoisonEvents, apply_batch
+from services.projections.storage import queries
+from services.projections.storage.store import Catalog, Generation
 
 log = logging.getLogger(__name__)
 SERVICE = "projections"

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import update
 
-from services.projections.batch import Item, Plan, PoisonEvents, plan, still_valid
-from services.projections.casedoc import FirstResponse
-from services.projections.sqlwrite import add_counters, insert_timeline, statements, write_cases, write_offsets
-from services.projections.store import Generation
+from complaints.readmodel.casedoc import FirstResponse
+from services.projections.ingest.batch import Item, Plan, PoisonEvents, plan, still_valid
+from services.projections.storage.sqlwrite import add_counters, insert_timeline, statements, write_cases, write_offsets
+from services.projections.storage.store import Generation
 
 __all__ = ["BatchResult", "Item", "PoisonEvents", "apply_batch"]
 

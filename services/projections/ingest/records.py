@@ -13,12 +13,12 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from complaints.envelope import MalformedEvent, decode
+from complaints.readmodel.model import utc
 from complaints.settings import Settings
 from complaints.topics import topic_name
 from schemas.events import TOPICS
 from schemas.registry import UnknownEventType
-from services.projections.batch import Item
-from services.projections.model import utc
+from services.projections.ingest.batch import Item
 
 log = logging.getLogger(__name__)
 

@@ -11,14 +11,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from complaints.readmodel.casedoc import FirstResponse, policy_first_response
+from complaints.readmodel.model import utc
 from complaints.settings import Settings
-from services.projections.casedoc import FirstResponse, policy_first_response
-from services.projections.consumer import LiveProjector
-from services.projections.model import utc
+from services.projections.api.positions import NotCaughtUp, parse_positions, wait_for_positions
+from services.projections.ingest.consumer import LiveProjector
+from services.projections.ingest.records import topics_of
 from services.projections.options import ProjectionOptions
-from services.projections.positions import NotCaughtUp, parse_positions, wait_for_positions
-from services.projections.records import topics_of
-from services.projections.store import Catalog, Generation
+from services.projections.storage.store import Catalog, Generation
 
 
 @dataclass

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from complaints.envelope import Envelope
-from services.projections.casedoc import (
+from complaints.readmodel.casedoc import (
     RANK,
     Doc,
     FirstResponse,
@@ -25,8 +25,8 @@ from services.projections.casedoc import (
     policy_first_response,
     sort_key,
 )
-from services.projections.essentials import entry_for
-from services.projections.model import Case, Sla, TimelineEntry
+from complaints.readmodel.model import Case, Sla, TimelineEntry
+from complaints.readmodel.timeline import entry_for
 
 __all__ = [
     "RANK",

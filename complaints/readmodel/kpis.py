@@ -15,8 +15,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from complaints.readmodel.model import Case
 from schemas.common import LEVELS
-from services.projections.model import Case
 
 
 class Share(BaseModel):

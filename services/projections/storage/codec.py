@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 from pydantic_core import to_json
 
 from complaints.envelope import Envelope
+from complaints.readmodel.model import utc
 from schemas.registry import parse_event
-from services.projections.model import utc
 
 T = TypeVar("T")
 #: Bound parameters per IN (...) list: well under SQLite's and PostgreSQL's limits.

@@ -8,7 +8,7 @@ generation one batch transaction at a time (each takes SQLite's write lock / the
 row lock first), so correctness does not depend on that grouping: a case whose events
 land in two shards is refolded like any late event.
 
-`python -m services.projections.shard` runs one shard: a pickled `Shard` on stdin, the
+`python -m services.projections.ingest.shard` runs one shard: a pickled `Shard` on stdin, the
 pickled (events read, BatchResult) on stdout.
 """
 
@@ -25,15 +25,15 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from complaints.broker.profile import get_profile
+from complaints.readmodel.casedoc import FirstResponse, policy_first_response
 from complaints.settings import Settings
-from services.projections.aligner import Aligner
-from services.projections.casedoc import FirstResponse, policy_first_response
-from services.projections.memory import batch_gc
+from services.projections.ingest.aligner import Aligner
+from services.projections.ingest.memory import batch_gc
+from services.projections.ingest.pipeline import WriteAhead
+from services.projections.ingest.records import classify_all
+from services.projections.ingest.writer import BatchResult, Item, PoisonEvents, apply_batch
 from services.projections.options import ProjectionOptions
-from services.projections.pipeline import WriteAhead
-from services.projections.records import classify_all
-from services.projections.store import Catalog, Generation
-from services.projections.writer import BatchResult, Item, PoisonEvents, apply_batch
+from services.projections.storage.store import Catalog, Generation
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ async def run_elsewhere(shard: Shard) -> tuple[int, BatchResult]:
     """Run a shard in a process of its own."""
     root = str(Path(__file__).resolve().parents[2])  # where `services` is importable from
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "services.projections.shard", env=env,
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "services.projections.ingest.shard", env=env,
                                                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
                                                 stderr=asyncio.subprocess.PIPE)
     try:

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from complaints.readmodel.fold import effective_sla
+from complaints.readmodel.kpis import KpiReport
+from complaints.readmodel.model import Case, CaseFields, Outcome, Sla, Status, TimelineEntry
 from schemas.common import Channel, Department, Level
-from services.projections.kpis import KpiReport
-from services.projections.model import Case, CaseFields, Outcome, Sla, Status, TimelineEntry
-from services.projections.projector import effective_sla
 
 
 class CaseView(CaseFields):

@@ -1,0 +1,1 @@
+"""The read model's pure core: the case fold, the case document, timeline entries and KPIs."""

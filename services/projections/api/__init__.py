@@ -1,0 +1,1 @@
+"""The support API: FastAPI routes, their dependencies and response views."""

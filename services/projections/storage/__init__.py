@@ -1,0 +1,1 @@
+"""The read model's database: tables, generations, set-based writes, queries and queue SQL."""
