@@ -14,12 +14,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from complaints.http import install_error_handlers
+from complaints.observability.http import instrument_app
+from complaints.observability.logs import configure_logging, service_log_config
+from complaints.observability.projector import instrument_projector
 from complaints.settings import Settings, get_settings
 from services.projections.api.deps import Runtime, not_caught_up
 from services.projections.api.positions import NotCaughtUp
 from services.projections.api.routes import router
 from services.projections.ingest.consumer import LiveProjector
 from services.projections.options import ProjectionOptions
+from services.projections.storage import queries
 from services.projections.storage.store import Catalog
 
 log = logging.getLogger(__name__)
@@ -45,6 +49,8 @@ def create_app(settings: Settings | None = None, options: ProjectionOptions | No
         catalog = await asyncio.to_thread(Catalog, settings.projections_database_url)
         await asyncio.to_thread(catalog.ensure_active)
         projector = LiveProjector(settings, catalog, opts) if opts.run_projector else None
+        instrument_projector(projector, lambda: queries.offsets(catalog.active() or catalog.ensure_active()),
+                             settings.metrics_enabled)
         stop = asyncio.Event()
         task = asyncio.create_task(projector.run(stop), name="projector") if projector else None
         app.state.runtime = Runtime(settings, catalog, opts, projector)
@@ -66,13 +72,14 @@ def create_app(settings: Settings | None = None, options: ProjectionOptions | No
     install_error_handlers(app)
     app.add_exception_handler(NotCaughtUp, not_caught_up)
     app.include_router(router)
-    return app
+    return instrument_app(app, "projections", settings)
 
 
 def main() -> None:
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
+    configure_logging("projections", settings.log_level, settings.log_format)
     log.info("support API on http://%s:%s (OpenAPI docs at /docs)", settings.host, settings.api_port)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.api_port, log_level="warning")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.api_port, log_level="warning",
+                log_config=service_log_config("projections", settings))
