@@ -61,6 +61,8 @@ class MetricsMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                if tracing.enabled():  # routed by now; the span may end with the response's last byte
+                    _name_span(scope)
             await send(message)
 
         try:
@@ -69,7 +71,7 @@ class MetricsMiddleware:
             self._observe(scope, status, time.perf_counter() - started)
 
     def _observe(self, scope: dict[str, Any], status: int, took: float) -> None:
-        route = getattr(scope.get("route"), "path", None) or "unmatched"
+        route = _route(scope)
         method = scope["method"] if scope["method"] in _METHODS else "other"
         key = (method, route, status)
         children = self._children.get(key)
@@ -78,11 +80,19 @@ class MetricsMiddleware:
                                               HTTP_DURATION.labels(method, route))
         children[0].inc()
         children[1].observe(took)
-        if tracing.enabled():
-            span = trace.get_current_span()
-            if span.is_recording():
-                span.update_name(f"{method} {route}")
-                span.set_attribute("http.route", route)
+
+
+def _route(scope: dict[str, Any]) -> str:
+    return getattr(scope.get("route"), "path", None) or "unmatched"
+
+
+def _name_span(scope: dict[str, Any]) -> None:
+    """The server span named by its route template (`POST /complaints/{complaint_id}/follow-up`)."""
+    span = trace.get_current_span()
+    if span.is_recording():
+        route = _route(scope)
+        span.update_name(f"{scope['method']} {route}")
+        span.set_attribute("http.route", route)
 
 
 def instrument_app(app: FastAPI, service: str, settings: Settings) -> FastAPI:

@@ -15,6 +15,7 @@ from complaints.domain import followup
 from complaints.domain.case import CaseState
 from complaints.domain.decisions import Emit
 from complaints.domain.policy import Policy, load_policy
+from complaints.observability.logs import service_log_config
 from complaints.pii import Vault
 from complaints.settings import Settings, get_settings
 from complaints.worker.decider import LifecycleDecider
@@ -68,4 +69,5 @@ def main() -> None:
     import uvicorn
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.followup_port, log_level="warning")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.followup_port, log_level="warning",
+                log_config=service_log_config("followup", settings))

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from complaints.domain import recovery
 from complaints.domain.policy import load_policy
+from complaints.observability.logs import service_log_config
 from complaints.settings import Settings, get_settings
 from complaints.worker.decider import LifecycleDecider
 from complaints.worker.http import ActionResult, WorkerDep, create_worker_app, perform
@@ -60,4 +61,5 @@ def main() -> None:
     import uvicorn
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.recovery_port, log_level="warning")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.recovery_port, log_level="warning",
+                log_config=service_log_config("recovery", settings))

@@ -1,0 +1,235 @@
+"""A worker observed from outside: outcomes by event type, decisions, timer age, lag, one span per event.
+
+`instrument_worker(worker)` wraps the worker's edges where the service is wired; the rules and the
+handler loop are untouched. It counts, per consumed record and by its `ce_type`:
+`complaints_worker_events_total{outcome=processed|duplicate|dead_lettered|parked|skipped_unknown}`;
+per saved output `complaints_decisions_total{decision, reason, level}` and the SLA breaches
+among them; the timer's last completed tick; and at scrape time the lag of every owned partition.
+
+With tracing on, each consumed record is a CONSUMER span, child of the trace its `ce_traceparent`
+names, and every event decided because of it carries that span as its `ce_traceparent`: the
+trace goes on from hop to hop. Events a timer decides continue the trace of their cause when
+this process handled that cause (kept for the last `REMEMBERED` causes).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from complaints.observability import tracing
+from complaints.observability.http import on_scrape
+from complaints.observability.logs import log_context
+from complaints.observability.metrics import (
+    CONSUMER_LAG,
+    DECISIONS,
+    LAST_TICK,
+    SLA_BREACHES,
+    TICK_AGE,
+    WORKER_EVENTS,
+    event_type_label,
+)
+from schemas.registry import MODELS, UPCASTERS
+
+#: Spans of recently consumed events, by event id, for the events a timer decides later.
+REMEMBERED = 10_000
+#: Decided-but-not-yet-saved outputs kept for counting (a conflicting batch is redone).
+PENDING_MAX = 50_000
+_last_tick = [time.time()]
+
+
+def _header(headers: Iterable[tuple[str, bytes | None]] | None, name: str) -> str | None:
+    for key, value in headers or ():
+        if key == name and value is not None:
+            return value.decode(errors="replace")
+    return None
+
+
+def decision_labels(event: Any) -> tuple[str, str, str]:
+    """(decision, reason, level) of an emitted event: small fixed sets, never an id or a name."""
+    decision = event.topic
+    reason = getattr(event, "reason", None) or getattr(event, "outcome", None)
+    if reason is None and decision == "RecoveryOffered":
+        reason = "policy" if getattr(event, "offered_by", None) == "policy" else "staff"
+    return decision, str(reason or "none"), str(getattr(event, "level", None) or "none")
+
+
+@dataclass
+class _Batch:
+    duplicates: set[str] = field(default_factory=set)
+    dead: set[int] = field(default_factory=set)
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("complaints_worker_batch", default=None)
+_handling: ContextVar[str | None] = ContextVar("complaints_worker_event_type", default=None)
+
+
+class _Decider:
+    """The worker's decider, noting which consumed events were already applied (duplicates)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def is_applied(self, state: Any, event_id: str) -> bool:
+        applied: bool = self._inner.is_applied(state, event_id)
+        batch = _batch.get()
+        if applied and batch is not None:
+            batch.duplicates.add(event_id)
+        return applied
+
+
+def instrument_worker(worker: Any, enabled: bool = True) -> Any:
+    if not enabled:
+        return worker
+    spans: OrderedDict[str, Any] = OrderedDict()  # event id -> its consumer span (or span context)
+    pending: dict[str, tuple[str, str, str, str | None]] = {}  # event id -> decision labels, breached level
+    handle_batch, dead_letter, one = worker.handle_batch, worker._dead_letter, worker._one
+    encode, tick, retried, add = worker._encode, worker._tick, worker._retried, worker.recent.add
+    echo = worker.recent.echo
+    worker.decider = _Decider(worker.decider)
+
+    @functools.wraps(handle_batch)
+    async def observed_batch(messages: Any) -> None:
+        batch = _Batch()
+        token = _batch.set(batch)
+        started = _start_spans(messages, spans) if tracing.enabled() else []
+        try:
+            await handle_batch(messages)
+        finally:
+            _batch.reset(token)
+            end = time.time_ns()
+            for span in started:
+                span.end(end)
+        _count(messages, batch)
+
+    def observed_echo(headers: Any) -> bool:
+        seen: bool = echo(headers)
+        batch = _batch.get()
+        if seen and batch is not None:
+            batch.duplicates.add(_header(headers, "ce_id") or "")
+        return seen
+
+    async def observed_dead_letter(msg: Any, exc: BaseException) -> None:
+        token = _handling.set(_header(msg.headers, "ce_type"))
+        try:
+            await dead_letter(msg, exc)
+        finally:
+            _handling.reset(token)
+        batch = _batch.get()
+        if batch is not None:
+            batch.dead.add(id(msg))
+        else:
+            WORKER_EVENTS.labels(event_type_label(_header(msg.headers, "ce_type")), "dead_lettered").inc()
+
+    async def observed_one(msg: Any, env: Any) -> None:
+        token = _handling.set(env.type)
+        try:
+            with log_context(complaint_id=env.complaint_id, event_id=env.id, correlation_id=env.correlation_id):
+                await one(msg, env)
+        finally:
+            _handling.reset(token)
+
+    def observed_retried() -> None:
+        WORKER_EVENTS.labels(event_type_label(_handling.get()), "parked").inc()
+        retried()
+
+    def observed_encode(emit: Any) -> Any:
+        record = encode(emit)
+        decision = decision_labels(emit.event)
+        breached = getattr(emit.event, "from_level", None) if decision[1] == "sla_breached" else None
+        if len(pending) >= PENDING_MAX:
+            pending.clear()
+        pending[emit.event_id] = (*decision, breached)
+        if tracing.enabled():
+            cause = spans.get(emit.causation_id or "")
+            headers = tracing.current_headers(cause) if cause is not None else tracing.current_headers()
+            if headers:
+                record = replace(record, headers=[*record.headers, *headers])
+        return record
+
+    def observed_add(ids: Iterable[str]) -> None:
+        ids = list(ids)
+        add(ids)
+        for event_id in ids:
+            labels = pending.pop(event_id, None)
+            if labels is not None:
+                DECISIONS.labels(*labels[:3]).inc()
+                if labels[3]:
+                    SLA_BREACHES.labels(labels[3]).inc()
+
+    async def observed_tick() -> None:
+        await tick()
+        _last_tick[0] = time.time()
+        LAST_TICK.set(_last_tick[0])
+
+    worker.handle_batch, worker._dead_letter, worker._one = observed_batch, observed_dead_letter, observed_one
+    worker._encode, worker._tick, worker._retried = observed_encode, observed_tick, observed_retried
+    worker.recent.add, worker.recent.echo = observed_add, observed_echo
+    _last_tick[0] = time.time()  # a worker that never ticks ages from its start
+    LAST_TICK.set(_last_tick[0])
+    on_scrape("worker", lambda: _refresh(worker))
+    return worker
+
+
+def _start_spans(messages: Any, spans: OrderedDict[str, Any]) -> list[Any]:
+    started = []
+    for msg in messages:
+        headers = msg.headers
+        event_id, ce_type = _header(headers, "ce_id"), _header(headers, "ce_type")
+        span = tracing.start_consumer_span(
+            f"consume {event_type_label(ce_type)}", _header(headers, "ce_traceparent"),
+            _header(headers, "ce_tracestate"),
+            {"messaging.destination.name": msg.topic, "messaging.kafka.partition": msg.partition,
+             "cloudevents.event_type": ce_type or ""})
+        started.append(span)
+        if event_id:
+            spans[event_id] = span
+            if len(spans) > REMEMBERED:
+                spans.popitem(last=False)
+    return started
+
+
+def _count(messages: Any, batch: _Batch) -> None:
+    counts: dict[tuple[str, str], int] = {}
+    for msg in messages:
+        ce_type = _header(msg.headers, "ce_type")
+        if id(msg) in batch.dead:
+            outcome = "dead_lettered"
+        elif ce_type not in MODELS and ce_type not in UPCASTERS:
+            outcome = "skipped_unknown"
+        elif _header(msg.headers, "ce_id") in batch.duplicates:
+            outcome = "duplicate"
+        else:
+            outcome = "processed"
+        key = (event_type_label(ce_type), outcome)
+        counts[key] = counts.get(key, 0) + 1
+    for (event_type, outcome), n in counts.items():
+        WORKER_EVENTS.labels(event_type, outcome).inc(n)
+
+
+def _refresh(worker: Any) -> None:
+    TICK_AGE.set(max(0.0, time.time() - _last_tick[0]))
+    try:
+        consumer = worker.app.consumer
+        assigned = list(consumer.assignment())
+    except Exception:  # not started, or rebalancing
+        return
+    for tp in assigned:
+        try:
+            highwater = consumer.highwater(tp)
+        except Exception:
+            continue
+        if highwater is None:
+            continue
+        committed = consumer._committed_offset.get(tp)
+        read = consumer._read_offset.get(tp)
+        done = committed if committed is not None else (read + 1 if read is not None else 0)
+        CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - done))
