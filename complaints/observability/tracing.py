@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -25,8 +24,7 @@ log = logging.getLogger(__name__)
 
 _PROPAGATOR = TraceContextTextMapPropagator()
 _ENV_ENDPOINTS = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
-_state: dict[str, object] = {"provider": None}
-tracer = trace.get_tracer("complaints")
+_state: dict[str, Any] = {"provider": None, "tracer": trace.get_tracer("complaints")}
 
 
 def endpoint_configured(otlp_endpoint: str | None) -> bool:
@@ -51,7 +49,7 @@ def configure_tracing(service: str, otlp_endpoint: str | None) -> bool:
                                                         "service.namespace": "complaints"}))
     provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
-    _state["provider"] = provider
+    _state["provider"], _state["tracer"] = provider, provider.get_tracer("complaints")
     log.info("tracing: exporting spans over OTLP/HTTP")
     return True
 
@@ -64,13 +62,14 @@ def flush_tracing() -> None:
     """Export what is buffered (at service stop; the provider's own exit hook shuts it down)."""
     provider = _state["provider"]
     if provider is not None:
-        provider.force_flush()  # type: ignore[attr-defined]
+        provider.force_flush()
 
 
-def use_provider(provider: object) -> None:
-    """Tests: trace into a provider of their own (e.g. with an in-memory exporter)."""
-    trace.set_tracer_provider(provider)  # type: ignore[arg-type]
+def use_provider(provider: Any) -> None:
+    """Trace this module's spans into the given provider (tests: one with an in-memory exporter);
+    None turns tracing off again. The process's global provider is left alone."""
     _state["provider"] = provider
+    _state["tracer"] = provider.get_tracer("complaints") if provider is not None else trace.get_tracer("complaints")
 
 
 def parent_of(traceparent: str | None, tracestate: str | None) -> otel_context.Context | None:
@@ -91,17 +90,10 @@ def current_headers(span: Span | None = None) -> list[tuple[str, bytes]]:
     return [(f"ce_{name}", value.encode()) for name, value in carrier.items()]
 
 
-@contextmanager
-def consuming(name: str, traceparent: str | None, tracestate: str | None,
-              attributes: dict[str, str | int] | None = None) -> Iterator[Span]:
-    """A CONSUMER span for one record, child of the trace the record carries (current inside the block)."""
-    with tracer.start_as_current_span(name, context=parent_of(traceparent, tracestate), kind=SpanKind.CONSUMER,
-                                      attributes=attributes) as span:
-        yield span
-
-
 def start_consumer_span(name: str, traceparent: str | None, tracestate: str | None,
                         attributes: dict[str, str | int] | None = None) -> Span:
-    """As `consuming`, for a span the caller ends itself (a batch handles many records at once)."""
-    return tracer.start_span(name, context=parent_of(traceparent, tracestate), kind=SpanKind.CONSUMER,
-                             attributes=attributes)
+    """A CONSUMER span for one record, child of the trace the record carries; the caller ends it
+    (a batch handles many records at once, so it is not made the current span)."""
+    span: Span = _state["tracer"].start_span(name, context=parent_of(traceparent, tracestate),
+                                             kind=SpanKind.CONSUMER, attributes=attributes)
+    return span

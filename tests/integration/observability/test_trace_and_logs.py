@@ -70,7 +70,8 @@ def wait_for_span(receiver: Receiver, service: str, name: str, timeout: float = 
 
 def path_to_root(spans: list[ReceivedSpan], leaf: ReceivedSpan) -> list[tuple[str, str]]:
     by_id = {s.span_id: s for s in spans}
-    hops, span = [], leaf
+    hops: list[tuple[str, str]] = []
+    span: ReceivedSpan | None = leaf
     while span is not None:
         hops.append((span.service.removeprefix("complaints-"), span.name))
         span = by_id.get(span.parent_id)
