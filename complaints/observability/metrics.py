@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from schemas.events import TOPICS
+
 #: Latency buckets (seconds): intake answers in milliseconds; a slow broker ack takes seconds.
 LATENCY_BUCKETS = (0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -54,12 +56,15 @@ VAULT_DURATION = Histogram(
     ["operation"], buckets=LATENCY_BUCKETS)
 
 
+_LABELS: dict[str | None, str] = {}
+
+
 def event_type_label(ce_type: str | None) -> str:
     """`complaints.Escalated.v1` -> `Escalated`: a small fixed set (anything else is `other`)."""
-    from schemas.events import TOPICS
-
-    if ce_type:
-        parts = ce_type.split(".")
-        if len(parts) == 3 and parts[0] == "complaints" and parts[1] in TOPICS:
-            return parts[1]
-    return "other"
+    label = _LABELS.get(ce_type)
+    if label is None:
+        parts = (ce_type or "").split(".")
+        label = parts[1] if len(parts) == 3 and parts[0] == "complaints" and parts[1] in TOPICS else "other"
+        if len(_LABELS) < 1000:  # a bounded memo: record types come from outside
+            _LABELS[ce_type] = label
+    return label
