@@ -51,12 +51,22 @@ def _header(headers: Iterable[tuple[str, bytes | None]] | None, name: str) -> st
 
 
 def decision_labels(event: Any) -> tuple[str, str, str]:
-    """(decision, reason, level) of an emitted event: small fixed sets, never an id or a name."""
+    """(decision, reason, level) of an emitted event: small fixed sets, never an id or a name.
+
+    Fields are looked up only where the event's model has them: a missing attribute on a pydantic
+    model costs ~10 µs (it formats an error), more than the rest of the counting together."""
+    fields = type(event).model_fields
     decision = event.topic
-    reason = getattr(event, "reason", None) or getattr(event, "outcome", None)
-    if reason is None and decision == "RecoveryOffered":
-        reason = "policy" if getattr(event, "offered_by", None) == "policy" else "staff"
-    return decision, str(reason or "none"), str(getattr(event, "level", None) or "none")
+    if "reason" in fields:
+        reason = event.reason
+    elif "outcome" in fields:
+        reason = event.outcome
+    elif "offered_by" in fields:
+        reason = "policy" if event.offered_by == "policy" else "staff"
+    else:
+        reason = None
+    level = event.level if "level" in fields else None
+    return decision, str(reason or "none"), str(level or "none")
 
 
 @dataclass
@@ -147,7 +157,7 @@ def instrument_worker(worker: Any, enabled: bool = True) -> Any:
     def observed_encode(emit: Any) -> Any:
         record = encode(emit)
         decision = decision_labels(emit.event)
-        breached = getattr(emit.event, "from_level", None) if decision[1] == "sla_breached" else None
+        breached = emit.event.from_level if decision[1] == "sla_breached" else None
         if len(pending) >= PENDING_MAX:
             pending.clear()
         pending[emit.event_id] = (*decision, breached)
