@@ -4,7 +4,9 @@
 middleware, JSON-lines logs (tracing stays off: no OTLP endpoint is configured by default).
 "Off" is `COMPLAINTS_METRICS_ENABLED=false`. Measured in the same run, alternating off / on
 (`ROUNDS` times each), so a neighbour's burst on the shared cores hits both:
-- intake: complaints/s accepted, closed loop, as in the intake phase;
+- intake: complaints/s accepted, closed loop, as in the intake phase (half as long), then its CPU
+  per complaint at the intake phase's fixed offered load (the same rate for both: intake's group
+  commit makes the CPU per complaint depend on the rate);
 - a worker (recovery) alone draining a backlog of ComplaintReceived, events/s, as in the
   lifecycle phase's solo figure.
 The verdict is on CPU per unit of work (the service process's CPU seconds per accepted complaint
@@ -21,7 +23,7 @@ import statistics
 from typing import Any
 
 from bench.context import POLICY, Figure, Run
-from bench.httpload import closed_loop
+from bench.httpload import closed_loop, open_loop
 from bench.intake import request, summarise
 from bench.lifecycle import _env, _in_background, _watch
 from bench.mix import Mix, received_records
@@ -48,16 +50,20 @@ def _intake(run: Run, mode: str, round_: int) -> tuple[float, float]:
                                partitions=s.partitions))
         services.start("intake")
         port = services["intake"].port or 0
-        bodies = iter([request(c) for c in Mix(load_policy(POLICY), seed=40 + round_, predict=False,
-                                               run=f"{mode}{round_}").take(int(s.intake_seconds * 4000) + 300)])
+        mix = Mix(load_policy(POLICY), seed=40 + round_, predict=False, run=f"{mode}{round_}")
+        bodies = iter([request(c) for c in mix.take(int(s.intake_seconds * 2000) + 300)])
+        fixed = [request(c) for c in mix.take(int(s.intake_fixed_rate * s.intake_fixed_seconds))]
 
         async def go() -> dict[str, Any]:
             await closed_loop("127.0.0.1", port, bodies, concurrency=8, seconds=30, limit=200)  # warm-up
-            cpu0 = services["intake"].cpu_seconds()
             result = summarise(await closed_loop("127.0.0.1", port, bodies, concurrency=s.intake_concurrency,
-                                                 seconds=s.intake_seconds))
+                                                 seconds=s.intake_seconds / 2))
+            await asyncio.sleep(0.5)
+            cpu0 = services["intake"].cpu_seconds()
+            steady = summarise(await open_loop("127.0.0.1", port, fixed, rate=s.intake_fixed_rate))
             result["cpu_ms_per_complaint"] = round((services["intake"].cpu_seconds() - cpu0) * 1000
-                                                   / max(result["accepted"], 1), 3)
+                                                   / max(steady["accepted"], 1), 3)
+            result["fixed"] = steady
             return result
 
         result = asyncio.run(go())
@@ -106,7 +112,8 @@ def run_overhead(run: Run) -> None:
         "overhead: instrumentation on vs off (metrics, HTTP middleware, JSON logs), same run",
         f"CPU per unit of work: intake {cost['intake']:+.1%} ({cpu['intake']['on']:.3f} vs "
         f"{cpu['intake']['off']:.3f} ms/complaint), {WORKER} worker {cost[WORKER]:+.1%} "
-        f"({cpu[WORKER]['on']:.3f} vs {cpu[WORKER]['off']:.3f} ms/event)",
+        f"({cpu[WORKER]['on']:.3f} vs {cpu[WORKER]['off']:.3f} ms/event, draining a backlog); intake at "
+        f"{run.sizes.intake_fixed_rate:.0f}/s offered",
         f"rates, best on / off: intake {rate['intake']['on']:,.0f} / {rate['intake']['off']:,.0f} per s; "
         f"{WORKER} {rate[WORKER]['on']:,.0f} / {rate[WORKER]['off']:,.0f} events/s",
         "—", f"≤ {TARGET:.0%}", "met" if worst <= TARGET else "missed",
