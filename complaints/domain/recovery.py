@@ -10,22 +10,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from complaints.domain.case import CaseFacts, CaseState, evolve
-from complaints.domain.decisions import (
-    LEVEL_LABELS,
-    AuthorityExceeded,
-    CaseClosed,
-    Emit,
-    InvalidOffer,
-    UnknownCase,
-    money,
-    rank,
-    show,
-    words,
-)
+from complaints.domain import step
+from complaints.domain.case import CaseFacts, CaseState
+from complaints.domain.emit import Emit
+from complaints.domain.errors import AuthorityExceeded, CaseClosed, InvalidOffer, UnknownCase
+from complaints.domain.levels import rank
 from complaints.domain.policy import Policy
-from complaints.domain.remedy import apology_text, case_currency, describe, fair_remedy
+from complaints.domain.remedy import apology_text, case_currency, describe, fair_remedy, money
 from complaints.domain.triage import triage
+from complaints.domain.wording import LEVEL_LABELS, show, words
 from complaints.ids import deterministic_id
 from schemas.common import LEVELS, Level, Money
 from schemas.events import ComplaintReceived, Escalated, Event, RecoveryOffered, Remedy
@@ -33,9 +26,7 @@ from schemas.events import ComplaintReceived, Escalated, Event, RecoveryOffered,
 
 def on_event(state: CaseState | None, event: Event, event_id: str, policy: Policy, now: datetime) -> list[Emit]:
     """Offer automatically when the case's owning level may (front line from triage, else its level's policy)."""
-    if state is not None and event_id in state.applied:
-        return []
-    return react(evolve(state, event, event_id, now), event, policy, now)
+    return list(step.consume(state, event, event_id, now, lambda after, ev: react(after, ev, policy, now), now).emits)
 
 
 def react(after: CaseState, event: Event, policy: Policy, now: datetime) -> list[Emit]:

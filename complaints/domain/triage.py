@@ -7,9 +7,11 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from complaints.domain.case import CaseFacts
-from complaints.domain.decisions import LEVEL_LABELS, rank, show, words
+from complaints.domain.levels import rank
+from complaints.domain.lifecycle import first_response_due
 from complaints.domain.policy import Match, Policy, TriageOutcome
 from complaints.domain.remedy import FairRemedy, fair_remedy
+from complaints.domain.wording import LEVEL_LABELS, show, words
 from schemas.common import Department, EscalationReason, Level
 from schemas.events import ComplaintReceived
 
@@ -63,7 +65,6 @@ def triage(received: ComplaintReceived | CaseFacts, policy: Policy) -> Triage:
     reason: EscalationReason | None = None
     if level != "front_line":
         reason = "customer_request" if facts.wants_human else "triage"
-    sla = policy.first_response_sla(facts.channel, facts.severity, facts.public)
     return Triage(
         level=level,
         department=department,
@@ -71,7 +72,8 @@ def triage(received: ComplaintReceived | CaseFacts, policy: Policy) -> Triage:
         escalation_reason=reason,
         auto_offer=fits and (policy.auto_offer(level) if auto is None else auto),
         remedy=remedy,
-        sla_due_at=facts.received_at + sla,
+        sla_due_at=first_response_due(facts.received_at, facts.channel, facts.severity, facts.public,
+                                      policy.first_response_sla),
     )
 
 

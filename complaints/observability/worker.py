@@ -1,7 +1,10 @@
 """A worker observed from outside: outcomes by event type, decisions, timer age, lag, one span per event.
 
-`instrument_worker(worker)` wraps the worker's edges where the service is wired; the rules and the
-handler loop are untouched. It counts, per consumed record and by its `ce_type`:
+`instrument_worker(worker)` is an edge (as `complaints.worker.edges`), installed by each service's
+wiring before the others: it wraps `worker.consume` (so it sees which records the dead-letter
+edge will copy aside), `worker.tick`, `worker.redo`, `worker.retried`, the encoding of outputs
+and the record of saved ones; the rules and the worker loop are untouched. It counts, per
+consumed record and by its `ce_type`:
 `complaints_worker_events_total{outcome=processed|duplicate|dead_lettered|parked|skipped_unknown}`;
 per saved output `complaints_decisions_total{decision, reason, level}` and the SLA breaches
 among them; the timer's last completed tick; and at scrape time the lag of every owned partition.
@@ -14,7 +17,6 @@ this process handled that cause (kept for the last `REMEMBERED` causes).
 
 from __future__ import annotations
 
-import functools
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -87,41 +89,42 @@ class _Decider:
 
     def __init__(self, inner: Any) -> None:
         for name in dir(inner):
-            if not name.startswith("_") and name != "is_applied":
+            if not name.startswith("_") and name != "consume":
                 setattr(self, name, getattr(inner, name))
         self._inner = inner
 
-    def is_applied(self, state: Any, event_id: str) -> bool:
-        applied: bool = self._inner.is_applied(state, event_id)
+    def consume(self, state: Any, event: Any, event_id: str, *args: Any) -> Any:
+        done = self._inner.consume(state, event, event_id, *args)
         batch = _batch.get()
-        if applied and batch is not None:
+        if done.duplicate and batch is not None:
             batch.duplicates.add(event_id)
-        return applied
+        return done
 
 
 def instrument_worker(worker: Any, enabled: bool = True) -> Any:
+    """Install the observing edges on a worker (before its other edges: it sees what they are given)."""
     if not enabled:
         return worker
-    spans: OrderedDict[str, Any] = OrderedDict()  # event id -> its consumer span (or span context)
+    spans: OrderedDict[str, Any] = OrderedDict()  # event id -> its consumer span
     pending: dict[str, tuple[str, str, str, str | None]] = {}  # event id -> decision labels, breached level
-    handle_batch, dead_letter, one = worker.handle_batch, worker._dead_letter, worker._one
-    encode, tick, retried, add = worker._encode, worker._tick, worker._retried, worker.recent.add
-    echo = worker.recent.echo
+    consume, tick, redo, retried = worker.consume, worker.tick, worker.redo, worker.retried
+    encode, add, echo = worker._encode, worker.recent.add, worker.recent.echo
     worker.decider = _Decider(worker.decider)
 
-    @functools.wraps(handle_batch)
-    async def observed_batch(messages: Any) -> None:
+    async def consuming(messages: Any) -> Any:
         batch = _Batch()
         token = _batch.set(batch)
         started = _start_spans(messages, spans) if tracing.enabled() else []
         try:
-            await handle_batch(messages)
+            refused = await consume(messages)
         finally:
             _batch.reset(token)
             end = time.time_ns()
             for span in started:
                 span.end(end)
+        batch.dead.update(id(msg) for msg, _ in refused)  # the dead-letter edge copies them aside
         _count(messages, batch)
+        return refused
 
     def observed_echo(headers: Any) -> bool:
         seen: bool = echo(headers)
@@ -130,28 +133,17 @@ def instrument_worker(worker: Any, enabled: bool = True) -> Any:
             batch.duplicates.add(_header(headers, "ce_id") or "")
         return seen
 
-    async def observed_dead_letter(msg: Any, exc: BaseException) -> None:
-        token = _handling.set(_header(msg.headers, "ce_type"))
-        try:
-            await dead_letter(msg, exc)
-        finally:
-            _handling.reset(token)
-        batch = _batch.get()
-        if batch is not None:
-            batch.dead.add(id(msg))
-        else:
-            WORKER_EVENTS.labels(event_type_label(_header(msg.headers, "ce_type")), "dead_lettered").inc()
-
-    async def observed_one(msg: Any, env: Any) -> None:
+    async def observed_redo(item: Any) -> Any:
+        env = item.envelope
         token = _handling.set(env.type)
         try:
             with log_context(complaint_id=env.complaint_id, event_id=env.id, correlation_id=env.correlation_id):
-                await one(msg, env)
+                return await redo(item)
         finally:
             _handling.reset(token)
 
     def observed_retried() -> None:
-        WORKER_EVENTS.labels(event_type_label(_handling.get()), "parked").inc()
+        _child(WORKER_EVENTS, (event_type_label(_handling.get()), "parked")).inc()
         retried()
 
     def observed_encode(emit: Any) -> Any:
@@ -178,14 +170,13 @@ def instrument_worker(worker: Any, enabled: bool = True) -> Any:
                 if labels[3]:
                     _child(SLA_BREACHES, (labels[3],)).inc()
 
-    async def observed_tick() -> None:
+    async def ticking() -> None:
         await tick()
         _last_tick[0] = time.time()
         LAST_TICK.set(_last_tick[0])
 
-    worker.handle_batch, worker._dead_letter, worker._one = observed_batch, observed_dead_letter, observed_one
-    worker._encode, worker._tick, worker._retried = observed_encode, observed_tick, observed_retried
-    worker.recent.add, worker.recent.echo = observed_add, observed_echo
+    worker.consume, worker.tick, worker.redo, worker.retried = consuming, ticking, observed_redo, observed_retried
+    worker._encode, worker.recent.add, worker.recent.echo = observed_encode, observed_add, observed_echo
     _last_tick[0] = time.time()  # a worker that never ticks ages from its start
     LAST_TICK.set(_last_tick[0])
     on_scrape("worker", lambda: _refresh(worker))

@@ -5,48 +5,44 @@ writer reads it with a plain JSON parser, folds a batch's events into it and wri
 back, with no pydantic model built or copied per event; `Case.model_validate(doc)` is the
 typed view of the same value. `advance` never changes its input: it works on a shallow
 copy and replaces (never mutates) nested values, so a failed event leaves the case as it was.
+
+The document records each event's facts; what they mean — status, episode, level,
+department, the SLA's due time and breach — is `complaints.domain.lifecycle.derive`, the
+same function the workers' state uses, applied after every event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
-from functools import cache
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic_core import to_jsonable_python
 
-from complaints.domain.policy import load_policy
+from complaints.domain import lifecycle
+from complaints.domain.lifecycle import EscalationFact, FirstResponse, FollowUpFact, OfferFact
+from complaints.domain.policy import cached_policy
 from complaints.envelope import Envelope
 from complaints.readmodel.model import Case, SortKey, utc
+from complaints.readmodel.order import RANK, event_episode
 from complaints.settings import default_policy_file
-from schemas.common import Channel, Money, Severity
-from schemas.events import ComplaintReceived, Escalated, Event, FollowedUp, RecoveryOffered
+from schemas.common import Money
+from schemas.events import ComplaintReceived, Escalated, FollowedUp, RecoveryOffered
+
+__all__ = ["Doc", "FirstResponse", "advance", "jt", "last_key", "money", "policy_first_response"]
 
 Doc = dict[str, Any]
-RANK: dict[str, int] = {"ComplaintReceived": 0, "Escalated": 1, "RecoveryOffered": 2, "FollowedUp": 3}
-
-#: The first response the policy expects of a new case (channel, severity, public) -> time allowed.
-#: Events carry an SLA deadline only from an escalation onwards (`Escalated.sla_due_at`), so a case
-#: the front line owns takes its deadline from the same policy the escalation service applies.
-FirstResponse = Callable[[Channel, Severity, bool], timedelta]
 
 
-@cache
 def policy_first_response(policy_file: Path | None = None) -> FirstResponse:
-    """The policy's first-response SLA (`Policy.first_response_sla`); the default policy when None."""
-    return load_policy(policy_file or default_policy_file()).first_response_sla
+    """The policy's first-response SLA (`Policy.first_response_sla`); the default policy when None.
+
+    Events carry an SLA deadline only from an escalation onwards, so a case the front line owns
+    takes its deadline from the policy the escalation service applies (`lifecycle.first_response_due`)."""
+    return cached_policy(policy_file or default_policy_file()).first_response_sla
+
 
 _BLANK: Doc = Case(complaint_id="").model_dump(mode="json")
-
-
-def event_episode(event: Event) -> int:
-    return 0 if isinstance(event, ComplaintReceived) else int(getattr(event, "episode", 1))
-
-
-def sort_key(env: Envelope) -> SortKey:
-    return (event_episode(env.event), utc(env.time), RANK[env.event.topic], env.id)
 
 
 def jt(dt: datetime) -> str:
@@ -54,10 +50,31 @@ def jt(dt: datetime) -> str:
     return str(to_jsonable_python(utc(dt)))
 
 
+#: The document's times, parsed (each event of a case reads its earlier events' times again).
+_PARSED: dict[str, datetime] = {}
+_TEXT: dict[datetime, str] = {}
+
+
+def _time(value: str) -> datetime:
+    moment = _PARSED.get(value)
+    if moment is None:
+        if len(_PARSED) > 50_000:
+            _PARSED.clear()
+            _TEXT.clear()
+        moment = _PARSED[value] = utc(datetime.fromisoformat(value))
+        _TEXT[moment] = value
+    return moment
+
+
+def _text(moment: datetime | None) -> str | None:
+    """`jt`, for a time read from the document by `_time`: its own text."""
+    return None if moment is None else _TEXT.get(moment) or jt(moment)
+
+
 def last_key(doc: Doc) -> SortKey | None:
     """The sort key of the last event folded into the case."""
     key = doc.get("last_key")
-    return None if key is None else (int(key[0]), utc(datetime.fromisoformat(key[1])), int(key[2]), str(key[3]))
+    return None if key is None else (int(key[0]), _time(key[1]), int(key[2]), str(key[3]))
 
 
 def advance(doc: Doc | None, env: Envelope, position: str, first_response: FirstResponse | None = None) -> Doc:
@@ -69,21 +86,24 @@ def advance(doc: Doc | None, env: Envelope, position: str, first_response: First
     d = dict(doc) if doc is not None else {**_BLANK, "complaint_id": env.complaint_id}
     ev = env.event
     if isinstance(ev, ComplaintReceived):
-        _received(d, ev, first_response or policy_first_response())
+        _received(d, ev)
     elif isinstance(ev, Escalated):
-        _escalated(d, ev, at, when)
+        _escalated(d, ev, when)
     elif isinstance(ev, RecoveryOffered):
-        _offered(d, ev, at, when)
+        _offered(d, ev, when)
     elif isinstance(ev, FollowedUp):
         _followed_up(d, ev, when)
     else:  # pragma: no cover - the registry only yields the four types
         raise TypeError(f"no projection for {type(ev).__name__}")
+    _derive(d, when, first_response or policy_first_response())
+    if isinstance(ev, RecoveryOffered) and d["first_response_at"] is None:
+        d["first_response_at"], d["first_response_sla_met"] = when, not d["sla"]["breached"]
     part, _, offset = position.rpartition(":")
     positions = d["positions"]
     d["positions"] = {**positions, part: max(int(offset), positions.get(part, -1))}
     d["event_count"] += 1
     updated = d["updated_at"]
-    if updated is None or at > utc(datetime.fromisoformat(updated)):
+    if updated is None or at > _time(updated):
         d["updated_at"] = when
     d["last_key"] = [event_episode(ev), when, RANK[ev.topic], env.id]
     return d
@@ -94,9 +114,26 @@ def money(m: Money | None) -> Doc | None:
     return None if m is None else {"amount": format(m.amount, "f"), "currency": m.currency}
 
 
-def _sla(due_at: str | None = None, breached: bool = False, awaiting: bool = False,
-         responded_at: str | None = None) -> Doc:
-    return {"due_at": due_at, "breached": breached, "awaiting_response": awaiting, "responded_at": responded_at}
+def _derive(d: Doc, when: str, first_response: FirstResponse) -> None:
+    """Status, episode, level, department and SLA from the recorded facts (`lifecycle.derive`)."""
+    escalations, offers = d["escalations"], d["offers"]
+    front_line = None
+    if d["received_at"] is not None and not escalations:  # later, the escalations set the due time
+        front_line = lifecycle.first_response_due(_time(d["received_at"]), d["channel"], d["severity"],
+                                                  d["public"], first_response)
+    life = lifecycle.derive(
+        [EscalationFact(e["episode"], e["level"], e["department"], e["reason"], _time(e["sla_due_at"]),
+                        _time(e["at"]))
+         for e in escalations],
+        [OfferFact(o["offer_id"], o["episode"], o["level"], _time(o["at"]), o["supersedes"]) for o in offers],
+        [FollowUpFact(f["offer_id"], f["episode"], f["outcome"]) for f in d["follow_ups"]],
+        front_line)
+    if life.episode > d["episode"] and not any(e["number"] == life.episode for e in d["episodes"]):
+        d["episodes"] = _set_episode(d["episodes"], life.episode, started_at=when)
+    d.update(status=life.status, episode=life.episode, level=life.level, department=life.department,
+             sla={"due_at": _text(life.due_at), "breached": life.breached(None),
+                  "awaiting_response": not life.closed and life.responded_at is None,
+                  "responded_at": _text(life.responded_at)})
 
 
 def _set_episode(episodes: list[Doc], number: int, **changes: object) -> list[Doc]:
@@ -107,42 +144,26 @@ def _set_episode(episodes: list[Doc], number: int, **changes: object) -> list[Do
     return [*episodes, {**blank, **changes}]
 
 
-def _enter_episode(d: Doc, number: int, when: str) -> None:
-    """A higher episode number starts a new handling: a fresh, unanswered SLA."""
-    if number > d["episode"]:
-        d["episode"] = number
-        d["episodes"] = _set_episode(d["episodes"], number, started_at=when)
-        d["sla"] = _sla(awaiting=True)
-
-
-def _received(d: Doc, ev: ComplaintReceived, first_response: FirstResponse) -> None:
-    received = utc(ev.received_at)
+def _received(d: Doc, ev: ComplaintReceived) -> None:
+    received = jt(ev.received_at)
     d.update(channel=ev.channel, customer_ref=ev.customer_ref, category=ev.category, severity=ev.severity,
              public=ev.public, wants_human=ev.wants_human, order_ref=ev.order_ref,
              amount_at_stake=money(ev.amount_at_stake),
-             occurred_at=jt(ev.occurred_at) if ev.occurred_at else None, received_at=jt(received),
+             occurred_at=jt(ev.occurred_at) if ev.occurred_at else None, received_at=received,
              prior_complaints=ev.prior_complaints)
     if d["event_count"] == 0:  # the normal case: the complaint opens its case
-        due = received + first_response(ev.channel, ev.severity, ev.public)
-        d["sla"] = _sla(due_at=jt(due), awaiting=True)
-        d["episodes"] = _set_episode(d["episodes"], 1, started_at=jt(received))
+        d["episodes"] = _set_episode(d["episodes"], 1, started_at=received)
 
 
-def _escalated(d: Doc, ev: Escalated, at: datetime, when: str) -> None:
-    _enter_episode(d, ev.episode, when)
-    due = jt(ev.sla_due_at)
+def _escalated(d: Doc, ev: Escalated, when: str) -> None:
     escalation = {"at": when, "episode": ev.episode, "level": ev.level, "department": ev.department,
-                  "from_level": ev.from_level, "reason": ev.reason, "reasons": list(ev.reasons), "sla_due_at": due,
-                  "requested_by": ev.requested_by, "policy_version": ev.policy_version}
-    sla = d["sla"]
-    d["sla"] = _sla(due, sla["breached"] or ev.reason == "sla_breached", True, sla["responded_at"])
-    d["status"] = "reopened" if ev.reason == "reopened" else "escalated"
-    d["level"], d["department"] = ev.level, ev.department
+                  "from_level": ev.from_level, "reason": ev.reason, "reasons": list(ev.reasons),
+                  "sla_due_at": jt(ev.sla_due_at), "requested_by": ev.requested_by,
+                  "policy_version": ev.policy_version}
     d["escalations"] = [*d["escalations"], escalation]
 
 
-def _offered(d: Doc, ev: RecoveryOffered, at: datetime, when: str) -> None:
-    _enter_episode(d, ev.episode, when)
+def _offered(d: Doc, ev: RecoveryOffered, when: str) -> None:
     offers = [{**o, "superseded_by": ev.offer_id} if ev.supersedes and o["offer_id"] == ev.supersedes else o
               for o in d["offers"]]
     remedies = [{"type": r.type, "amount": money(r.amount), "description": r.description} for r in ev.remedies]
@@ -151,16 +172,10 @@ def _offered(d: Doc, ev: RecoveryOffered, at: datetime, when: str) -> None:
              "authority_limit": money(ev.authority_limit), "offered_by": ev.offered_by,
              "reasons": list(ev.reasons), "follow_up_at": jt(ev.follow_up_at), "respond_by": jt(ev.respond_by),
              "supersedes": ev.supersedes, "superseded_by": None, "policy_version": ev.policy_version}
-    sla = d["sla"]
-    if sla["awaiting_response"]:
-        late = sla["due_at"] is not None and at > utc(datetime.fromisoformat(sla["due_at"]))
-        sla = _sla(sla["due_at"], sla["breached"] or late, False, when)
     current = next((e for e in d["episodes"] if e["number"] == ev.episode), None)
     if current is None or current["first_offer_at"] is None:
         d["episodes"] = _set_episode(d["episodes"], ev.episode, first_offer_at=when)
-    if d["first_response_at"] is None:
-        d["first_response_at"], d["first_response_sla_met"] = when, not sla["breached"]
-    d["status"], d["offers"], d["sla"] = "recovery_offered", [*offers, offer], sla
+    d["offers"] = [*offers, offer]
 
 
 def _followed_up(d: Doc, ev: FollowedUp, when: str) -> None:
@@ -173,8 +188,4 @@ def _followed_up(d: Doc, ev: FollowedUp, when: str) -> None:
     d["outcome"] = {"outcome": ev.outcome, "satisfied": ev.satisfied, "csat": ev.csat, "episode": ev.episode,
                     "at": when}
     if ev.outcome == "unsatisfied":
-        _enter_episode(d, ev.episode + 1, when)
-        d["status"], d["reopen_count"] = "reopened", d["reopen_count"] + 1
-    else:
-        d["status"] = "closed"
-        d["sla"] = {**d["sla"], "awaiting_response": False}
+        d["reopen_count"] += 1

@@ -15,32 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from complaints.domain.lifecycle import is_breached
 from complaints.envelope import Envelope
-from complaints.readmodel.casedoc import (
-    RANK,
-    Doc,
-    FirstResponse,
-    advance,
-    event_episode,
-    policy_first_response,
-    sort_key,
-)
+from complaints.readmodel.casedoc import Doc, FirstResponse, advance
 from complaints.readmodel.model import Case, Sla, TimelineEntry
+from complaints.readmodel.order import event_episode, sort_key
 from complaints.readmodel.timeline import entry_for
 
-__all__ = [
-    "RANK",
-    "FirstResponse",
-    "apply_event",
-    "effective_sla",
-    "event_episode",
-    "fold",
-    "fold_doc",
-    "partition_of",
-    "policy_first_response",
-    "project",
-    "sort_key",
-]
+__all__ = ["apply_event", "effective_sla", "fold", "fold_doc", "partition_of", "project"]
 
 
 def partition_of(position: str) -> tuple[str, int]:
@@ -80,8 +62,9 @@ def fold(items: Iterable[tuple[Envelope, str]], first_response: FirstResponse | 
 
 
 def effective_sla(case: Case, now: datetime) -> Sla:
-    """The SLA as of `now`: an unanswered obligation past its due time is breached."""
+    """The SLA as of `now`: an unanswered obligation is breached from its due time on (`lifecycle.is_breached`)."""
     sla = case.sla
-    if not sla.breached and sla.awaiting_response and sla.due_at is not None and sla.due_at < now:
+    pending = now if sla.awaiting_response else None
+    if not sla.breached and is_breached(sla.due_at, sla.responded_at, False, pending):
         return sla.model_copy(update={"breached": True})
     return sla

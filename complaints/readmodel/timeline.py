@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic_core import to_jsonable_python
+from pydantic_core import to_json, to_jsonable_python
 
 from complaints.envelope import Envelope
 from complaints.readmodel.model import TimelineEntry, utc
+from complaints.readmodel.order import event_episode
 from schemas.events import ComplaintReceived, Escalated, Event, FollowedUp, RecoveryOffered
 
 #: Fields of each event shown in the timeline; sealed blobs (`personal`, `comment`) never are.
@@ -59,3 +60,8 @@ def entry_doc(env: Envelope, position: str, episode: int) -> dict[str, Any]:
 
 def entry_for(env: Envelope, position: str, episode: int) -> TimelineEntry:
     return TimelineEntry.model_validate(entry_doc(env, position, episode))
+
+
+def entry_json(env: Envelope, position: str) -> str:
+    """The timeline entry as JSON text (what the timeline table stores)."""
+    return to_json(entry_doc(env, position, max(event_episode(env.event), 1))).decode()

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from complaints.domain.case import CaseState
-from complaints.domain.decisions import CaseClosed, DomainError, Emit, NoOpenOffer, UnknownCase
+from complaints.domain.emit import Emit
+from complaints.domain.errors import CaseClosed, DomainError, NoOpenOffer, UnknownCase
 from complaints.http import health_router, install_error_handlers, startup_frozen
 from complaints.observability.http import instrument_app
-from complaints.observability.worker import instrument_worker
 from complaints.worker.runtime import Worker
 
 
@@ -73,7 +73,6 @@ def create_worker_app(worker: Worker, router: APIRouter, title: str, description
         finally:
             await worker.stop()
 
-    instrument_worker(worker, worker.settings.metrics_enabled)
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     install_error_handlers(app)
     app.include_router(router)

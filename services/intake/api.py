@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from complaints.domain.intake import build_received, complaint_id_for, fingerprint
 from schemas.common import Category, Channel, Money, Sealed, Severity
 from schemas.events import ComplaintReceived
-from services.intake.domain import build_received, complaint_id_for, fingerprint
 from services.intake.service import Intake, Submission
 
 router = APIRouter(tags=["intake"])

@@ -25,6 +25,7 @@ from services.projections.ingest.consumer import LiveProjector
 from services.projections.options import ProjectionOptions
 from services.projections.storage import queries
 from services.projections.storage.store import Catalog
+from services.projections.tuning import give_heap_back, under_batch_gc
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +49,12 @@ def create_app(settings: Settings | None = None, options: ProjectionOptions | No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         catalog = await asyncio.to_thread(Catalog, settings.projections_database_url)
         await asyncio.to_thread(catalog.ensure_active)
-        projector = LiveProjector(settings, catalog, opts) if opts.run_projector else None
+        projector = LiveProjector(settings, catalog, opts, after_batch=give_heap_back) if opts.run_projector else None
         instrument_projector(projector, lambda: queries.offsets(catalog.active() or catalog.ensure_active()),
                              settings.metrics_enabled)
         stop = asyncio.Event()
-        task = asyncio.create_task(projector.run(stop), name="projector") if projector else None
+        task = (asyncio.create_task(under_batch_gc(projector.run(stop)), name="projector")
+                if projector else None)
         app.state.runtime = Runtime(settings, catalog, opts, projector)
         try:
             yield

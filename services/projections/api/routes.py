@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from complaints.readmodel.kpis import compute_kpis
 from complaints.readmodel.model import Status
+from complaints.readmodel.queue import BadCursor, Cursor, QueueFilter, Sort
 from schemas.common import Channel, Department, Level
 from services.projections.api.deps import AsOf, FirstResponseDep, GenerationDep, RuntimeDep, Window, invalid
 from services.projections.api.views import (
@@ -22,7 +23,6 @@ from services.projections.api.views import (
     case_view,
 )
 from services.projections.storage import queries
-from services.projections.storage.queue import BadCursor, Cursor, QueueFilter, Sort
 
 router = APIRouter()
 Responses = dict[int | str, dict[str, Any]]

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -19,16 +20,14 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from complaints.broker.profile import get_profile
 from complaints.envelope import MalformedEvent
-from complaints.heap import trim, trim_due
 from complaints.kafka.dlq import dead_letter
 from complaints.kafka.producer import EventProducer
 from complaints.readmodel.casedoc import policy_first_response
 from complaints.settings import Settings
 from services.projections.ingest.aligner import Aligner
-from services.projections.ingest.memory import batch_gc
 from services.projections.ingest.pipeline import WriteAhead
 from services.projections.ingest.records import classify_all, discover_partitions, topics_of
-from services.projections.ingest.writer import Item, PoisonEvents, apply_batch
+from services.projections.ingest.writer import Consumed, PoisonEvents, apply_batch
 from services.projections.options import ProjectionOptions
 from services.projections.storage import queries
 from services.projections.storage.store import Catalog, Generation
@@ -49,11 +48,14 @@ class ProjectorStatus:
 
 
 class LiveProjector:
-    def __init__(self, settings: Settings, catalog: Catalog, options: ProjectionOptions) -> None:
+    def __init__(self, settings: Settings, catalog: Catalog, options: ProjectionOptions,
+                 after_batch: Callable[[], Awaitable[None]] | None = None) -> None:
+        """`after_batch` runs after each committed batch (the wiring installs heap trimming there)."""
         self.settings = settings
         self.catalog = catalog
         self.options = options
         self.first_response = policy_first_response(settings.policy_file)  # new cases' SLA, as escalation sets it
+        self.after_batch = after_batch
         self.status = ProjectorStatus()
         self._committed: asyncio.Event | None = None
 
@@ -70,10 +72,6 @@ class LiveProjector:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Project until `stop` is set; any failure is logged, shown in /health, and retried."""
-        with batch_gc():
-            await self._run_until(stop)
-
-    async def _run_until(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 await self._run(stop)
@@ -104,7 +102,8 @@ class LiveProjector:
             self.status.running, self.status.partitions, self.status.last_error = True, len(tps), None
             checked = time.monotonic()
             writes: WriteAhead[None] = WriteAhead()
-            most, pending = self.options.batch_max_records, list[Item]()  # the next batch fills while one is written
+            # the next batch fills while one is written
+            most, pending = self.options.batch_max_records, list[Consumed]()
             try:
                 while not stop.is_set():
                     room = most - len(pending)
@@ -146,7 +145,7 @@ class LiveProjector:
         aligner.reset(positions)
         self.status.generation = gen.id
 
-    async def _apply(self, gen: Generation, items: list[Item], producer: EventProducer) -> None:
+    async def _apply(self, gen: Generation, items: list[Consumed], producer: EventProducer) -> None:
         for item in items:
             if item.skip == "malformed":
                 await self._dead_letter(producer, item, MalformedEvent(item.detail))
@@ -163,10 +162,10 @@ class LiveProjector:
         self.status.batches += 1
         self.status.last_batch_at = datetime.now(UTC)
         self._pulse()
-        if trim_due():
-            await asyncio.to_thread(trim)
+        if self.after_batch is not None:
+            await self.after_batch()
 
-    async def _dead_letter(self, producer: EventProducer, item: Item, error: BaseException) -> None:
+    async def _dead_letter(self, producer: EventProducer, item: Consumed, error: BaseException) -> None:
         rec = item.record
         headers = [(k, v) for k, v in (rec.headers or ()) if v is not None]
         await dead_letter(producer, service=SERVICE, topic=item.topic, partition=item.partition, offset=item.offset,

@@ -27,12 +27,12 @@ from sqlalchemy.engine import make_url
 from complaints.broker.profile import get_profile
 from complaints.settings import Settings
 from services.projections.ingest import shard
-from services.projections.ingest.memory import batch_gc
 from services.projections.ingest.records import discover_partitions, topics_of
 from services.projections.ingest.shard import Shard, split
 from services.projections.ingest.writer import BatchResult
 from services.projections.options import ProjectionOptions
 from services.projections.storage.store import Catalog
+from services.projections.tuning import under_batch_gc
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -58,8 +58,9 @@ def replay(settings: Settings, target_url: str | None = None) -> ReplayStats:
 
 async def replay_async(settings: Settings, target_url: str | None = None,
                        options: ProjectionOptions | None = None, *, stall_s: float = 10.0) -> ReplayStats:
-    with batch_gc():
-        return await _replay(settings, target_url, options or ProjectionOptions.from_settings(settings), stall_s)
+    """The replay's entry point: the batch gc thresholds are installed here, around the work."""
+    return await under_batch_gc(_replay(settings, target_url, options or ProjectionOptions.from_settings(settings),
+                                        stall_s))
 
 
 async def _replay(settings: Settings, target_url: str | None, options: ProjectionOptions,

@@ -4,13 +4,13 @@ Exactly-once effect: the batch's records are filtered against the offsets stored
 the same database (records below them were applied already), the timeline insert
 keeps only event ids it has not seen (the same `ce_id` twice is applied once), only
 those events reach the projector, and the new offsets are written in the same
-transaction as everything else. What the batch changes is worked out by `batch.plan`
+transaction as everything else. What the batch changes is worked out by `changes.work_out`
 (each case read, folded and written once per batch).
 
 The transaction's first statement takes SQLite's write lock / the PostgreSQL counters
-row lock, so batches apply one at a time. With `optimistic`, the plan is made before
-that, from plain reads, and checked under the lock (`batch.still_valid`); if anything it
-read has changed meanwhile, it is made again under the lock. Replay shards use this, so
+row lock, so batches apply one at a time. With `optimistic`, the changes are worked out
+before that, from plain reads, and checked under the lock (`changes.still_valid`); if anything it
+read has changed meanwhile, they are worked out again under the lock. Replay shards use this, so
 one shard folds while another writes.
 """
 
@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import update
 
 from complaints.readmodel.casedoc import FirstResponse
-from services.projections.ingest.batch import Item, Plan, PoisonEvents, plan, still_valid
+from services.projections.ingest.changes import Changes, PoisonEvents, still_valid, work_out
+from services.projections.ingest.records import Consumed
 from services.projections.storage.sqlwrite import add_counters, insert_timeline, statements, write_cases, write_offsets
 from services.projections.storage.store import Generation
 
-__all__ = ["BatchResult", "Item", "PoisonEvents", "apply_batch"]
+__all__ = ["BatchResult", "Consumed", "PoisonEvents", "apply_batch"]
 
 
 @dataclass
@@ -39,19 +40,20 @@ class BatchResult:
     counters: Counter[str] = field(default_factory=Counter)
 
 
-def apply_batch(gen: Generation, items: Sequence[Item], optimistic: bool = False,
+def apply_batch(gen: Generation, items: Sequence[Consumed], optimistic: bool = False,
                 first_response: FirstResponse | None = None) -> BatchResult:
     """Apply a batch in one transaction; `first_response` is the policy's SLA for new cases."""
     t = gen.tables
-    early: Plan | None = None
+    early: Changes | None = None
     if optimistic:
         with gen.engine.connect() as conn:
-            early = plan(conn, t, statements(conn, t), items, first_response)
+            early = work_out(conn, t, statements(conn, t), items, first_response)
     with gen.engine.begin() as conn:
         # First statement writes: takes SQLite's write lock / a PostgreSQL row lock for the whole batch.
         conn.execute(update(t.counters).where(t.counters.c.name == "batches").values(value=t.counters.c.value + 1))
         sql = statements(conn, t)
-        p = early if early is not None and still_valid(conn, t, early) else plan(conn, t, sql, items, first_response)
+        p = (early if early is not None and still_valid(conn, t, early)
+             else work_out(conn, t, sql, items, first_response))
         result = BatchResult(stale=len(items) - len(p.fresh), refolds=p.refolds)
         if not p.fresh:
             return result

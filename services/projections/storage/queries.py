@@ -9,40 +9,29 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 
 from complaints.envelope import Envelope
 from complaints.readmodel.casedoc import FirstResponse
-from complaints.readmodel.fold import RANK, fold
+from complaints.readmodel.fold import fold
 from complaints.readmodel.model import Case, TimelineEntry
+from complaints.readmodel.order import entry_key
+from complaints.readmodel.queue import Cursor, QueueFilter, matches, next_cursor, page
 from services.projections.storage.codec import envelope_from_row, naive
-from services.projections.storage.queue import (
-    Cursor,
-    QueueFilter,
-    matches,
-    next_cursor,
-    page,
-    sql_after,
-    sql_order,
-    sql_where,
-)
+from services.projections.storage.queue import sql_after, sql_fixed, sql_order, sql_where
+from services.projections.storage.sqlwrite import stored_offsets
 from services.projections.storage.store import Generation
 
 
 def offsets(gen: Generation) -> dict[tuple[str, int], int]:
     with gen.engine.connect() as conn:
-        return {(r.topic, r.partition): r.next_offset for r in conn.execute(select(gen.tables.offsets))}
+        return stored_offsets(conn, gen.tables)
 
 
 def counters(gen: Generation) -> dict[str, int]:
     with gen.engine.connect() as conn:
         return {r.name: r.value for r in conn.execute(select(gen.tables.counters)) if r.name != "batches"}
-
-
-def entry_key(entry: TimelineEntry) -> tuple[int, datetime, int, str]:
-    return (0 if entry.type == "ComplaintReceived" else entry.episode, entry.time, RANK[entry.type], entry.id)
 
 
 def get_case(gen: Generation, complaint_id: str) -> tuple[Case, list[TimelineEntry]] | None:
@@ -82,15 +71,7 @@ def list_cases_at(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | N
     """The queue as it stood at `as_of`: every case folded from its events up to then, then filtered."""
     t = gen.tables
     c = t.cases.c
-    # Attributes fixed at intake can be narrowed in SQL; the rest depends on the fold.
-    fixed: list[Any] = []
-    for col, value in ((c.channel, f.channel), (c.customer_ref, f.customer)):
-        if value is not None:
-            fixed.append(col == value)
-    if f.received_from is not None:
-        fixed.append(c.received_at >= naive(f.received_from))
-    if f.received_to is not None:
-        fixed.append(c.received_at < naive(f.received_to))
+    fixed = sql_fixed(t, f)  # attributes fixed at intake are narrowed in SQL; the rest depends on the fold
     query = select(t.timeline).where(t.timeline.c.time <= naive(as_of))
     if fixed:
         query = query.where(t.timeline.c.complaint_id.in_(select(c.complaint_id).where(*fixed)))
@@ -106,13 +87,8 @@ def list_cases_at(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | N
 def kpi_cases(gen: Generation, received_from: datetime | None, received_to: datetime | None,
               channel: str | None) -> Iterator[Case]:
     c = gen.tables.cases.c
-    where: list[Any] = [c.received_at.is_not(None)]
-    if received_from is not None:
-        where.append(c.received_at >= naive(received_from))
-    if received_to is not None:
-        where.append(c.received_at < naive(received_to))
-    if channel is not None:
-        where.append(c.channel == channel)
+    cohort = QueueFilter(channel=channel, received_from=received_from, received_to=received_to)
+    where = [c.received_at.is_not(None), *sql_fixed(gen.tables, cohort)]
     with gen.engine.connect() as conn:
         for doc in conn.execute(select(c.doc).where(*where).execution_options(yield_per=1000)).scalars():
             yield Case.model_validate_json(doc)

@@ -1,90 +1,45 @@
-"""Queue filters, sort orders and keyset cursors — the same rules in SQL and in Python.
+"""The queue's filters, sort orders and keyset cursors as SQL on the cases table (the live queue).
 
-SQL serves the live queue; Python serves `as_of` (cases folded from the timeline).
-Sorts put cases without a value last and break ties by complaint id, so a cursor
-(`sort`, last value, last id) resumes exactly where the previous page ended.
+The same rules in Python, and the filter and cursor types, are `complaints.readmodel.queue`
+(which serves `as_of`).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, not_, or_, true
 
-from complaints.readmodel.fold import effective_sla
-from complaints.readmodel.model import Case, Status
-from services.projections.storage.codec import aware, naive
+from complaints.readmodel.queue import SORTS, Cursor, QueueFilter
+from services.projections.storage.codec import naive
 from services.projections.storage.tables import Tables
 
-Sort = Literal["urgency", "newest", "oldest"]
-#: sort -> (cases column, descending)
-SORTS: dict[str, tuple[str, bool]] = {"urgency": ("due_at", False), "newest": ("received_at", True),
-                                      "oldest": ("received_at", False)}
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-
-class BadCursor(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    status: tuple[Status, ...] = ()
-    open: bool | None = None
-    level: str | None = None
-    department: str | None = None
-    channel: str | None = None
-    breached: bool | None = None
-    customer: str | None = None
-    received_from: datetime | None = None
-    received_to: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Cursor:
-    sort: str
-    value: datetime | None
-    complaint_id: str
-
-    def encode(self) -> str:
-        raw = json.dumps([self.sort, self.value.isoformat() if self.value else None, self.complaint_id])
-        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, token: str, sort: str) -> Cursor:
-        try:
-            raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-            got, value, cid = raw
-            parsed = cls(str(got), aware(datetime.fromisoformat(value)) if value else None, str(cid))
-        except (ValueError, TypeError, binascii.Error) as exc:
-            raise BadCursor("not a cursor this API issued") from exc
-        if parsed.sort != sort:
-            raise BadCursor(f"this cursor belongs to sort={parsed.sort!r}, not {sort!r}")
-        return parsed
-
-
-# --- SQL -------------------------------------------------------------------------------------------
-
-def sql_where(t: Tables, f: QueueFilter, now: datetime) -> list[ColumnElement[bool]]:
+def sql_fixed(t: Tables, f: QueueFilter) -> list[ColumnElement[bool]]:
+    """The filter's conditions on what intake fixed (channel, customer, received time): true at any `as_of`."""
     c = t.cases.c
     out: list[ColumnElement[bool]] = []
-    if f.status:
-        out.append(c.status.in_(f.status))
-    if f.open is not None:
-        out.append(c.status != "closed" if f.open else c.status == "closed")
-    for col, value in ((c.level, f.level), (c.department, f.department), (c.channel, f.channel),
-                       (c.customer_ref, f.customer)):
+    for col, value in ((c.channel, f.channel), (c.customer_ref, f.customer)):
         if value is not None:
             out.append(col == value)
     if f.received_from is not None:
         out.append(c.received_at >= naive(f.received_from))
     if f.received_to is not None:
         out.append(c.received_at < naive(f.received_to))
+    return out
+
+
+def sql_where(t: Tables, f: QueueFilter, now: datetime) -> list[ColumnElement[bool]]:
+    c = t.cases.c
+    out = sql_fixed(t, f)
+    if f.status:
+        out.append(c.status.in_(f.status))
+    if f.open is not None:
+        out.append(c.status != "closed" if f.open else c.status == "closed")
+    for col, value in ((c.level, f.level), (c.department, f.department)):
+        if value is not None:
+            out.append(col == value)
     if f.breached is not None:
         late = and_(c.due_at.is_not(None), c.due_at < naive(now))  # due_at is set only while awaiting
         breached = or_(c.breached == true(), late)
@@ -106,54 +61,3 @@ def sql_after(t: Tables, cursor: Cursor) -> ColumnElement[bool]:
     value = naive(cursor.value)
     beyond = col < value if desc else col > value
     return or_(beyond, and_(col == value, cid > cursor.complaint_id), col.is_(None))
-
-
-def sort_value(case: Case, sort: str) -> datetime | None:
-    if SORTS[sort][0] == "due_at":
-        return case.sla.due_at if case.sla.awaiting_response else None
-    return case.received_at
-
-
-# --- Python (as_of) --------------------------------------------------------------------------------
-
-def matches(case: Case, f: QueueFilter, now: datetime) -> bool:
-    if f.status and case.status not in f.status:
-        return False
-    if f.open is not None and (case.status != "closed") != f.open:
-        return False
-    for have, want in ((case.level, f.level), (case.department, f.department), (case.channel, f.channel),
-                       (case.customer_ref, f.customer)):
-        if want is not None and have != want:
-            return False
-    if f.received_from is not None and (case.received_at is None or case.received_at < f.received_from):
-        return False
-    if f.received_to is not None and (case.received_at is None or case.received_at >= f.received_to):
-        return False
-    return f.breached is None or effective_sla(case, now).breached == f.breached
-
-
-def py_key(case: Case, sort: str) -> tuple[bool, int, str]:
-    return _key(sort_value(case, sort), case.complaint_id, sort)
-
-
-def _key(value: datetime | None, cid: str, sort: str) -> tuple[bool, int, str]:
-    if value is None:
-        return (True, 0, cid)
-    micros = (value - EPOCH) // timedelta(microseconds=1)
-    return (False, -micros if SORTS[sort][1] else micros, cid)
-
-
-def page(cases: list[Case], sort: str, cursor: Cursor | None, limit: int) -> tuple[list[Case], Cursor | None]:
-    ordered = sorted(cases, key=lambda c: py_key(c, sort))
-    if cursor is not None:
-        floor = _key(cursor.value, cursor.complaint_id, sort)
-        ordered = [c for c in ordered if py_key(c, sort) > floor]
-    return ordered[:limit], next_cursor(ordered, sort, limit)
-
-
-def next_cursor(ordered: list[Case], sort: str, limit: int) -> Cursor | None:
-    """A cursor after the page's last case, if more cases follow (`ordered` holds at least limit+1)."""
-    if len(ordered) <= limit:
-        return None
-    last = ordered[limit - 1]
-    return Cursor(sort, sort_value(last, sort), last.complaint_id)

@@ -12,15 +12,23 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Dialect, Table, bindparam, insert, select, update
 
 from services.projections.storage.codec import CASE_COLUMNS, TIMELINE_COLUMNS, SqliteTimes, Times, chunks
 from services.projections.storage.tables import Tables
 
-if TYPE_CHECKING:
-    from services.projections.ingest.writer import Item
+
+class Positioned(Protocol):
+    """A consumed record's place in the log (what the offsets table records)."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def offset(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,12 @@ def write_cases(conn: Connection, sql: Statements, rows: list[tuple[Any, ...]]) 
         conn.exec_driver_sql(sql.upsert_cases, rows)
 
 
-def write_offsets(conn: Connection, t: Tables, fresh: Sequence[Item], stored: dict[tuple[str, int], int]) -> None:
+def stored_offsets(conn: Connection, t: Tables) -> dict[tuple[str, int], int]:
+    """The next offset to apply per (topic, partition), as stored with the changes."""
+    return {(r.topic, r.partition): r.next_offset for r in conn.execute(select(t.offsets))}
+
+
+def write_offsets(conn: Connection, t: Tables, fresh: Sequence[Positioned], stored: dict[tuple[str, int], int]) -> None:
     nexts: dict[tuple[str, int], int] = {}
     for i in fresh:
         nexts[(i.topic, i.partition)] = max(nexts.get((i.topic, i.partition), 0), i.offset + 1)

@@ -1,10 +1,10 @@
-"""One batch's change to the read model, worked out from reads alone: the `Plan` the writer writes.
+"""One batch's change to the read model, worked out from reads alone: the `Changes` the writer writes.
 
-A plan says which records are fresh (not below the stored offsets), which events are new
+The changes say which records are fresh (not below the stored offsets), which events are new
 (not in the timeline yet; the first of several with the same id), the timeline rows, and
 each touched case folded once: its new events in canonical order onto its stored document,
 or, when one of them sorts before the last event already applied, refolded from its
-timeline. It also remembers what it read (offsets, documents) so that a plan made outside
+timeline. It also remembers what it read (offsets, documents) so that changes worked out outside
 the write lock can be checked under it (`still_valid`).
 """
 
@@ -12,78 +12,43 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from pydantic_core import from_json, to_json
+from pydantic_core import from_json
 from sqlalchemy import Connection, select
 
 from complaints.envelope import Envelope
-from complaints.readmodel.casedoc import Doc, FirstResponse, advance, event_episode, last_key, sort_key
+from complaints.readmodel.casedoc import Doc, FirstResponse, advance, last_key
 from complaints.readmodel.model import SortKey
-from complaints.readmodel.timeline import entry_doc
+from complaints.readmodel.order import sort_key
+from complaints.readmodel.timeline import entry_json
+from services.projections.ingest.records import Consumed
 from services.projections.storage.codec import case_values, chunks, envelope_from_row, timeline_values
-from services.projections.storage.sqlwrite import Statements, existing_events, load_cases
+from services.projections.storage.sqlwrite import Statements, existing_events, load_cases, stored_offsets
 from services.projections.storage.tables import Tables
-
-
-@dataclass(slots=True)
-class Item:
-    """One consumed record: an envelope to apply, or the counter name it is skipped under."""
-
-    topic: str
-    partition: int
-    offset: int
-    envelope: Envelope | None = None
-    payload: str = ""
-    skip: str | None = None  # "unknown_skipped" or "malformed"
-    detail: str = ""  # the unknown type, or the error
-    record: Any = field(default=None, compare=False, repr=False)  # the consumer record (for dead letters)
-    #: Worked out while decoding (off the writer's thread) when given; else by the writer.
-    key: SortKey | None = field(default=None, compare=False, repr=False)
-    entry: str = field(default="", compare=False, repr=False)  # the timeline entry as JSON
-
-    @property
-    def position(self) -> str:
-        return f"{self.topic}:{self.partition}:{self.offset}"
-
-    @property
-    def env(self) -> Envelope:
-        assert self.envelope is not None
-        return self.envelope
-
-    def prepare(self) -> Item:
-        """Work out the sort key and the timeline entry now (the decoding thread calls this)."""
-        if self.envelope is not None and not self.skip:
-            self.key = sort_key(self.envelope)
-            self.entry = entry_json(self.envelope, self.position)
-        return self
-
-
-def entry_json(env: Envelope, position: str) -> str:
-    return to_json(entry_doc(env, position, max(event_episode(env.event), 1))).decode()
 
 
 class PoisonEvents(Exception):
     """Events that decoded but that the projector could not apply: dead-letter them, then retry."""
 
-    def __init__(self, items: list[tuple[Item, BaseException]]) -> None:
+    def __init__(self, items: list[tuple[Consumed, BaseException]]) -> None:
         super().__init__(f"{len(items)} event(s) the projector cannot apply")
         self.items = items
 
 
 @dataclass
-class Plan:
+class Changes:
     offsets: dict[tuple[str, int], int]  # as read: next offset per partition
-    fresh: list[Item]
-    new: list[Item]
+    fresh: list[Consumed]
+    new: list[Consumed]
     stored: dict[str, str]  # as read: the documents of the touched cases that existed
     timeline_rows: list[tuple[Any, ...]]
     case_rows: list[tuple[Any, ...]]
     duplicates: int
     refolds: int
-    poison: list[tuple[Item, BaseException]]
+    poison: list[tuple[Consumed, BaseException]]
 
     def counters(self) -> Counter[str]:
         counts: Counter[str] = Counter(applied=len(self.new), duplicates=self.duplicates)
@@ -95,16 +60,12 @@ class Plan:
         return counts
 
 
-def offsets(conn: Connection, t: Tables) -> dict[tuple[str, int], int]:
-    return {(r.topic, r.partition): r.next_offset for r in conn.execute(select(t.offsets))}
-
-
-def plan(conn: Connection, t: Tables, sql: Statements, items: Sequence[Item],
-         first_response: FirstResponse | None = None) -> Plan:
-    done = offsets(conn, t)
+def work_out(conn: Connection, t: Tables, sql: Statements, items: Sequence[Consumed],
+             first_response: FirstResponse | None = None) -> Changes:
+    done = stored_offsets(conn, t)
     fresh = [i for i in items if i.offset >= done.get((i.topic, i.partition), 0)]
     events = [i for i in fresh if i.envelope is not None and not i.skip]
-    first: dict[str, Item] = {}
+    first: dict[str, Consumed] = {}
     for i in events:
         first.setdefault(i.env.id, i)  # the first occurrence is the one the timeline keeps
     seen = existing_events(conn, t, list(first)) if first else set()
@@ -113,15 +74,15 @@ def plan(conn: Connection, t: Tables, sql: Statements, items: Sequence[Item],
     docs, poison, refolds = _fold(conn, t, new, stored, first_response)
     rows = [timeline_values(i.env, i.topic, i.partition, i.offset, i.payload, i.entry or entry_json(i.env, i.position),
                             sql.times) for i in new]
-    return Plan(done, fresh, new, stored, rows, [case_values(doc, sql.times) for doc in docs.values()],
+    return Changes(done, fresh, new, stored, rows, [case_values(doc, sql.times) for doc in docs.values()],
                 len(events) - len(new), refolds, poison)
 
 
-def still_valid(conn: Connection, t: Tables, p: Plan) -> bool:
-    """Nothing the plan read has changed since (checked under the write lock): offsets of its
+def still_valid(conn: Connection, t: Tables, p: Changes) -> bool:
+    """Nothing the changes were worked out from has changed since (checked under the write lock): offsets of its
     partitions, its new events still new, its cases' documents as they were. A case's timeline only
     changes together with its document, so a refold's events are covered too."""
-    now = offsets(conn, t)
+    now = stored_offsets(conn, t)
     if any(now.get((i.topic, i.partition), 0) != p.offsets.get((i.topic, i.partition), 0) for i in p.fresh):
         return False
     if p.new and existing_events(conn, t, [i.env.id for i in p.new]):
@@ -129,10 +90,10 @@ def still_valid(conn: Connection, t: Tables, p: Plan) -> bool:
     return load_cases(conn, t, list(dict.fromkeys(i.env.complaint_id for i in p.new))) == p.stored
 
 
-def _fold(conn: Connection, t: Tables, new: list[Item], stored: dict[str, str], first_response: FirstResponse | None,
-          ) -> tuple[dict[str, Doc], list[tuple[Item, BaseException]], int]:
+def _fold(conn: Connection, t: Tables, new: list[Consumed], stored: dict[str, str],
+          first_response: FirstResponse | None) -> tuple[dict[str, Doc], list[tuple[Consumed, BaseException]], int]:
     """Fold the new events into their cases: (changed case documents, poison events, cases refolded)."""
-    by_case: dict[str, list[tuple[SortKey, Item]]] = defaultdict(list)
+    by_case: dict[str, list[tuple[SortKey, Consumed]]] = defaultdict(list)
     for i in new:
         by_case[i.env.complaint_id].append((i.key or sort_key(i.env), i))
     docs: dict[str, Doc] = {cid: from_json(doc) for cid, doc in stored.items()}
@@ -144,9 +105,9 @@ def _fold(conn: Connection, t: Tables, new: list[Item], stored: dict[str, str], 
             late.add(cid)  # a new event sorts before one already applied
     earlier = _stored_events(conn, t, late, {i.env.id for i in new}) if late else {}
     changed: dict[str, Doc] = {}
-    poison: list[tuple[Item, BaseException]] = []
+    poison: list[tuple[Consumed, BaseException]] = []
     for cid, group in by_case.items():
-        steps: list[tuple[Envelope, str, Item | None]] = [(i.env, i.position, i) for _, i in group]
+        steps: list[tuple[Envelope, str, Consumed | None]] = [(i.env, i.position, i) for _, i in group]
         doc = docs.get(cid)
         if cid in late:
             doc = None
@@ -164,9 +125,9 @@ def _fold(conn: Connection, t: Tables, new: list[Item], stored: dict[str, str], 
 
 
 def _stored_events(conn: Connection, t: Tables, cases: set[str], skip_ids: set[str]
-                   ) -> dict[str, list[tuple[Envelope, str, Item | None]]]:
+                   ) -> dict[str, list[tuple[Envelope, str, Consumed | None]]]:
     """The events the timeline holds for these cases, but for this batch's own."""
-    out: dict[str, list[tuple[Envelope, str, Item | None]]] = defaultdict(list)
+    out: dict[str, list[tuple[Envelope, str, Consumed | None]]] = defaultdict(list)
     for part in chunks(sorted(cases)):
         for row in conn.execute(select(t.timeline).where(t.timeline.c.complaint_id.in_(part))):
             if row.event_id not in skip_ids:

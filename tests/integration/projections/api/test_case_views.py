@@ -8,7 +8,7 @@ from pathlib import Path
 from complaints.settings import Settings, default_policy_file
 from services.projections.options import ProjectionOptions
 from tests.integration.projections.conftest import Publisher, latest, serve
-from tests.unit.projections.factory import T0, D, H, M, received, sandwich, unhappy
+from tests.unit.readmodel.factory import T0, D, H, M, received, sandwich, unhappy
 
 
 async def test_case_view_after_each_lifecycle_step(proj_settings: Settings, publisher: Publisher) -> None:

@@ -10,9 +10,9 @@ import pytest
 from complaints.readmodel.fold import fold
 from complaints.readmodel.kpis import compute_kpis, percentile
 from complaints.readmodel.model import Case
-from services.projections.storage.queue import BadCursor, Cursor, QueueFilter, matches, page
-from tests.unit.projections import expected_kpis
-from tests.unit.projections.factory import T0, D, H, kpi_cases
+from complaints.readmodel.queue import BadCursor, Cursor, QueueFilter, matches, page
+from tests.unit.readmodel import expected_kpis
+from tests.unit.readmodel.factory import T0, D, H, kpi_cases
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 

@@ -13,9 +13,9 @@ from complaints.readmodel.model import Case
 from complaints.settings import Settings
 from services.projections.ingest.replay import replay_async
 from tests.integration.projections.conftest import FAST, Publisher, latest, serve
+from tests.integration.projections.ingest.test_flow import stored_docs
 from tests.integration.projections.snapshots import active_snapshot, assert_same
-from tests.integration.projections.test_flow import stored_docs
-from tests.unit.projections.factory import T0, D, sandwich, unhappy
+from tests.unit.readmodel.factory import T0, D, sandwich, unhappy
 
 
 async def test_cases_spread_over_shards_replay_to_the_live_projection(proj_settings: Settings,

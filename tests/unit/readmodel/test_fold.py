@@ -8,10 +8,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from complaints.domain.policy import load_policy
-from complaints.readmodel.fold import effective_sla, fold, policy_first_response, project, sort_key
+from complaints.readmodel.casedoc import policy_first_response
+from complaints.readmodel.fold import effective_sla, fold, project
 from complaints.readmodel.model import Case
+from complaints.readmodel.order import sort_key
 from schemas.common import Channel, Severity
-from tests.unit.projections.factory import T0, D, H, M, escalated, offered, received, sandwich, unhappy
+from tests.unit.readmodel.factory import T0, D, H, M, escalated, offered, received, sandwich, unhappy
 
 
 def run(events: list, positions: list[str] | None = None) -> tuple[Case, list]:

@@ -10,7 +10,7 @@ from services.projections.ingest.replay import replay_async
 from services.projections.storage.store import Catalog
 from tests.integration.projections.conftest import Publisher, latest, serve
 from tests.integration.projections.snapshots import active_snapshot, assert_same
-from tests.unit.projections.factory import T0, D, kpi_cases, received, sandwich, unhappy
+from tests.unit.readmodel.factory import T0, D, kpi_cases, received, sandwich, unhappy
 
 
 async def test_replay_equals_live_and_swaps_without_stopping_reads(proj_settings: Settings,

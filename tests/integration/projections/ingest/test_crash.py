@@ -14,14 +14,15 @@ import httpx
 from sqlalchemy import func, select
 
 from complaints.broker.embedded import free_port
-from complaints.readmodel.fold import fold, policy_first_response
+from complaints.readmodel.casedoc import policy_first_response
+from complaints.readmodel.fold import fold
 from complaints.readmodel.model import Case
 from complaints.settings import Settings
 from services.projections.storage import queries
 from services.projections.storage.store import Catalog
 from tests.integration.projections.conftest import Publisher
 from tests.stack import FAST_POLICY, service_env
-from tests.unit.projections.factory import T0, M, sandwich, unhappy
+from tests.unit.readmodel.factory import T0, M, sandwich, unhappy
 
 CASES = 1000
 

@@ -17,7 +17,7 @@ from services.projections.ingest.replay import replay_async
 from services.projections.storage.store import Catalog
 from tests.integration.projections.conftest import FAST, Publisher, latest, serve
 from tests.integration.projections.snapshots import active_snapshot, assert_same
-from tests.unit.projections.factory import T0, M, sandwich, unhappy
+from tests.unit.readmodel.factory import T0, M, sandwich, unhappy
 
 TIGHT = dataclasses.replace(FAST, batch_max_records=7, replay_batch_records=11, align_buffer_records=30,
                             fetch_max_bytes=4096, replay_processes=2, replay_records_per_process=1)

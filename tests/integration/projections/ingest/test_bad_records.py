@@ -9,7 +9,7 @@ from complaints.settings import Settings
 from complaints.topics import dlq
 from tests.integration.projections.conftest import Publisher, latest, serve
 from tests.kafka_helpers import read_topic
-from tests.unit.projections.factory import sandwich
+from tests.unit.readmodel.factory import sandwich
 
 
 def _with_header(headers: list[tuple[str, bytes]], name: str, value: bytes) -> list[tuple[str, bytes]]:

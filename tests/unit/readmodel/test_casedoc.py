@@ -1,22 +1,22 @@
 """The fold on JSON documents is exactly the typed case: same JSON as `Case.model_dump(mode="json")`,
-inputs never changed, and times written to SQLite as SQLAlchemy writes them."""
+and inputs never changed."""
 
 from __future__ import annotations
 
 import copy
 import random
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from pydantic_core import from_json, to_json, to_jsonable_python
+from pydantic_core import from_json, to_json
 
 from complaints.envelope import Envelope
-from complaints.readmodel.casedoc import advance, last_key, sort_key
+from complaints.readmodel.casedoc import advance, last_key
 from complaints.readmodel.fold import fold_doc
 from complaints.readmodel.model import Case
-from services.projections.storage.codec import SqliteTimes, Times
-from tests.unit.projections.factory import T0, Ev, H, M, escalated, kpi_cases, offered, received, sandwich, unhappy
+from complaints.readmodel.order import sort_key
+from tests.unit.readmodel.factory import Ev, H, M, escalated, kpi_cases, offered, received, sandwich, unhappy
 
 
 def by_case(events: list[Ev]) -> dict[str, list[tuple[Envelope, str]]]:
@@ -69,16 +69,3 @@ def test_advance_never_changes_its_input() -> None:
             assert doc == before and after is not doc
             doc = after
         assert doc is not None and last_key(doc) == sort_key(max((e for e, _ in pairs), key=sort_key))
-
-
-def test_times_go_to_sqlite_as_sqlalchemy_writes_them() -> None:
-    rng = random.Random(3)
-    sqlite, native = SqliteTimes(), Times()
-    for _ in range(500):
-        at = T0 + timedelta(seconds=rng.randrange(10**8), microseconds=rng.choice([0, rng.randrange(10**6)]))
-        text = str(to_jsonable_python(at))
-        assert sqlite.of_text(text) == sqlite.of(at) == at.replace(tzinfo=None).isoformat(" ", "microseconds")
-        assert native.of_text(text) == native.of(at) == at.replace(tzinfo=None)
-    assert sqlite.of_text("2026-01-05T09:00:00+02:00") == "2026-01-05 07:00:00.000000"
-    assert sqlite.of(datetime(2026, 1, 5, 9, tzinfo=UTC)) == "2026-01-05 09:00:00.000000"
-    assert sqlite.of_text(None) is None and native.of_text(None) is None

@@ -6,8 +6,8 @@ from typing import Any
 
 from complaints.settings import Settings
 from tests.integration.projections.conftest import Publisher, latest, serve
-from tests.unit.projections import expected_kpis
-from tests.unit.projections.factory import T0, D, H, kpi_cases
+from tests.unit.readmodel import expected_kpis
+from tests.unit.readmodel.factory import T0, D, H, kpi_cases
 
 
 async def test_queue_filters_and_pagination(proj_settings: Settings, publisher: Publisher) -> None:
