@@ -13,12 +13,12 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
+from complaints.domain.intake import received_event_id
 from complaints.envelope import Record, encode
 from complaints.settings import Settings
 from complaints.topics import topic_name
 from schemas import Money, Sealed
 from schemas.events import ComplaintReceived
-from services.intake.domain import received_event_id
 from tests.stack import Stack
 
 

@@ -50,8 +50,8 @@ def events(url: str) -> dict[tuple[str, str], float]:
 
 def test_events_held_back_during_a_database_outage_are_counted_as_parked(
         settings: Settings, tmp_path: Path, lockable_db: tuple[str, Engine, str]) -> None:
+    from complaints.domain.intake import received_event_id
     from complaints.envelope import encode
-    from services.intake.domain import received_event_id
 
     url, admin, role = lockable_db
     stack = Stack(settings.model_copy(update={"database_url": url}), tmp_path).start("recovery")
