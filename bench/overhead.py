@@ -35,7 +35,7 @@ from complaints.settings import Settings
 from complaints.topics import ensure_topics
 
 TARGET = 0.05
-ROUNDS = 6
+ROUNDS = 10
 CONCURRENCY = 32
 WORKER = "recovery"
 
