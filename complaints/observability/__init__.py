@@ -3,7 +3,8 @@
 - `metrics`: every Prometheus metric, defined once; `http`: the `/metrics` route and the ASGI
   middleware that times every request; `tracing`: OpenTelemetry over OTLP (off unless configured)
   and the `ce_traceparent` propagation; `logs`: the one JSON-lines logging configuration;
-  `worker` / `vault`: wrappers around a worker's handler and the personal-data vault.
+  `worker` (with `records`) / `projector` / `vault`: edges around a worker's entry points, the
+  projector's batch step and the personal-data vault.
 
 May import: the standard library, prometheus-client, opentelemetry, pythonjsonlogger, `schemas`
 and `complaints.settings`. Nothing in `complaints.domain` imports this package.

@@ -21,7 +21,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from complaints.observability import tracing
@@ -36,48 +36,13 @@ from complaints.observability.metrics import (
     WORKER_EVENTS,
     event_type_label,
 )
-from schemas.registry import MODELS, UPCASTERS
+from complaints.observability.records import Batch, child, count_outcomes, decision_labels, header, start_spans
 
-#: Spans of recently consumed events, by event id, for the events a timer decides later.
-REMEMBERED = 10_000
 #: Decided-but-not-yet-saved outputs kept for counting (a conflicting batch is redone).
 PENDING_MAX = 50_000
 _last_tick = [time.time()]
 
-
-def _header(headers: Iterable[tuple[str, bytes | None]] | None, name: str) -> str | None:
-    for key, value in headers or ():
-        if key == name and value is not None:
-            return value.decode(errors="replace")
-    return None
-
-
-def decision_labels(event: Any) -> tuple[str, str, str]:
-    """(decision, reason, level) of an emitted event: small fixed sets, never an id or a name.
-
-    Fields are looked up only where the event's model has them: a missing attribute on a pydantic
-    model costs ~10 µs (it formats an error), more than the rest of the counting together."""
-    fields = type(event).model_fields
-    decision = event.topic
-    if "reason" in fields:
-        reason = event.reason
-    elif "outcome" in fields:
-        reason = event.outcome
-    elif "offered_by" in fields:
-        reason = "policy" if event.offered_by == "policy" else "staff"
-    else:
-        reason = None
-    level = event.level if "level" in fields else None
-    return decision, str(reason or "none"), str(level or "none")
-
-
-@dataclass
-class _Batch:
-    duplicates: set[str] = field(default_factory=set)
-    dead: set[int] = field(default_factory=set)
-
-
-_batch: ContextVar[_Batch | None] = ContextVar("complaints_worker_batch", default=None)
+_batch: ContextVar[Batch | None] = ContextVar("complaints_worker_batch", default=None)
 _handling: ContextVar[str | None] = ContextVar("complaints_worker_event_type", default=None)
 
 
@@ -112,9 +77,9 @@ def instrument_worker(worker: Any, enabled: bool = True) -> Any:
     worker.decider = _Decider(worker.decider)
 
     async def consuming(messages: Any) -> Any:
-        batch = _Batch()
+        batch = Batch()
         token = _batch.set(batch)
-        started = _start_spans(messages, spans) if tracing.enabled() else []
+        started = start_spans(messages, spans) if tracing.enabled() else []
         try:
             refused = await consume(messages)
         finally:
@@ -123,14 +88,14 @@ def instrument_worker(worker: Any, enabled: bool = True) -> Any:
             for span in started:
                 span.end(end)
         batch.dead.update(id(msg) for msg, _ in refused)  # the dead-letter edge copies them aside
-        _count(messages, batch)
+        count_outcomes(messages, batch)
         return refused
 
     def observed_echo(headers: Any) -> bool:
         seen: bool = echo(headers)
         batch = _batch.get()
         if seen and batch is not None:
-            batch.duplicates.add(_header(headers, "ce_id") or "")
+            batch.duplicates.add(header(headers, "ce_id") or "")
         return seen
 
     async def observed_redo(item: Any) -> Any:
@@ -143,7 +108,7 @@ def instrument_worker(worker: Any, enabled: bool = True) -> Any:
             _handling.reset(token)
 
     def observed_retried() -> None:
-        _child(WORKER_EVENTS, (event_type_label(_handling.get()), "parked")).inc()
+        child(WORKER_EVENTS, (event_type_label(_handling.get()), "parked")).inc()
         retried()
 
     def observed_encode(emit: Any) -> Any:
@@ -166,9 +131,9 @@ def instrument_worker(worker: Any, enabled: bool = True) -> Any:
         for event_id in ids:
             labels = pending.pop(event_id, None)
             if labels is not None:
-                _child(DECISIONS, labels[:3]).inc()
+                child(DECISIONS, labels[:3]).inc()
                 if labels[3]:
-                    _child(SLA_BREACHES, (labels[3],)).inc()
+                    child(SLA_BREACHES, (labels[3],)).inc()
 
     async def ticking() -> None:
         await tick()
@@ -181,60 +146,6 @@ def instrument_worker(worker: Any, enabled: bool = True) -> Any:
     LAST_TICK.set(_last_tick[0])
     on_scrape("worker", lambda: _refresh(worker))
     return worker
-
-
-_children: dict[tuple[Any, tuple[str, ...]], Any] = {}
-
-
-def _child(metric: Any, labels: tuple[str, ...]) -> Any:
-    """`metric.labels(*labels)`, remembered (`labels()` takes a lock and builds a key every call)."""
-    child = _children.get((metric, labels))
-    if child is None:
-        child = _children[(metric, labels)] = metric.labels(*labels)
-    return child
-
-
-def _start_spans(messages: Any, spans: OrderedDict[str, Any]) -> list[Any]:
-    started = []
-    for msg in messages:
-        headers = msg.headers
-        event_id, ce_type = _header(headers, "ce_id"), _header(headers, "ce_type")
-        span = tracing.start_consumer_span(
-            f"consume {event_type_label(ce_type)}", _header(headers, "ce_traceparent"),
-            _header(headers, "ce_tracestate"),
-            {"messaging.destination.name": msg.topic, "messaging.kafka.partition": msg.partition,
-             "cloudevents.event_type": ce_type or ""})
-        started.append(span)
-        if event_id:
-            spans[event_id] = span
-            if len(spans) > REMEMBERED:
-                spans.popitem(last=False)
-    return started
-
-
-def _count(messages: Any, batch: _Batch) -> None:
-    counts: dict[tuple[str, str], int] = {}
-    dead, duplicates = batch.dead, batch.duplicates
-    for msg in messages:
-        ce_type = ce_id = None
-        for key, value in msg.headers or ():
-            if key == "ce_type":
-                ce_type = value
-            elif key == "ce_id":
-                ce_id = value
-        kind = ce_type.decode(errors="replace") if ce_type else None
-        if dead and id(msg) in dead:
-            outcome = "dead_lettered"
-        elif kind not in MODELS and kind not in UPCASTERS:
-            outcome = "skipped_unknown"
-        elif duplicates and ce_id is not None and ce_id.decode(errors="replace") in duplicates:
-            outcome = "duplicate"
-        else:
-            outcome = "processed"
-        label = (event_type_label(kind), outcome)
-        counts[label] = counts.get(label, 0) + 1
-    for label, n in counts.items():
-        _child(WORKER_EVENTS, label).inc(n)
 
 
 def _refresh(worker: Any) -> None:

@@ -12,8 +12,8 @@ import pytest
 from prometheus_client import REGISTRY
 
 from complaints.observability.logs import log_config, log_context, mask
+from complaints.observability.records import decision_labels
 from complaints.observability.vault import instrument_vault
-from complaints.observability.worker import decision_labels
 from schemas import Escalated
 
 
