@@ -15,11 +15,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from complaints.envelope import Record, encode
 from complaints.settings import Settings
 from complaints.topics import dlq
 from schemas.events import TOPICS
 from tests.integration.lifecycle.story import Case
 from tests.integration.observability.otlp import ReceivedSpan, Receiver
+from tests.integration.observability.test_worker_metrics import complaint as received_for
+from tests.integration.observability.test_worker_metrics import send
 from tests.kafka_helpers import read_topic
 from tests.stack import Stack
 
@@ -116,6 +119,11 @@ def test_logs_are_json_lines_and_nothing_on_the_logs_or_topics_holds_the_persona
     case.wait_for("ComplaintReceived", "RecoveryOffered")
     bad = httpx.post(f"{stack['intake'].url}/complaints", json={**SANDWICH, "channel": "pigeon"}, timeout=10)
     assert bad.status_code == 422
+    poison = encode(received_for(901), event_id="poison-event-1", source="/test")
+    send(module_settings, [Record(poison.topic, poison.key, b"{not json", poison.headers, poison.event_id)])
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not read_topic(module_settings, dlq("ComplaintReceived"), idle=0.2):
+        time.sleep(0.3)
     time.sleep(1.0)  # let the services write what they log about it
 
     lines = [(log.name, line) for log in Path(stack["intake"].log).parent.glob("*.log")
@@ -125,6 +133,9 @@ def test_logs_are_json_lines_and_nothing_on_the_logs_or_topics_holds_the_persona
         record = json.loads(line)  # one JSON object per line, from every service
         assert {"time", "level", "logger", "message", "service"} <= set(record), (name, line)
         assert not [p for p in PERSONAL if p in line], f"{name}: personal data in {line}"
+    about_poison = [json.loads(line) for _, line in lines if "poison-event-1" in line]
+    assert about_poison, "no service logged the record it dead-lettered"
+    assert all(r["complaint_id"] == "m-901" and r["event_id"] == "poison-event-1" for r in about_poison)
     for topic in [*TOPICS, *(dlq(t) for t in TOPICS)]:
         for rec in read_topic(module_settings, topic, idle=0.3):
             raw = (rec.value or b"") + b"".join(v or b"" for v in rec.headers.values())
