@@ -19,6 +19,7 @@ from complaints.settings import Settings
 from complaints.topics import topic_name
 from schemas import Money, Sealed
 from schemas.events import ComplaintReceived
+from tests.kafka_helpers import read_topic
 from tests.stack import Stack
 
 
@@ -88,3 +89,5 @@ def test_outcomes_by_event_type_and_decisions_on_a_real_worker(settings: Setting
     assert seen[("events", "Escalated", "skipped_unknown")] == 1  # a version (v9) this worker does not know
     assert seen[("decisions", "RecoveryOffered", "policy", "front_line")] == 2
     assert not [k for k in seen if "m-1" in k or "cust_1" in k]
+    offers = read_topic(settings, "RecoveryOffered", idle=0.3)
+    assert len(offers) == 2 and not [o for o in offers if "ce_traceparent" in o.headers]  # no tracing by default
