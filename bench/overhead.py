@@ -19,6 +19,7 @@ interleaved, is steady to about a percent, and on a saturated service it is the 
 from __future__ import annotations
 
 import asyncio
+import gc
 import statistics
 import time
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from complaints.broker.embedded import start_broker
 from complaints.domain import recovery
 from complaints.domain.policy import load_policy
 from complaints.kafka.producer import EventProducer
+from complaints.observability import tracing
 from complaints.settings import Settings
 from complaints.topics import ensure_topics
 
@@ -38,13 +40,31 @@ TARGET = 0.05
 ROUNDS = 10
 CONCURRENCY = 32
 WORKER = "recovery"
+#: The worker also runs "traced" (after the on / off rounds, on the same records): tracing on, every
+#: span encoded as OTLP protobuf, then dropped (what an export costs this process, but the network).
+MODES = ("off", "on", "traced")
 #: As bench/procs.py gives the services (settings a version without them ignores); one client, no rate limit.
 BENCH_SECRETS: dict[str, Any] = {"pii_lookup_secret": "bench-lookup-secret-0123456789",
                                  "vault_master_key": "bench:" + "A" * 43 + "=", "intake_rate_limit": "off"}
 
 
+def _span_sink() -> Any:
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+    class Encoded(SpanExporter):
+        def export(self, spans: Any) -> SpanExportResult:
+            encode_spans(spans).SerializeToString()
+            return SpanExportResult.SUCCESS
+
+    provider = TracerProvider()
+    provider.add_span_processor(BatchSpanProcessor(Encoded()))
+    return provider
+
+
 def _settings(base: Settings, folder: Any, mode: str) -> Settings:
-    return base.model_copy(update={"metrics_enabled": mode == "on", "database_url": f"sqlite:///{folder}/{mode}.db",
+    return base.model_copy(update={"metrics_enabled": mode != "off", "database_url": f"sqlite:///{folder}/{mode}.db",
                                    "vault_url": f"sqlite:///{folder}/{mode}-vault.db"})
 
 
@@ -112,24 +132,37 @@ async def _worker(run: Run, base: Settings) -> dict[str, list[float]]:
     messages = [SimpleNamespace(topic=r.topic, partition=i % base.partitions, offset=i, key=r.key, value=r.value,
                                 headers=r.headers) for i, r in enumerate(records)]
     workers: dict[str, Any] = {}
-    for mode in ("off", "on"):
+    for mode in MODES:
         worker = Worker(WORKER, _settings(base, folder, mode), LifecycleDecider(policy, recovery.react))
-        workers[mode] = instrument_worker(worker) if mode == "on" else worker
+        workers[mode] = instrument_worker(worker) if mode != "off" else worker
         worker._producer = EventProducer(worker.settings)
         await worker._producer.start()
-    cpu: dict[str, list[float]] = {"off": [], "on": []}
+    cpu: dict[str, list[float]] = {mode: [] for mode in MODES}
     size = 500  # a faust batch (complaints.worker.tuning.BATCH_MAX)
     chunks = [messages[i:i + size] for i in range(0, len(messages), size)]
+    provider = _span_sink()
+
+    async def measure(mode: str, mine: list[list[Any]]) -> None:
+        tracing.use_provider(provider if mode == "traced" else None)
+        started, events = time.process_time(), sum(len(c) for c in mine)
+        for chunk in mine:
+            await workers[mode].consume(chunk)
+        if mode == "traced":
+            provider.force_flush()  # the spans' export, in this round
+        cpu[mode].append((time.process_time() - started) * 1000 / max(events, 1))
+
     try:
         per_round = max(1, len(chunks) // ROUNDS)
-        for round_ in range(ROUNDS):
+        for round_ in range(ROUNDS):  # on / off, interleaved
             mine = chunks[round_ * per_round:(round_ + 1) * per_round]
             for mode in ("off", "on") if round_ % 2 == 0 else ("on", "off"):
-                started, events = time.process_time(), sum(len(c) for c in mine)
-                for chunk in mine:
-                    await workers[mode].consume(chunk)
-                cpu[mode].append((time.process_time() - started) * 1000 / max(events, 1))
+                await measure(mode, mine)
+        for round_ in range(ROUNDS):  # then traced, on the same records again (each worker has its own state)
+            gc.collect()  # the traced rounds' garbage is not left for the next round to collect
+            await measure("traced", chunks[round_ * per_round:(round_ + 1) * per_round])
     finally:
+        tracing.use_provider(None)
+        provider.shutdown()
         for worker in workers.values():
             await worker.producer.stop()
     run.say(f"overhead, {WORKER} ms CPU per event: {cpu}")
@@ -148,8 +181,9 @@ def run_overhead(run: Run) -> None:
     median: Callable[[list[float]], float] = statistics.median
     cpu = {w: {m: median(v) for m, v in by.items()} for w, by in measured.items()}
     cost = {w: c["on"] / c["off"] - 1 for w, c in cpu.items()}
+    traced = cpu[WORKER]["traced"] / cpu[WORKER]["off"] - 1
     run.details["overhead"] = {"rounds": ROUNDS, "cpu_ms": measured, "median_cpu_ms": cpu,
-                               "cost": {k: round(v, 4) for k, v in cost.items()}}
+                               "cost": {k: round(v, 4) for k, v in cost.items()}, "worker_traced": round(traced, 4)}
     worst = max(cost.values())
     run.add(Figure(
         "overhead: instrumentation on vs off (metrics, HTTP middleware, worker edge, JSON logs), same run",
@@ -159,3 +193,8 @@ def run_overhead(run: Run) -> None:
         "instrumentation off", f"{1 + worst:.0%} of off (worst)", f"≤ {TARGET:.0%}",
         "met" if worst <= TARGET else "missed",
         f"median of {ROUNDS} interleaved rounds per mode, both in one process on the embedded broker"))
+    run.add(Figure(
+        "overhead: the worker with tracing on as well (OTLP encoded, not sent), same run",
+        f"{traced:+.1%} CPU per event ({cpu[WORKER]['traced']:.3f} vs {cpu[WORKER]['off']:.3f} ms)",
+        "instrumentation off", "—", "— (off by default)", "info",
+        "a span per consumed event and trace headers on every output; only when an OTLP endpoint is set"))
