@@ -32,7 +32,24 @@ SANDWICH = {"channel": "in_person", "customer": {"email": "sandwich.lover@exampl
                                                  "phone": "+44 20 7946 0958"},
             "description": "I got the wrong sandwich, a tuna one, and I am allergic to tuna",
             "amount_at_stake": {"amount": "8.50", "currency": "USD"}}
-PERSONAL = ["sandwich.lover@example.com", "Ada Sandwich", "+44 20 7946 0958", "7946", "allergic to tuna"]
+#: The other seed stories' complaints (tests/integration/lifecycle/test_seed_stories.py), with contact details.
+SEEDS = [
+    {"channel": "social", "public": True, "customer": {"handle": "@upset_ada_77"},
+     "description": "Third tweet today and still no answer from you"},
+    {"channel": "phone", "customer": {"phone": "+1 555 0100", "name": "Bob Taxpayer"}, "category": "billing",
+     "severity": "high", "description": "My tax statement shows a charge I cannot explain",
+     "amount_at_stake": {"amount": "1200.00", "currency": "USD"}},
+    {"channel": "email", "customer": {"email": "private.person@example.com"},
+     "description": "You shared my personal data with advertisers"},
+    {"channel": "chat", "wants_human": True, "customer": {"id": "c-77"},
+     "description": "I want to talk to a real person about my order"},
+    {"channel": "web", "customer": {"email": "unhappy.kettle@example.com"},
+     "description": "The kettle stopped working after a day",
+     "amount_at_stake": {"amount": "20.00", "currency": "USD"}},
+]
+PERSONAL = ["sandwich.lover@example.com", "Ada Sandwich", "+44 20 7946 0958", "7946", "allergic to tuna",
+            "@upset_ada_77", "555 0100", "Bob Taxpayer", "private.person@example.com", "unhappy.kettle@example.com",
+            "Third tweet today", "tax statement", "shared my personal data", "kettle stopped"]
 
 
 @pytest.fixture(scope="module")
@@ -113,10 +130,18 @@ def test_one_trace_runs_from_intake_through_every_worker_to_the_projection(stack
     assert all(s.parent_id == CALLER_SPAN or s.parent_id in {p.span_id for p in spans} for s in spans)
 
 
-def test_logs_are_json_lines_and_nothing_on_the_logs_or_topics_holds_the_personal_data_sent(
+def test_logs_are_json_lines_and_no_log_line_or_topic_holds_the_personal_data_the_seed_stories_sent(
         stack: Stack, module_settings: Settings) -> None:
     case = post_traced(stack)
     case.wait_for("ComplaintReceived", "RecoveryOffered")
+    seeds = []
+    for seed in SEEDS:
+        reply = httpx.post(f"{stack['intake'].url}/complaints", json=seed, timeout=10)
+        assert reply.status_code == 202, reply.text
+        seeds.append(Case(stack, reply.json()["complaint_id"]))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not all(len(c.types()) >= 2 for c in seeds):  # received and decided
+        time.sleep(0.3)
     bad = httpx.post(f"{stack['intake'].url}/complaints", json={**SANDWICH, "channel": "pigeon"}, timeout=10)
     assert bad.status_code == 422
     poison = encode(received_for(901), event_id="poison-event-1", source="/test")
