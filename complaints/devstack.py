@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from complaints.auth.tokens import create_dev_key
 from complaints.broker.embedded import EmbeddedBroker, die_with_parent, port_open, start_broker
 from complaints.settings import Settings
 from complaints.topics import ensure_topics
@@ -80,6 +81,14 @@ def _stop(procs: list[subprocess.Popen[bytes]], broker: EmbeddedBroker | None) -
         broker.stop()
 
 
+def _shown(path: Path) -> str:
+    """`path` relative to the working directory when inside it (what a reader would type)."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
@@ -93,6 +102,7 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
             raise SystemExit(f"port {port} ({svc.name}) is in use; set COMPLAINTS_{svc.port_setting.upper()}")
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
+    key = create_dev_key(data_dir / "auth-signing-key.pem")  # `complaints token` signs with it
     broker = start_broker(settings.broker_port, tied_to_parent=True)
     procs: list[subprocess.Popen[bytes]] = []
     env = {
@@ -101,6 +111,9 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
         "COMPLAINTS_BROKER_PROFILE": "tansu",
         "COMPLAINTS_PROJECTIONS_DATABASE_URL": f"sqlite:///{data_dir}/projections.db",
         "COMPLAINTS_VAULT_URL": f"sqlite:///{data_dir}/vault.db",
+        "COMPLAINTS_ACCESS_LOG_URL": f"sqlite:///{data_dir}/access-log.db",
+        "COMPLAINTS_AUTH_MODE": "dev",
+        "COMPLAINTS_AUTH_DEV_KEY_FILE": str(key),
     }
     try:
         ensure_topics(settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap}))
@@ -120,6 +133,7 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
             print(f"{svc.name:<11} http://{settings.host}:{getattr(settings, svc.port_setting)}  {svc.title}")
         for svc in services:  # Prometheus text format, one URL per service
             print(f"{'metrics':<11} {metrics_url(settings, svc)}  {svc.name}")
+        print(f"{'tokens':<11} complaints token --sub <id> --level <level>  (signing key {_shown(key)})")
         print(f"stack ready in {ready:.1f}s — Ctrl-C stops everything", flush=True)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from complaints.auth.http import StaffDep, install_auth
 from complaints.domain.case import CaseState
 from complaints.domain.emit import Emit
 from complaints.domain.errors import CaseClosed, DomainError, NoOpenOffer, UnknownCase
@@ -56,7 +57,7 @@ stats_router = APIRouter(tags=["health"])
 
 
 @stats_router.get("/stats")
-async def stats(worker: WorkerDep) -> dict[str, object]:
+async def stats(worker: WorkerDep, _: StaffDep) -> dict[str, object]:
     """Counters since start: processed, duplicates skipped, unknown types skipped, dead-lettered, emitted."""
     return {"service": worker.service, "owned_partitions": sorted(worker.owned_partitions()), **worker.counters}
 
@@ -78,4 +79,4 @@ def create_worker_app(worker: Worker, router: APIRouter, title: str, description
     app.include_router(router)
     app.include_router(health_router)
     app.include_router(stats_router)
-    return instrument_app(app, worker.service, worker.settings)
+    return instrument_app(install_auth(app, worker.service, worker.settings), worker.service, worker.settings)

@@ -12,6 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from complaints.auth.authority import acting_as
+from complaints.auth.http import StaffDep
 from complaints.domain import followup
 from complaints.domain.case import CaseState
 from complaints.domain.emit import Emit
@@ -43,14 +45,16 @@ class FollowUpAnswer(BaseModel):
     satisfied: bool = Field(description="Is the customer whole again?")
     csat: int = Field(ge=1, le=5, description="Customer satisfaction, 1 (very unhappy) to 5 (delighted).")
     comment: str | None = Field(default=None, max_length=5000, description="Customer's words; stored encrypted.")
-    agent: str = Field(default="support", min_length=1, max_length=200, description="Who followed up.")
 
 
 @router.post("/complaints/{complaint_id}/follow-up", status_code=202, response_model=ActionResult,
-             responses={404: {"description": "Unknown complaint"},
+             responses={403: {"description": "Not the token's case (above its level, or another department's)"},
+                        404: {"description": "Unknown complaint"},
                         409: {"description": "No offer awaiting an answer, or case closed"}})
-async def record_answer(complaint_id: str, body: FollowUpAnswer, worker: WorkerDep, vault: VaultDep) -> ActionResult:
-    """Record the customer's answer: satisfied closes the case, unsatisfied reopens it one level up."""
+async def record_answer(complaint_id: str, body: FollowUpAnswer, worker: WorkerDep, vault: VaultDep,
+                        staff: StaffDep) -> ActionResult:
+    """Record the customer's answer (`recorded_by`: the token's `sub`): satisfied closes the case, unsatisfied
+    reopens it one level up."""
     now = datetime.now(UTC)
 
     def decide(state: CaseState | None) -> Sequence[Emit]:
@@ -58,9 +62,9 @@ async def record_answer(complaint_id: str, body: FollowUpAnswer, worker: WorkerD
         if body.comment and state is not None and state.facts is not None:
             comment = vault.seal(state.facts.customer_ref, {"comment": body.comment}, aad=complaint_id)
         return followup.answer(state, satisfied=body.satisfied, csat=body.csat, comment=comment,
-                               agent=body.agent, policy=worker.decider.policy, now=now)
+                               agent=staff.id, policy=worker.decider.policy, now=now)
 
-    return await perform(worker, complaint_id, decide, field="satisfied")
+    return await perform(worker, complaint_id, acting_as(staff, decide, worker.decider.policy), field="satisfied")
 
 
 def _next_due(state: CaseState, policy: Policy) -> datetime | None:
