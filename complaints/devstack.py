@@ -2,7 +2,7 @@
 
 Starts Tansu on loopback, creates the topics, starts every service as its own
 process (as in production), waits until each answers /health, prints the URLs
-and the start-to-ready time, and on Ctrl-C stops everything, broker last.
+(each service's, then each one's `/metrics`) and the start-to-ready time, and on Ctrl-C stops everything, broker last.
 The embedded broker keeps data in memory only, so each run starts from a fresh
 data folder (`var/dev/`): databases from an earlier log would not match.
 """
@@ -50,6 +50,10 @@ def available_services() -> list[Service]:
     import importlib.util
 
     return [s for s in SERVICES if importlib.util.find_spec(s.module) is not None]
+
+
+def metrics_url(settings: Settings, svc: Service) -> str:
+    return f"http://{settings.host}:{getattr(settings, svc.port_setting)}/metrics"
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen[bytes], deadline: float) -> None:
@@ -139,6 +143,8 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
         print(f"mail        smtp://{settings.smtp_host}:{settings.smtp_port}  every email as a file in {mail_dir}/")
         for svc in services:
             print(f"{svc.name:<11} http://{settings.host}:{getattr(settings, svc.port_setting)}  {svc.title}")
+        for svc in services:  # Prometheus text format, one URL per service
+            print(f"{'metrics':<11} {metrics_url(settings, svc)}  {svc.name}")
         print(f"{'tokens':<11} complaints token --sub <id> --level <level>  (signing key {_shown(key)})")
         print(f"stack ready in {ready:.1f}s — Ctrl-C stops everything", flush=True)
         while all(p.poll() is None for p in procs):

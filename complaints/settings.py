@@ -116,6 +116,14 @@ class Settings(BaseSettings):
     #: Events older than this are folded (ledger, worklist) but cause no message: a fresh notifier
     #: database on an old log (a new installation, a lost database) must not mail the past.
     notify_max_event_age_h: float = Field(default=48.0, gt=0)
+    # Observability (complaints/observability): /metrics, JSON-lines logs, OTLP traces.
+    #: `/metrics` and every counter on; off only to measure what they cost (bench).
+    metrics_enabled: bool = True
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    #: OTLP/HTTP collector base URL (e.g. `http://collector:4318`); empty = no traces exported
+    #: (the standard OTEL_EXPORTER_OTLP_ENDPOINT also turns them on).
+    otlp_endpoint: str | None = None
 
 
 @lru_cache

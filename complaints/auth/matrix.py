@@ -32,6 +32,8 @@ GRANTS: dict[Role, frozenset[Capability]] = {
 #: (service, method, path template) → what it needs.
 RULES: dict[tuple[str, str, str], Capability] = {
     (ANY_SERVICE, "GET", "/health"): PUBLIC,
+    #: Prometheus scrapes without a token: aggregate counters only, no id or personal data in any label.
+    (ANY_SERVICE, "GET", "/metrics"): PUBLIC,
     (ANY_SERVICE, "GET", "/openapi.json"): PUBLIC,
     (ANY_SERVICE, "GET", "/docs"): PUBLIC,
     (ANY_SERVICE, "GET", "/docs/oauth2-redirect"): PUBLIC,

@@ -14,6 +14,7 @@ from complaints.domain.case import CaseState
 from complaints.domain.emit import Emit
 from complaints.domain.errors import CaseClosed, DomainError, NoOpenOffer, UnknownCase
 from complaints.http import health_router, install_error_handlers, startup_frozen
+from complaints.observability.http import instrument_app
 from complaints.worker.runtime import Worker
 
 
@@ -78,4 +79,4 @@ def create_worker_app(worker: Worker, router: APIRouter, title: str, description
     app.include_router(router)
     app.include_router(health_router)
     app.include_router(stats_router)
-    return install_auth(app, worker.service, worker.settings)
+    return instrument_app(install_auth(app, worker.service, worker.settings), worker.service, worker.settings)

@@ -17,6 +17,8 @@ from complaints.auth.authority import acting_as
 from complaints.auth.http import StaffDep
 from complaints.domain import escalation
 from complaints.domain.policy import load_policy
+from complaints.observability.logs import service_log_config
+from complaints.observability.worker import instrument_worker
 from complaints.settings import Settings, get_settings
 from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
@@ -53,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     decider = LifecycleDecider(load_policy(settings.policy_file), escalation.react, escalation.on_tick,
                                escalation.next_due)
-    worker = edges.install(Worker("escalation", settings, decider))
+    worker = edges.install(instrument_worker(Worker("escalation", settings, decider), settings.metrics_enabled))
     return create_worker_app(worker, router, "Complaints escalation",
                              "Triage, first-response SLA timers, reopen escalation and manual escalation.")
 
@@ -62,4 +64,5 @@ def main() -> None:
     import uvicorn
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.escalation_port, log_level="warning")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.escalation_port, log_level="warning",
+                log_config=service_log_config("escalation", settings))

@@ -18,6 +18,9 @@ from complaints.domain import followup
 from complaints.domain.case import CaseState
 from complaints.domain.emit import Emit
 from complaints.domain.policy import Policy, load_policy
+from complaints.observability.logs import service_log_config
+from complaints.observability.vault import instrument_vault
+from complaints.observability.worker import instrument_worker
 from complaints.pii import Vault
 from complaints.settings import Settings, get_settings
 from complaints.worker import edges
@@ -72,10 +75,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     decider = LifecycleDecider(load_policy(settings.policy_file), on_tick_fn=followup.on_tick, next_due_fn=_next_due)
     # No reaction to consumed events: follow-ups come from answers (HTTP) and the answer-window timer.
-    worker = edges.install(Worker("followup", settings, decider))
+    worker = edges.install(instrument_worker(Worker("followup", settings, decider), settings.metrics_enabled))
     app = create_worker_app(worker, router, "Complaints follow-up",
                             "Follow-ups after each recovery offer: answers, and no_response when none comes.")
-    app.state.vault = Vault(settings.vault_url, settings.pii_lookup_secret.get_secret_value())
+    app.state.vault = instrument_vault(Vault(settings.vault_url, settings.pii_lookup_secret.get_secret_value()),
+                                       settings.metrics_enabled)
     return app
 
 
@@ -83,4 +87,5 @@ def main() -> None:
     import uvicorn
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.followup_port, log_level="warning")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.followup_port, log_level="warning",
+                log_config=service_log_config("followup", settings))

@@ -18,6 +18,8 @@ from complaints.auth.http import StaffDep, install_auth
 from complaints.domain.policy import load_policy
 from complaints.http import health_router, install_error_handlers, startup_frozen
 from complaints.kafka.producer import EventProducer
+from complaints.observability.http import instrument_app
+from complaints.observability.logs import configure_logging, service_log_config
 from complaints.pii import Vault
 from complaints.settings import Settings, get_settings
 from services.customer.links import Links
@@ -103,16 +105,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff_router)
     app.include_router(customer_router)
     app.include_router(health_router)
-    return install_auth(app, "notifier", settings)
+    return instrument_app(install_auth(app, "notifier", settings), "notifier", settings)
 
 
 def main() -> None:
-    import logging
-
     import uvicorn
 
-    # One line per delivery outcome (ids, kind, channel, status: never an address or a name).
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("services.notifier").setLevel(logging.INFO)
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.notifier_port, log_level="warning")
+    # One line per delivery outcome at INFO (ids, kind, channel, status: never an address or a name).
+    configure_logging("notifier", settings.log_level, settings.log_format)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.notifier_port, log_level="warning",
+                log_config=service_log_config("notifier", settings))

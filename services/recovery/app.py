@@ -17,6 +17,8 @@ from complaints.auth.authority import acting_as
 from complaints.auth.http import StaffDep
 from complaints.domain import recovery
 from complaints.domain.policy import load_policy
+from complaints.observability.logs import service_log_config
+from complaints.observability.worker import instrument_worker
 from complaints.settings import Settings, get_settings
 from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
@@ -56,8 +58,8 @@ async def make_offer(
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    worker = edges.install(Worker("recovery", settings, LifecycleDecider(load_policy(settings.policy_file),
-                                                                         recovery.react)))
+    worker = edges.install(instrument_worker(Worker("recovery", settings, LifecycleDecider(
+        load_policy(settings.policy_file), recovery.react)), settings.metrics_enabled))
     return create_worker_app(worker, router, "Complaints recovery",
                              "Recovery offers: automatic within authority, or by an agent over HTTP.")
 
@@ -66,4 +68,5 @@ def main() -> None:
     import uvicorn
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.recovery_port, log_level="warning")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.recovery_port, log_level="warning",
+                log_config=service_log_config("recovery", settings))
