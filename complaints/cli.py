@@ -31,11 +31,16 @@ def dev(
 def run(service: Annotated[str, typer.Argument(help="intake, escalation, recovery, followup or projections")]) -> None:
     """Run one service in the foreground (what each container runs)."""
     from complaints.devstack import SERVICES
+    from complaints.pii import UnsafeSecrets
 
     by_name = {s.name: s for s in SERVICES}
     if service not in by_name:
         raise typer.BadParameter(f"unknown service {service!r}; choose from {', '.join(by_name)}")
-    importlib.import_module(by_name[service].module).main()
+    try:
+        importlib.import_module(by_name[service].module).main()
+    except UnsafeSecrets as exc:
+        typer.echo(f"{service} refuses to start: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 @topics_app.command("create")
@@ -88,11 +93,42 @@ def erase_customer(customer_ref: str) -> None:
     """Crypto-shred a customer: delete their key, so their personal data in every event is unreadable."""
     from complaints.pii import Vault
 
-    settings = get_settings()
-    erased = Vault(settings.vault_url, settings.pii_lookup_secret.get_secret_value()).erase(customer_ref)
+    erased = Vault.from_settings(get_settings()).erase(customer_ref)
     typer.echo("erased" if erased else "no such customer (already erased?)")
     if not erased:
         raise typer.Exit(1)
+
+
+@app.command("rotate-master-key")
+def rotate_master_key() -> None:
+    """Re-wrap every customer key under COMPLAINTS_VAULT_MASTER_KEY (see docs/configuration.md, "Rotation").
+
+    Set the new key as COMPLAINTS_VAULT_MASTER_KEY and the old one in COMPLAINTS_VAULT_PREVIOUS_MASTER_KEYS
+    (services too), run this, then drop the old key.
+    """
+    from complaints.pii import Vault
+
+    vault = Vault.from_settings(get_settings())
+    moved = vault.rewrap()
+    total = sum(moved.values())
+    former = ", ".join(f"{n} from {kid}" for kid, n in sorted(moved.items())) or "none needed"
+    typer.echo(f"re-wrapped {total} customer key(s) under master key {vault.master_kid!r}: {former}")
+
+
+@app.command("new-master-key")
+def new_master_key(kid: Annotated[str | None, typer.Option(help="Key id (default: mk-<UTC time>).")] = None) -> None:
+    """Print a fresh master key, `<key id>:<base64>`, for COMPLAINTS_VAULT_MASTER_KEY."""
+    from complaints.pii.secrets import new_master_key as make
+
+    typer.echo(make(kid))
+
+
+@app.command("new-secret")
+def new_secret() -> None:
+    """Print a fresh random secret (e.g. for COMPLAINTS_PII_LOOKUP_SECRET)."""
+    from complaints.pii.secrets import new_secret as make
+
+    typer.echo(make())
 
 
 @app.command("export-schemas")

@@ -1,4 +1,4 @@
-"""HTTP conventions shared by every service: clear 422s and a health route."""
+"""HTTP conventions shared by every service: clear 422s, bounded request bodies and a health route."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+
+from complaints.guards import BodyLimit
+from complaints.settings import Settings
 
 HealthCheck = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
 
@@ -37,6 +40,12 @@ async def validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
+
+
+def install_guards(app: FastAPI, settings: Settings) -> None:
+    """What every service's app gets: clear 422s, and 413 for a body above `COMPLAINTS_MAX_BODY_BYTES`."""
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
 
 health_router = APIRouter(tags=["health"])

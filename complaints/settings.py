@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +28,10 @@ def default_policy_file() -> Path:
 class Settings(BaseSettings):
     # An empty variable means "not set" (compose passes `${VAR:-}` through as an empty string).
     model_config = SettingsConfigDict(env_prefix="COMPLAINTS_", extra="ignore", env_ignore_empty=True)
+
+    #: `dev` lets services start without real secrets (fixed, public dev values); any other
+    #: profile refuses an empty or known-default secret (complaints/pii/secrets.py).
+    profile: Literal["production", "dev"] = "production"
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
@@ -57,8 +61,17 @@ class Settings(BaseSettings):
     #: Records per fetched batch (= per read-model transaction) of the live projector.
     projections_batch_max: int = Field(default=2000, ge=1)
     vault_url: str = "sqlite:///var/vault.db"
-    pii_lookup_secret: SecretStr = SecretStr("dev-only-change-me")
+    pii_lookup_secret: SecretStr | None = None
+    #: Wraps every customer key in the vault: `<key id>:<base64 of 32 random bytes>`.
+    vault_master_key: SecretStr | None = None
+    #: Earlier master keys, comma-separated, still accepted to unwrap while `rotate-master-key` runs.
+    vault_previous_master_keys: SecretStr | None = None
     customer_history_days: int = Field(default=365, ge=1)
+
+    #: Largest request body any service reads (bytes); larger ones are answered 413.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    #: Complaints accepted per client address (`limits` notation, `;`-separated windows), or `off`.
+    intake_rate_limit: str = "10/second;300/minute"
 
     policy_file: Path = Field(default_factory=lambda: default_policy_file())
 
@@ -71,6 +84,13 @@ class Settings(BaseSettings):
     broker_port: int = 9092
     #: Support API base URL, used in intake's Location header.
     public_api_url: str = "http://127.0.0.1:8000"
+
+    @field_validator("intake_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from complaints.ratelimit import valid_spec
+
+        return valid_spec(value)
 
 
 @lru_cache

@@ -3,8 +3,11 @@
 Events carry a pseudonymous `customer_ref` and `Sealed` blobs. Erasing a
 customer deletes their key and identity lookups: every blob ever written for
 them becomes unreadable, while case history and metrics stay intact.
-Identity lookups store only an HMAC of each identifier (keyed by
-`COMPLAINTS_PII_LOOKUP_SECRET`), so the vault itself holds no clear identifiers.
+Identity look-ups store only an HMAC of each identifier set (keyed by
+`COMPLAINTS_PII_LOOKUP_SECRET`), so the vault itself holds no clear identifiers, and a set
+is never merged with another (complaints/pii/grouping.py). Customer keys are stored wrapped
+by the master key (complaints/pii/keywrap.py), with its id: a copy of the vault's database
+alone opens nothing; `rewrap` moves every key to the current master key (rotation).
 
 Grouped calls (`customer_refs`, `seal_many`) do a whole group in ONE transaction: one
 query reads every lookup of the group with its customer's key, one executemany inserts the
@@ -26,11 +29,29 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, bindparam, delete, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from complaints.db import ensure_schema, make_engine
 from complaints.pii.grouping import resolve
+from complaints.pii.keywrap import KeyWrap
+from complaints.pii.secrets import VaultSecrets, vault_secrets
+from complaints.settings import Settings
 from schemas.common import Sealed
 
 metadata = MetaData()
@@ -38,8 +59,9 @@ keys = Table(
     "vault_keys",
     metadata,
     Column("customer_ref", String(64), primary_key=True),
-    Column("key", LargeBinary, nullable=False),
+    Column("key", LargeBinary, nullable=False),  # wrapped by the master key `kek_id`
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("kek_id", String(64), nullable=True),  # NULL: stored before wrapping (rotation wraps it)
 )
 identities = Table(
     "vault_identities",
@@ -49,10 +71,15 @@ identities = Table(
 )
 
 # Statements built once: building one per call costs more than running it.
-_LOOKUPS = (select(identities.c.lookup, identities.c.customer_ref, keys.c.key)
+_LOOKUPS = (select(identities.c.lookup, identities.c.customer_ref, keys.c.key, keys.c.kek_id)
             .select_from(identities.outerjoin(keys, keys.c.customer_ref == identities.c.customer_ref))
             .where(identities.c.lookup.in_(bindparam("b_lookups", expanding=True))))
-_KEY = select(keys.c.key).where(keys.c.customer_ref == bindparam("b_ref"))
+_KEY = select(keys.c.key, keys.c.kek_id).where(keys.c.customer_ref == bindparam("b_ref"))
+_NOT_CURRENT = (select(keys.c.customer_ref, keys.c.key, keys.c.kek_id)
+                .where((keys.c.kek_id != bindparam("b_kid")) | keys.c.kek_id.is_(None))
+                .order_by(keys.c.customer_ref).limit(bindparam("b_limit")))
+_REWRAP = (update(keys).where(keys.c.customer_ref == bindparam("b_ref"), keys.c.key == bindparam("b_old"))
+           .values(key=bindparam("b_new"), kek_id=bindparam("b_kid")))
 _DROP_STALE = delete(identities).where(identities.c.lookup == bindparam("b_lookup"),
                                        identities.c.customer_ref == bindparam("b_ref"))
 _INSERT_KEYS = insert(keys)
@@ -89,24 +116,31 @@ def _seal(cipher: AESGCM, ref: str, data: Mapping[str, Any], aad: str) -> Sealed
 
 
 class Vault:
-    def __init__(self, url: str, lookup_secret: str) -> None:
+    def __init__(self, url: str, secrets: VaultSecrets) -> None:
         self.engine = make_engine(url)
-        self._secret = lookup_secret.encode()
+        self._secret = secrets.lookup_secret
+        self._wrap = KeyWrap(secrets)
         ensure_schema(self.engine, metadata)
+        _add_kek_column(self.engine)
 
-    def _lookups(self, identifiers: Mapping[str, str | None]) -> list[str]:
-        """HMACs of the given identifiers, by kind (their order decides which known customer wins)."""
-        lookups = [hmac.new(self._secret, f"{kind}:{value.strip().lower()}".encode(), hashlib.sha256).hexdigest()
-                   for kind, value in sorted(identifiers.items()) if value]
-        if not lookups:
+    @property
+    def master_kid(self) -> str:
+        return self._wrap.kid
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Vault:
+        """The configured vault; raises `UnsafeSecrets` on an empty or public secret outside `dev`."""
+        return cls(settings.vault_url, vault_secrets(settings))
+
+    def _lookup(self, identifiers: Mapping[str, str | None]) -> str:
+        """The HMAC of the whole set of given identifiers (normalised, by kind)."""
+        given = [f"{kind}:{value.strip().lower()}" for kind, value in sorted(identifiers.items()) if value]
+        if not given:
             raise ValueError("at least one identifier is required")
-        return lookups
+        return hmac.new(self._secret, "\n".join(["set.v1", *given]).encode(), hashlib.sha256).hexdigest()
 
     def customer_ref(self, identifiers: Mapping[str, str | None]) -> str:
-        """The ref for these identifiers (id/email/phone/handle), creating customer + key if new.
-
-        Any identifier already known maps to its customer; new identifiers are linked to it.
-        """
+        """The ref for exactly this set of identifiers (id/email/phone/handle), creating customer + key if new."""
         return self.customer_refs([identifiers])[0]
 
     def customer_refs(self, identifier_sets: Sequence[Mapping[str, str | None]]) -> list[str]:
@@ -122,21 +156,22 @@ class Vault:
     def _customers(self, identifier_sets: Sequence[Mapping[str, str | None]]) -> list[tuple[str, bytes]]:
         if not identifier_sets:
             return []
-        lookup_sets = [self._lookups(ids) for ids in identifier_sets]
-        wanted = sorted({lookup for lookups in lookup_sets for lookup in lookups})
+        lookups = [self._lookup(ids) for ids in identifier_sets]
+        wanted = sorted(set(lookups))
         for attempt in range(ATTEMPTS):
             try:
-                return self._resolve_once(lookup_sets, wanted)
+                return self._resolve_once(lookups, wanted)
             except IntegrityError:  # another vault linked one of these identifiers first: read again
                 if attempt == ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
 
-    def _resolve_once(self, lookup_sets: list[list[str]], wanted: list[str]) -> list[tuple[str, bytes]]:
+    def _resolve_once(self, lookups: list[str], wanted: list[str]) -> list[tuple[str, bytes]]:
         with self.engine.begin() as conn:
             rows = conn.execute(_LOOKUPS, {"b_lookups": wanted}).all() if wanted else []
-            key_of = {r.customer_ref: bytes(r.key) for r in rows if r.key is not None}
-            plan = resolve(lookup_sets, {r.lookup: r.customer_ref for r in rows if r.key is not None}, _new_ref)
+            key_of = {r.customer_ref: self._wrap.unwrap(r.customer_ref, r.kek_id, bytes(r.key))
+                      for r in rows if r.key is not None}
+            plan = resolve(lookups, {r.lookup: r.customer_ref for r in rows if r.key is not None}, _new_ref)
             # rows in lookup order: replicas inserting overlapping groups then wait for each other, never deadlock
             stale = [{"b_lookup": lookup, "b_ref": ref}
                      for lookup, ref in sorted((r.lookup, r.customer_ref) for r in rows if r.key is None)]
@@ -145,8 +180,9 @@ class Vault:
             if plan.created:
                 now = datetime.now(UTC)
                 new_keys = {ref: AESGCM.generate_key(256) for ref in plan.created}
-                conn.execute(_INSERT_KEYS, [{"customer_ref": ref, "key": key, "created_at": now}
-                                            for ref, key in new_keys.items()])
+                wrapped = {ref: self._wrap.wrap(ref, key) for ref, key in new_keys.items()}
+                conn.execute(_INSERT_KEYS, [{"customer_ref": ref, "key": blob, "kek_id": kid, "created_at": now}
+                                            for ref, (kid, blob) in wrapped.items()])
                 key_of.update(new_keys)
             if plan.links:
                 conn.execute(_INSERT_IDENTITIES, [{"lookup": lookup, "customer_ref": ref}
@@ -155,10 +191,10 @@ class Vault:
 
     def _key(self, ref: str) -> bytes:
         with self.engine.connect() as conn:
-            key = conn.execute(_KEY, {"b_ref": ref}).scalar()
-        if key is None:
+            row = conn.execute(_KEY, {"b_ref": ref}).first()
+        if row is None:
             raise KeyErased(ref)
-        return bytes(key)
+        return self._wrap.unwrap(ref, row.kek_id, bytes(row.key))
 
     def seal(self, ref: str, data: Mapping[str, Any], aad: str) -> Sealed:
         return _seal(AESGCM(self._key(ref)), ref, data, aad)
@@ -174,3 +210,37 @@ class Vault:
         with self.engine.begin() as conn:
             conn.execute(delete(identities).where(identities.c.customer_ref == ref))
             return bool(conn.execute(delete(keys).where(keys.c.customer_ref == ref)).rowcount)
+
+    def rewrap(self, batch: int = 500) -> dict[str, int]:
+        """Re-wrap every customer key not yet under the current master key; counts by former key id.
+
+        Safe while services run: each row changes only if it still holds what was read (a
+        concurrent erase or rewrap wins), and services unwrap with the current and previous keys.
+        """
+        moved: dict[str, int] = {}
+        skipped: set[str] = set()
+        while True:
+            with self.engine.begin() as conn:
+                page = conn.execute(_NOT_CURRENT, {"b_kid": self._wrap.kid, "b_limit": batch + len(skipped)})
+                rows = [r for r in page if r.customer_ref not in skipped]
+                if not rows:
+                    return moved
+                for r in rows:
+                    key = self._wrap.unwrap(r.customer_ref, r.kek_id, bytes(r.key))
+                    kid, blob = self._wrap.wrap(r.customer_ref, key)
+                    done = conn.execute(_REWRAP, {"b_ref": r.customer_ref, "b_old": r.key, "b_new": blob, "b_kid": kid})
+                    if done.rowcount == 1:
+                        moved[r.kek_id or "unwrapped"] = moved.get(r.kek_id or "unwrapped", 0) + 1
+                    else:
+                        skipped.add(r.customer_ref)
+
+
+def _add_kek_column(engine: Engine) -> None:
+    """A vault created before keys were wrapped gets the `kek_id` column (its keys read as unwrapped)."""
+    if "kek_id" not in {c["name"] for c in inspect(engine).get_columns("vault_keys")}:
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("ALTER TABLE vault_keys ADD COLUMN kek_id VARCHAR(64)"))
+        except DBAPIError:  # another process added it first
+            if "kek_id" not in {c["name"] for c in inspect(engine).get_columns("vault_keys")}:
+                raise

@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     decider = LifecycleDecider(load_policy(settings.policy_file), on_tick_fn=followup.on_tick, next_due_fn=_next_due)
     # No reaction to consumed events: follow-ups come from answers (HTTP) and the answer-window timer.
     worker = Worker("followup", settings, decider)
-    worker.extras["vault"] = Vault(settings.vault_url, settings.pii_lookup_secret.get_secret_value())
+    worker.extras["vault"] = Vault.from_settings(settings)
     return create_worker_app(worker, router, "Complaints follow-up",
                              "Follow-ups after each recovery offer: answers, and no_response when none comes.")
 

@@ -7,9 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from complaints.http import health_router, install_error_handlers, startup_frozen
+from complaints.http import health_router, install_guards, startup_frozen
 from complaints.kafka.producer import EventProducer
 from complaints.pii import Vault
+from complaints.ratelimit import RateLimit
 from complaints.settings import Settings, get_settings
 from services.intake.api import router
 from services.intake.service import Intake
@@ -18,6 +19,7 @@ from services.intake.store import IntakeStore
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    vault = Vault.from_settings(settings)  # refuses empty or public secrets before anything starts
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -32,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.intake = Intake(
             producer=producer,
             store=IntakeStore(settings.database_url),
-            vault=Vault(settings.vault_url, settings.pii_lookup_secret.get_secret_value()),
+            vault=vault,
             public_api_url=settings.public_api_url.rstrip("/"),
             history_days=settings.customer_history_days,
         )
@@ -44,7 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Complaints intake", version="1", lifespan=lifespan,
                   description="Accepts complaints from every channel and publishes `ComplaintReceived`.")
-    install_error_handlers(app)
+    install_guards(app, settings)
+    app.state.rate_limit = RateLimit(settings.intake_rate_limit)
     app.include_router(router)
     app.include_router(health_router)
     return app

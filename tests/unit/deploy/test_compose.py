@@ -39,7 +39,7 @@ def settings_vars() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def env_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("compose") / "test.env"
-    path.write_text("COMPLAINTS_PII_LOOKUP_SECRET=compose-test-secret\n")
+    path.write_text("COMPLAINTS_PII_LOOKUP_SECRET=compose-test-secret\nCOMPLAINTS_VAULT_MASTER_KEY=mk-1:" + "A" * 43 + "=\n")
     return path
 
 
@@ -76,10 +76,18 @@ def test_the_validator_rejects_what_the_specification_forbids(env_file: Path, tm
 
 def test_pii_lookup_secret_must_be_set(tmp_path: Path) -> None:
     empty = tmp_path / "empty.env"
-    empty.write_text("")
+    empty.write_text("COMPLAINTS_VAULT_MASTER_KEY=mk-1:x\n")
     out = run_compose(["config", "--quiet"], env_file=empty, check=False)
     assert out.returncode != 0
     assert "COMPLAINTS_PII_LOOKUP_SECRET" in out.stderr and "deploy/README.md" in out.stderr
+
+
+def test_vault_master_key_must_be_set(tmp_path: Path) -> None:
+    only_lookup = tmp_path / "lookup.env"
+    only_lookup.write_text("COMPLAINTS_PII_LOOKUP_SECRET=x\n")
+    out = run_compose(["config", "--quiet"], env_file=only_lookup, check=False)
+    assert out.returncode != 0
+    assert "COMPLAINTS_VAULT_MASTER_KEY" in out.stderr and "deploy/README.md" in out.stderr
 
 
 # --- services -------------------------------------------------------------------------------
@@ -319,7 +327,8 @@ def test_env_example_parses_as_what_compose_reads(tmp_path: Path) -> None:
     """The example, with the secret filled in, is a working .env."""
     text = (ROOT / "deploy" / "compose.env.example").read_text()
     env = tmp_path / ".env"
-    env.write_text(re.sub(r"^COMPLAINTS_PII_LOOKUP_SECRET=$", "COMPLAINTS_PII_LOOKUP_SECRET=x", text, flags=re.M))
+    text = re.sub(r"^COMPLAINTS_PII_LOOKUP_SECRET=$", "COMPLAINTS_PII_LOOKUP_SECRET=x", text, flags=re.M)
+    env.write_text(re.sub(r"^COMPLAINTS_VAULT_MASTER_KEY=$", "COMPLAINTS_VAULT_MASTER_KEY=mk-1:x", text, flags=re.M))
     out = run_compose(["config", "--quiet"], env_file=env, check=False)
     assert out.returncode == 0, out.stderr
 
