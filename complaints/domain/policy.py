@@ -135,6 +135,9 @@ class RecoveryPolicy(_Strict):
     recipes: dict[RecipeKey, Recipe]
     reopen: ReopenPolicy = ReopenPolicy()
     apology: str = Field(min_length=1)
+    #: Largest customer-declared amount at stake an automatic offer may be priced from, per currency;
+    #: above it (or in a currency not listed) a person decides. None: no cap.
+    declared_auto_max: dict[Currency, Amount] | None = None
 
 
 class Policy(_Strict):

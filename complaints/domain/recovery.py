@@ -24,7 +24,7 @@ from complaints.domain.decisions import (
     words,
 )
 from complaints.domain.policy import Policy
-from complaints.domain.remedy import apology_text, case_currency, describe, fair_remedy
+from complaints.domain.remedy import apology_text, case_currency, declared_above_cap, describe, fair_remedy
 from complaints.domain.triage import triage
 from complaints.ids import deterministic_id
 from schemas.common import LEVELS, Level, Money
@@ -130,6 +130,8 @@ def _automatic_offer(state: CaseState, facts: CaseFacts, policy: Policy, now: da
             return []
         cause = current.event_id
         reasons = [f"The case is with {LEVEL_LABELS[current.level]} ({words(current.reason)})."]
+    if declared_above_cap(facts, policy) is not None:
+        return []  # a person decides: triage's reason (on the escalation) says why
     remedy = fair_remedy(facts, state.episode, policy)
     limit = policy.authority(state.level, remedy.total.currency)
     if limit is None or remedy.total.amount > limit.amount:

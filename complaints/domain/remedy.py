@@ -71,6 +71,23 @@ def _price(
     return f"The amount at stake is unknown: the {words(item.type)} is left out."
 
 
+def declared_above_cap(facts: CaseFacts, policy: Policy) -> str | None:
+    """Why no automatic offer may rest on the amount the customer declared, or None when one may.
+
+    Intake verifies nothing a customer declares: a fair remedy priced from the amount at stake is
+    offered automatically only up to the policy's `recovery.declared_auto_max`.
+    """
+    stake, cap = facts.amount_at_stake, policy.recovery.declared_auto_max
+    if stake is None or cap is None or not any(i.basis == "at_stake" for i in policy.recipe(facts.category).items):
+        return None
+    limit = cap.get(stake.currency)
+    if limit is not None and stake.amount <= limit:
+        return None
+    allowed = f"the {show(money(limit, stake.currency))}" if limit is not None else f"any amount in {stake.currency}"
+    return (f"The customer declares {show(stake)} at stake, above {allowed} an automatic offer may rest on: "
+            "a person checks the claim and decides the offer.")
+
+
 def apology_text(facts: CaseFacts, level: Level, policy: Policy) -> str:
     template = policy.recipe(facts.category).apology or policy.recovery.apology
     text = template.format(issue=words(facts.category), channel=words(facts.channel), level=LEVEL_LABELS[level])

@@ -39,7 +39,8 @@ def settings_vars() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def env_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("compose") / "test.env"
-    path.write_text("COMPLAINTS_PII_LOOKUP_SECRET=compose-test-secret\nCOMPLAINTS_VAULT_MASTER_KEY=mk-1:" + "A" * 43 + "=\n")
+    path.write_text("COMPLAINTS_PII_LOOKUP_SECRET=compose-test-secret\n"
+                    "COMPLAINTS_VAULT_MASTER_KEY=mk-1:" + "A" * 43 + "=\n")
     return path
 
 
