@@ -11,7 +11,7 @@ GOOD_LOOKUP = "a-real-lookup-secret-of-our-own"
 
 
 def settings(**values: object) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
 
 
 @pytest.mark.parametrize(("lookup", "master", "named"), [
