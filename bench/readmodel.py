@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import func, select
 
-from services.projections.store import Catalog, Generation
+from services.projections.storage.store import Catalog, Generation
 
 #: Statuses of a case that has had a recovery offer (a reopen or a close follows an offer).
 OFFERED = ("recovery_offered", "closed", "reopened")

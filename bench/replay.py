@@ -22,7 +22,7 @@ TARGET_SQLITE = 25_000.0
 
 
 def _replay(settings: Settings, url: str) -> dict[str, Any]:
-    from services.projections.replay import replay_async
+    from services.projections.ingest.replay import replay_async
 
     stats = asyncio.run(replay_async(settings.model_copy(update={"projections_database_url": url})))
     return {"events": stats.events, "seconds": stats.seconds, "per_s": stats.events_per_s,

@@ -78,7 +78,7 @@ COMPONENTS: tuple[tuple[str, str], ...] = (
     ("LifecycleDecider.dump", "case state: JSON dump"),
     ("CaseStore", "case store (SQL)"),
     ("EventProducer.publish", "publish (aiokafka send)"),
-    ("plan (batch.py)", "worker: batch plan (other)"),
+    ("work_out (rounds.py)", "worker: round worked out (other)"),
     ("handle_batch", "worker batch loop (other)"),
     ("Fetcher", "aiokafka consumer fetcher"),
     ("Sender", "aiokafka producer sender"),

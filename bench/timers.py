@@ -67,7 +67,7 @@ def _time_ticks(store: CaseStore, worker: Worker, partitions: int, ticks: int) -
     async def ticking() -> None:
         for _ in range(ticks):
             t = time.perf_counter()
-            await worker._tick()
+            await worker.tick()
             tick.append((time.perf_counter() - t) * 1e6)
 
     asyncio.run(ticking())

@@ -82,7 +82,7 @@ def tail(
 @app.command()
 def replay() -> None:
     """Rebuild the read model from offset 0 into a fresh database and swap it in."""
-    from services.projections.replay import replay as do_replay
+    from services.projections.ingest.replay import replay as do_replay
 
     stats = do_replay(get_settings())
     typer.echo(json.dumps({k: v for k, v in vars(stats).items() if not k.startswith("_")}, default=str))

@@ -38,12 +38,3 @@ class RateLimit:
                 raise HTTPException(429, f"Too many complaints from this address: at most {item} are accepted; "
                                          f"try again in {retry_after} s", headers={"Retry-After": str(retry_after)})
 
-
-def valid_spec(spec: str) -> str:
-    """The spec itself if `limits` can read it (or it is `off`); a clear error otherwise."""
-    if spec.strip().lower() != OFF:
-        try:
-            parse_many(spec)
-        except ValueError as exc:
-            raise ValueError(f"not a rate limit such as '10/second;300/minute' (or 'off'): {spec!r}") from exc
-    return spec

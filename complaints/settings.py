@@ -88,9 +88,15 @@ class Settings(BaseSettings):
     @field_validator("intake_rate_limit")
     @classmethod
     def _rate_limit(cls, value: str) -> str:
-        from complaints.ratelimit import valid_spec
+        """A spec `limits` reads (e.g. `10/second;300/minute`), or `off`."""
+        if value.strip().lower() != "off":
+            from limits import parse_many
 
-        return valid_spec(value)
+            try:
+                parse_many(value)
+            except ValueError as exc:
+                raise ValueError(f"not a rate limit such as '10/second;300/minute' (or 'off'): {value!r}") from exc
+        return value
 
 
 @lru_cache

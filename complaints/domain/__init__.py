@@ -11,6 +11,9 @@ No I/O here except `load_policy` reading a YAML file. Decisions are pure functio
         state = evolve(state, emit.event, emit.event_id, now)
     save(state); index(escalation.next_due(state, policy))
 
+What a case *is* (status, episode, level, department, first-response due time, breached) is
+defined once, in `lifecycle`: the workers' `CaseState` and the read model's fold both call it.
+
 A shell that folds the event first (skipping ids in `state.applied`) calls
 `escalation.react(state_after, event, policy, now)` instead, so the event is folded once.
 
@@ -19,7 +22,7 @@ cases whose `next_due` has passed; HTTP: `escalation.manual`, `recovery.manual_o
 `followup.answer` (they raise `DomainError` subclasses with messages meant for the caller).
 """
 
-from complaints.domain import escalation, followup, recovery
+from complaints.domain import escalation, followup, lifecycle, recovery
 from complaints.domain.case import CaseFacts, CaseState, Status, evolve
 from complaints.domain.decisions import (
     AuthorityExceeded,
@@ -55,6 +58,7 @@ __all__ = [
     "evolve",
     "fair_remedy",
     "followup",
+    "lifecycle",
     "load_policy",
     "parse_policy",
     "recovery",

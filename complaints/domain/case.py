@@ -8,11 +8,12 @@ events yields the same state whatever order they arrive in across topics.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from complaints.domain import lifecycle
 from complaints.domain.decisions import rank
+from complaints.domain.lifecycle import EscalationFact, FirstResponse, FollowUpFact, Lifecycle, OfferFact, Status
 from schemas.common import (
     Category,
     Channel,
@@ -25,7 +26,7 @@ from schemas.common import (
 )
 from schemas.events import ComplaintReceived, Escalated, Event, FollowedUp, RecoveryOffered
 
-Status = Literal["received", "escalated", "recovery_offered", "closed", "reopened"]
+__all__ = ["CaseFacts", "CaseState", "EscalationView", "FollowUpView", "OfferView", "Status", "evolve"]
 
 
 class _Frozen(BaseModel):
@@ -59,10 +60,15 @@ class EscalationView(_Frozen):
     reason: EscalationReason
     episode: int
     sla_due_at: datetime
+    at: datetime | None = None  # the event's time (None in states saved before it was kept)
 
     @property
     def key(self) -> tuple[int, int, str]:
         return (self.episode, rank(self.level), self.event_id)
+
+    @property
+    def fact(self) -> EscalationFact:
+        return EscalationFact(self.episode, self.level, self.department, self.reason, self.sla_due_at, self.at)
 
 
 class OfferView(_Frozen):
@@ -81,6 +87,10 @@ class OfferView(_Frozen):
     def key(self) -> tuple[int, int, datetime, str]:
         return (self.episode, rank(self.level), self.at, self.offer_id)
 
+    @property
+    def fact(self) -> OfferFact:
+        return OfferFact(self.offer_id, self.episode, self.level, self.at, self.supersedes)
+
 
 class FollowUpView(_Frozen):
     event_id: str
@@ -88,6 +98,10 @@ class FollowUpView(_Frozen):
     outcome: FollowUpOutcome
     episode: int
     csat: int | None
+
+    @property
+    def fact(self) -> FollowUpFact:
+        return FollowUpFact(self.offer_id, self.episode, self.outcome)
 
 
 class CaseState(_Frozen):
@@ -119,15 +133,32 @@ class CaseState(_Frozen):
     @property
     def responded(self) -> bool:
         """Did the current level (or one above) make an offer in this episode?"""
-        return any(o.episode == self.episode and rank(o.level) >= rank(self.level) for o in self.offers)
+        return self.derived().responded_at is not None
 
     @property
     def offer_awaiting_answer(self) -> OfferView | None:
         """The open offer, unless the case has since moved above it (then a new offer is expected)."""
         offer = self.open_offer
-        if offer is None or offer.episode < self.episode or rank(offer.level) < rank(self.level):
-            return None
-        return offer
+        return offer if offer is not None and self.derived().offer_awaiting_answer is not None else None
+
+    def derived(self, first_response: FirstResponse | None = None) -> Lifecycle:
+        """The case's lifecycle (`complaints.domain.lifecycle.derive`); with the policy's
+        `first_response_sla`, its due time before any escalation too."""
+        facts = self.facts
+        front_line = None
+        if facts is not None and first_response is not None:
+            front_line = lifecycle.first_response_due(facts.received_at, facts.channel, facts.severity,
+                                                      facts.public, first_response)
+        return lifecycle.derive([e.fact for e in self.escalations], [o.fact for o in self.offers],
+                                [f.fact for f in self.followups], front_line)
+
+    def due_at(self, first_response: FirstResponse) -> datetime | None:
+        """When the first response of this episode at this level is (or was) due."""
+        return self.derived(first_response).due_at
+
+    def breached(self, first_response: FirstResponse, now: datetime) -> bool:
+        """Was (or is, as of `now`) this episode's first response late?"""
+        return self.derived(first_response).breached(now)
 
     @property
     def answered_offers(self) -> tuple[str, ...]:
@@ -152,7 +183,8 @@ def _record(state: CaseState, event: Event, event_id: str, at: datetime) -> Case
             return state
         return state.model_copy(update={"facts": CaseFacts.of(event), "received_id": event_id})
     if isinstance(event, Escalated):
-        view = EscalationView(event_id=event_id, **event.model_dump(include=set(EscalationView.model_fields)))
+        fields = set(EscalationView.model_fields) - {"at"}
+        view = EscalationView(event_id=event_id, at=at, **event.model_dump(include=fields))
         return state.model_copy(update={"escalations": tuple(sorted((*state.escalations, view), key=_esc_key))})
     if isinstance(event, RecoveryOffered):
         offer = OfferView(at=at, **event.model_dump(include=set(OfferView.model_fields) - {"at"}))
@@ -174,45 +206,23 @@ def _offer_key(view: OfferView) -> tuple[int, int, datetime, str]:
 
 
 def _derive(state: CaseState, *, applied: tuple[str, ...], updated_at: datetime) -> CaseState:
-    episode = max([1, *(e.episode for e in state.escalations), *(o.episode for o in state.offers)])
-    episode = max([episode, *(f.episode for f in state.followups)])
-    top = state.escalations[-1] if state.escalations else None
-    department = next((e.department for e in reversed(state.escalations) if e.department), None)
-    closing = {f.outcome for f in state.followups if f.outcome != "unsatisfied"}
-    outcome: FollowUpOutcome | None = None
-    if closing:
-        outcome = "satisfied" if "satisfied" in closing else "no_response"
-    answered = {f.offer_id for f in state.followups}
-    superseded = {o.supersedes for o in state.offers if o.supersedes}
-    candidates = [o for o in state.offers if o.offer_id not in answered | superseded]
-    open_offer = candidates[-1] if candidates and outcome is None else None
-    current = top if top is not None and top.episode == episode else None
-    firsts = [o.at for o in state.offers if o.episode == episode]
-    unhappy = any(f.outcome == "unsatisfied" and f.episode == episode for f in state.followups)
-    level: Level = top.level if top else "front_line"
-    status: Status
-    if outcome is not None:
-        status = "closed"
-    elif open_offer is not None:
-        status = "recovery_offered"
-    elif unhappy or episode > 1:
-        status = "reopened"
-    elif level != "front_line":
-        status = "escalated"
-    else:
-        status = "received"
+    life = lifecycle.derive([e.fact for e in state.escalations], [o.fact for o in state.offers],
+                            [f.fact for f in state.followups])
+    chosen = life.open_offer
+    open_offer = next((o for o in state.offers if o.offer_id == chosen.offer_id), None) if chosen else None
+    firsts = [o.at for o in state.offers if o.episode == life.episode]
     return state.model_copy(
         update={
-            "status": status,
-            "level": level,
-            "department": department,
-            "episode": episode,
-            "sla_due_at": current.sla_due_at if current else None,
+            "status": life.status,
+            "level": life.level,
+            "department": life.department,
+            "episode": life.episode,
+            "sla_due_at": life.due_at,
             "first_response_at": min(firsts) if firsts else None,
             "open_offer": open_offer,
-            "closed": outcome is not None,
-            "outcome": outcome,
-            "flagged": outcome == "no_response",
+            "closed": life.closed,
+            "outcome": life.outcome,
+            "flagged": life.outcome == "no_response",
             "applied": applied,
             "updated_at": updated_at,
         }

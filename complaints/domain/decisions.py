@@ -61,8 +61,12 @@ class NoOpenOffer(DomainError):
     """A follow-up answer when no recovery offer is waiting for one."""
 
 
+#: Each level's place from the bottom (front line 0); the folds look it up on every event.
+RANKS: dict[str, int] = {level: index for index, level in enumerate(LEVELS)}
+
+
 def rank(level: Level) -> int:
-    return LEVELS.index(level)
+    return RANKS[level]
 
 
 def level_above(level: Level) -> Level | None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from complaints.domain.case import CaseFacts, CaseState, evolve
+from complaints.domain import step
+from complaints.domain.case import CaseFacts, CaseState
 from complaints.domain.decisions import (
     LEVEL_LABELS,
     CaseClosed,
@@ -22,6 +23,7 @@ from complaints.domain.decisions import (
     words,
 )
 from complaints.domain.durations import format_duration
+from complaints.domain.lifecycle import overdue
 from complaints.domain.policy import Policy
 from complaints.domain.remedy import fair_remedy
 from complaints.domain.triage import triage
@@ -32,9 +34,7 @@ from schemas.events import ComplaintReceived, Escalated, Event, FollowedUp
 
 def on_event(state: CaseState | None, event: Event, event_id: str, policy: Policy, now: datetime) -> list[Emit]:
     """What escalation emits in answer to one consumed event (nothing if `event_id` was applied)."""
-    if state is not None and event_id in state.applied:
-        return []
-    return react(evolve(state, event, event_id, now), event, policy, now)
+    return list(step.consume(state, event, event_id, now, lambda after, ev: react(after, ev, policy, now), now).emits)
 
 
 def react(after: CaseState, event: Event, policy: Policy, now: datetime) -> list[Emit]:
@@ -53,7 +53,7 @@ def on_tick(state: CaseState, policy: Policy, now: datetime) -> list[Emit]:
     """The first-response SLA passed without an offer at this level: one level up (never past executive)."""
     due = next_due(state, policy)
     to = level_above(state.level)
-    if due is None or to is None or now < due or state.facts is None:
+    if due is None or to is None or not overdue(due, now) or state.facts is None:
         return []
     facts = state.facts
     sla = policy.first_response_sla(facts.channel, facts.severity, facts.public)
@@ -105,14 +105,9 @@ def manual(
 
 def next_due(state: CaseState, policy: Policy) -> datetime | None:
     """When the pending first response is due (index this for the timer); None when nothing is pending."""
-    facts = state.facts
-    if facts is None or state.closed or state.responded or state.level == "executive":
+    if state.facts is None or state.closed or state.responded or state.level == "executive":
         return None
-    if state.current_escalation is not None:
-        return state.sla_due_at
-    if state.episode == 1 and not state.escalations:
-        return facts.received_at + policy.first_response_sla(facts.channel, facts.severity, facts.public)
-    return None  # a reopen whose escalation is not in yet
+    return state.due_at(policy.first_response_sla)  # None: a reopen whose escalation is not in yet
 
 
 def _triage_escalation(state: CaseState, policy: Policy) -> list[Emit]:
@@ -140,11 +135,14 @@ def _triage_escalation(state: CaseState, policy: Policy) -> list[Emit]:
 def _reopen_escalation(state: CaseState, policy: Policy, now: datetime) -> list[Emit]:
     """The customer was not satisfied: a new episode, one level up (higher if the fair remedy needs it)."""
     facts = state.facts
-    unhappy = [f for f in state.followups if f.outcome == "unsatisfied" and f.episode == state.episode]
-    if facts is None or not unhappy:
+    episode = state.episode  # the unsatisfied follow-up started it
+    unhappy = [f for f in state.followups if f.outcome == "unsatisfied" and f.episode == episode - 1]
+    if facts is None or not unhappy or any(e.episode == episode for e in state.escalations):
         return []
     cause = unhappy[-1]
-    episode = state.episode + 1
+    event_id = deterministic_id("Escalated", cause.event_id)
+    if event_id in state.applied:
+        return []
     up = level_above(state.level) or "executive"
     remedy = fair_remedy(facts, episode, policy)
     to = policy.covering_level(remedy.total, up) or "executive"
@@ -157,7 +155,7 @@ def _reopen_escalation(state: CaseState, policy: Policy, now: datetime) -> list[
         reasons.append(f"The fair remedy for a reopened case needs the authority of {LEVEL_LABELS[to]}.")
     due = now + policy.first_response_sla(facts.channel, facts.severity, facts.public)
     event = _escalated(state, to, "reopened", tuple(reasons), due, policy, episode=episode)
-    return [Emit(event, deterministic_id("Escalated", cause.event_id), cause.event_id)]
+    return [Emit(event, event_id, cause.event_id)]
 
 
 def _escalated(

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -220,6 +222,12 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
     except yaml.YAMLError as exc:
         raise PolicyError(source, [f"not valid YAML: {exc}"]) from None
     return parse_policy(data, source)
+
+
+@cache
+def cached_policy(path: Path) -> Policy:
+    """`load_policy`, read once per process and path (the read model folds with it on every event)."""
+    return load_policy(path)
 
 
 def _describe(err: Any) -> list[str]:

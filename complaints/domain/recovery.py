@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from complaints.domain.case import CaseFacts, CaseState, evolve
+from complaints.domain import step
+from complaints.domain.case import CaseFacts, CaseState
 from complaints.domain.decisions import (
     LEVEL_LABELS,
     AuthorityExceeded,
@@ -33,9 +34,7 @@ from schemas.events import ComplaintReceived, Escalated, Event, RecoveryOffered,
 
 def on_event(state: CaseState | None, event: Event, event_id: str, policy: Policy, now: datetime) -> list[Emit]:
     """Offer automatically when the case's owning level may (front line from triage, else its level's policy)."""
-    if state is not None and event_id in state.applied:
-        return []
-    return react(evolve(state, event, event_id, now), event, policy, now)
+    return list(step.consume(state, event, event_id, now, lambda after, ev: react(after, ev, policy, now), now).emits)
 
 
 def react(after: CaseState, event: Event, policy: Policy, now: datetime) -> list[Emit]:

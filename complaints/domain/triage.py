@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from complaints.domain.case import CaseFacts
 from complaints.domain.decisions import LEVEL_LABELS, rank, show, words
+from complaints.domain.lifecycle import first_response_due
 from complaints.domain.policy import Match, Policy, TriageOutcome
 from complaints.domain.remedy import FairRemedy, declared_above_cap, fair_remedy
 from schemas.common import Department, EscalationReason, Level
@@ -67,7 +68,6 @@ def triage(received: ComplaintReceived | CaseFacts, policy: Policy) -> Triage:
     reason: EscalationReason | None = None
     if level != "front_line":
         reason = "customer_request" if facts.wants_human else "triage"
-    sla = policy.first_response_sla(facts.channel, facts.severity, facts.public)
     return Triage(
         level=level,
         department=department,
@@ -75,7 +75,8 @@ def triage(received: ComplaintReceived | CaseFacts, policy: Policy) -> Triage:
         escalation_reason=reason,
         auto_offer=automatic and capped is None,
         remedy=remedy,
-        sla_due_at=facts.received_at + sla,
+        sla_due_at=first_response_due(facts.received_at, facts.channel, facts.severity, facts.public,
+                                      policy.first_response_sla),
     )
 
 

@@ -6,7 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from complaints.domain.case import CaseState, evolve
+from complaints.domain import step
+from complaints.domain.case import CaseState
 from complaints.domain.decisions import Emit
 from complaints.domain.policy import Policy
 from schemas.events import Event
@@ -36,29 +37,19 @@ class LifecycleDecider:
     on_tick_fn: OnTick = _no_tick
     next_due_fn: NextDue = _never_due
 
-    def on_event(self, state: CaseState | None, event: Event, event_id: str, now: datetime) -> Sequence[Emit]:
-        """What to emit for a consumed event (nothing for one already applied)."""
-        if state is not None and event_id in state.applied:
-            return []
-        return self.react_fn(evolve(state, event, event_id, now), event, self.policy, now)
+    def consume(self, state: CaseState | None, event: Event, event_id: str, at: datetime, now: datetime,
+                ) -> step.Step:
+        """A consumed event through the one step (`step.consume`) with this service's reaction."""
+        def react(after: CaseState, ev: Event) -> Sequence[Emit]:
+            return self.react_fn(after, ev, self.policy, now)
 
-    def react(self, after: CaseState, event: Event, now: datetime) -> Sequence[Emit]:
-        """`on_event` for a state that already has the event folded in."""
-        return self.react_fn(after, event, self.policy, now)
+        return step.consume(state, event, event_id, at, react, now)
 
-    def on_tick(self, state: CaseState, now: datetime) -> Sequence[Emit]:
-        return self.on_tick_fn(state, self.policy, now)
+    def on_tick(self, state: CaseState | None, now: datetime) -> Sequence[Emit]:
+        return self.on_tick_fn(state, self.policy, now) if state is not None else []
 
     def next_due(self, state: CaseState) -> datetime | None:
         return self.next_due_fn(state, self.policy)
-
-    @staticmethod
-    def evolve(state: CaseState | None, event: Event, event_id: str, at: datetime) -> CaseState:
-        return evolve(state, event, event_id, at)
-
-    @staticmethod
-    def is_applied(state: CaseState, event_id: str) -> bool:
-        return event_id in state.applied
 
     @staticmethod
     def dump(state: CaseState) -> str:

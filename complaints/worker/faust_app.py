@@ -14,6 +14,7 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from complaints.broker.profile import BrokerProfile, get_profile
 from complaints.settings import Settings
+from complaints.worker.tuning import STREAM_BUFFER
 
 
 def _transport_for(profile: BrokerProfile) -> type[faust_aiokafka.Transport]:
@@ -52,10 +53,6 @@ def _credentials(settings: Settings) -> Any:
     return faust.SSLCredentials(ssl_context) if ssl_context else None
 
 
-#: See `create_faust_app`: twice faust's default.
-STREAM_BUFFER = 8192
-
-
 def create_faust_app(group_id: str, settings: Settings) -> faust.App:
     profile = get_profile(settings)
     transport_cls = _transport_for(profile)
@@ -72,10 +69,7 @@ def create_faust_app(group_id: str, settings: Settings) -> faust.App:
         topic_allow_declare=False,  # topics are created explicitly (`complaints topics create`)
         topic_disable_leader=True,
         consumer_auto_offset_reset="earliest",
-        # Records buffered per stream before faust pauses fetching. A worker takes them in batches
-        # (`take_events`), and while it handles one the stream's buffer does not drain: at faust's
-        # default (4096) fetching paused and resumed all the time, and a worker draining a backlog
-        # sat idle a third of the time. Measured in bench/analysis.md; costs 10-20 MB per worker.
+        # Records buffered per stream before faust pauses fetching (`tuning.STREAM_BUFFER`).
         stream_buffer_maxsize=STREAM_BUFFER,
         broker_credentials=_credentials(settings),
         **profile.faust_settings(),

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from complaints.domain.case import CaseState
 from complaints.domain.decisions import CaseClosed, DomainError, Emit, NoOpenOffer, UnknownCase
-from complaints.http import health_router, install_error_handlers, startup_frozen
+from complaints.http import health_router, install_guards, startup_frozen
 from complaints.worker.runtime import Worker
 
 
@@ -72,7 +72,7 @@ def create_worker_app(worker: Worker, router: APIRouter, title: str, description
             await worker.stop()
 
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
-    install_error_handlers(app)
+    install_guards(app, worker.settings)
     app.include_router(router)
     app.include_router(health_router)
     app.include_router(stats_router)

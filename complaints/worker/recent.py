@@ -15,9 +15,11 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from complaints.worker.tuning import ECHO_MEMORY
+
 #: How many ids are remembered (~100 bytes each): the echo comes back on the worker's own
 #: topic, within a few fetches even while the worker drains a backlog of other topics.
-CAPACITY = 16_384
+CAPACITY = ECHO_MEMORY
 
 
 class RecentlyEmitted:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from complaints.domain import escalation
 from complaints.domain.policy import load_policy
 from complaints.settings import Settings, get_settings
+from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
 from complaints.worker.http import ActionResult, WorkerDep, create_worker_app, perform
 from complaints.worker.runtime import Worker
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     decider = LifecycleDecider(load_policy(settings.policy_file), escalation.react, escalation.on_tick,
                                escalation.next_due)
-    worker = Worker("escalation", settings, decider)
+    worker = edges.install(Worker("escalation", settings, decider))
     return create_worker_app(worker, router, "Complaints escalation",
                              "Triage, first-response SLA timers, reopen escalation and manual escalation.")
 

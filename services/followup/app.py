@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from complaints.domain import followup
@@ -17,11 +18,21 @@ from complaints.domain.decisions import Emit
 from complaints.domain.policy import Policy, load_policy
 from complaints.pii import Vault
 from complaints.settings import Settings, get_settings
+from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
 from complaints.worker.http import ActionResult, WorkerDep, create_worker_app, perform
 from complaints.worker.runtime import Worker
 
 router = APIRouter(tags=["follow-up"])
+
+
+def get_vault(request: Request) -> Vault:
+    """The PII vault that seals the customer's comment (set up in `create_app`)."""
+    vault: Vault = request.app.state.vault
+    return vault
+
+
+VaultDep = Annotated[Vault, Depends(get_vault)]
 
 
 class FollowUpAnswer(BaseModel):
@@ -35,9 +46,8 @@ class FollowUpAnswer(BaseModel):
 @router.post("/complaints/{complaint_id}/follow-up", status_code=202, response_model=ActionResult,
              responses={404: {"description": "Unknown complaint"},
                         409: {"description": "No offer awaiting an answer, or case closed"}})
-async def record_answer(complaint_id: str, body: FollowUpAnswer, worker: WorkerDep) -> ActionResult:
+async def record_answer(complaint_id: str, body: FollowUpAnswer, worker: WorkerDep, vault: VaultDep) -> ActionResult:
     """Record the customer's answer: satisfied closes the case, unsatisfied reopens it one level up."""
-    vault: Vault = worker.extras["vault"]
     now = datetime.now(UTC)
 
     def decide(state: CaseState | None) -> Sequence[Emit]:
@@ -58,10 +68,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     decider = LifecycleDecider(load_policy(settings.policy_file), on_tick_fn=followup.on_tick, next_due_fn=_next_due)
     # No reaction to consumed events: follow-ups come from answers (HTTP) and the answer-window timer.
-    worker = Worker("followup", settings, decider)
-    worker.extras["vault"] = Vault.from_settings(settings)
-    return create_worker_app(worker, router, "Complaints follow-up",
-                             "Follow-ups after each recovery offer: answers, and no_response when none comes.")
+    worker = edges.install(Worker("followup", settings, decider))
+    app = create_worker_app(worker, router, "Complaints follow-up",
+                            "Follow-ups after each recovery offer: answers, and no_response when none comes.")
+    app.state.vault = Vault.from_settings(settings)
+    return app
 
 
 def main() -> None:

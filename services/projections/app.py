@@ -13,14 +13,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from complaints.http import install_error_handlers
+from complaints.http import install_guards
 from complaints.settings import Settings, get_settings
-from services.projections.api import router
-from services.projections.consumer import LiveProjector
-from services.projections.deps import Runtime, not_caught_up
+from services.projections.api.deps import Runtime, not_caught_up
+from services.projections.api.positions import NotCaughtUp
+from services.projections.api.routes import router
+from services.projections.ingest.consumer import LiveProjector
 from services.projections.options import ProjectionOptions
-from services.projections.positions import NotCaughtUp
-from services.projections.store import Catalog
+from services.projections.storage.store import Catalog
+from services.projections.tuning import give_heap_back, under_batch_gc
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +45,10 @@ def create_app(settings: Settings | None = None, options: ProjectionOptions | No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         catalog = await asyncio.to_thread(Catalog, settings.projections_database_url)
         await asyncio.to_thread(catalog.ensure_active)
-        projector = LiveProjector(settings, catalog, opts) if opts.run_projector else None
+        projector = LiveProjector(settings, catalog, opts, after_batch=give_heap_back) if opts.run_projector else None
         stop = asyncio.Event()
-        task = asyncio.create_task(projector.run(stop), name="projector") if projector else None
+        task = (asyncio.create_task(under_batch_gc(projector.run(stop)), name="projector")
+                if projector else None)
         app.state.runtime = Runtime(settings, catalog, opts, projector)
         try:
             yield
@@ -63,7 +65,7 @@ def create_app(settings: Settings | None = None, options: ProjectionOptions | No
 
     app = FastAPI(title="Complaints support API (projections)", version="1", description=DESCRIPTION,
                   lifespan=lifespan)
-    install_error_handlers(app)
+    install_guards(app, settings)
     app.add_exception_handler(NotCaughtUp, not_caught_up)
     app.include_router(router)
     return app

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from complaints.domain import recovery
 from complaints.domain.policy import load_policy
 from complaints.settings import Settings, get_settings
+from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
 from complaints.worker.http import ActionResult, WorkerDep, create_worker_app, perform
 from complaints.worker.runtime import Worker
@@ -51,7 +52,8 @@ async def make_offer(
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    worker = Worker("recovery", settings, LifecycleDecider(load_policy(settings.policy_file), recovery.react))
+    worker = edges.install(Worker("recovery", settings, LifecycleDecider(load_policy(settings.policy_file),
+                                                                         recovery.react)))
     return create_worker_app(worker, router, "Complaints recovery",
                              "Recovery offers: automatic within authority, or by an agent over HTTP.")
 

@@ -18,7 +18,7 @@ from complaints.settings import Settings
 from complaints.topics import topic_name
 from services.projections.app import create_app
 from services.projections.options import ProjectionOptions
-from tests.unit.projections.factory import Ev
+from tests.unit.readmodel.factory import Ev
 
 FAST = ProjectionOptions(read_wait_s=10.0, poll_timeout_ms=100, generation_check_s=0.2)
 

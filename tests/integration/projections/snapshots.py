@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.projections import queries
-from services.projections.store import Catalog, Generation
+from services.projections.storage import queries
+from services.projections.storage.store import Catalog, Generation
 
 
 def snapshot(gen: Generation) -> dict[str, Any]:

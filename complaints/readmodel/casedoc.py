@@ -1,0 +1,191 @@
+"""The fold itself, on the case's JSON document: `advance(doc, envelope, position) -> doc`. Pure, no I/O.
+
+A case document is exactly `Case.model_dump(mode="json")` (tests hold it to that), so the
+writer reads it with a plain JSON parser, folds a batch's events into it and writes it
+back, with no pydantic model built or copied per event; `Case.model_validate(doc)` is the
+typed view of the same value. `advance` never changes its input: it works on a shallow
+copy and replaces (never mutates) nested values, so a failed event leaves the case as it was.
+
+The document records each event's facts; what they mean — status, episode, level,
+department, the SLA's due time and breach — is `complaints.domain.lifecycle.derive`, the
+same function the workers' state uses, applied after every event.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic_core import to_jsonable_python
+
+from complaints.domain import lifecycle
+from complaints.domain.lifecycle import EscalationFact, FirstResponse, FollowUpFact, OfferFact
+from complaints.domain.policy import cached_policy
+from complaints.envelope import Envelope
+from complaints.readmodel.model import Case, SortKey, utc
+from complaints.readmodel.order import RANK, event_episode
+from complaints.settings import default_policy_file
+from schemas.common import Money
+from schemas.events import ComplaintReceived, Escalated, FollowedUp, RecoveryOffered
+
+__all__ = ["Doc", "FirstResponse", "advance", "jt", "last_key", "money", "policy_first_response"]
+
+Doc = dict[str, Any]
+
+
+def policy_first_response(policy_file: Path | None = None) -> FirstResponse:
+    """The policy's first-response SLA (`Policy.first_response_sla`); the default policy when None.
+
+    Events carry an SLA deadline only from an escalation onwards, so a case the front line owns
+    takes its deadline from the policy the escalation service applies (`lifecycle.first_response_due`)."""
+    return cached_policy(policy_file or default_policy_file()).first_response_sla
+
+
+_BLANK: Doc = Case(complaint_id="").model_dump(mode="json")
+
+
+def jt(dt: datetime) -> str:
+    """A time as the case document holds it (pydantic's JSON form of the UTC time)."""
+    return str(to_jsonable_python(utc(dt)))
+
+
+#: The document's times, parsed (each event of a case reads its earlier events' times again).
+_PARSED: dict[str, datetime] = {}
+_TEXT: dict[datetime, str] = {}
+
+
+def _time(value: str) -> datetime:
+    moment = _PARSED.get(value)
+    if moment is None:
+        if len(_PARSED) > 50_000:
+            _PARSED.clear()
+            _TEXT.clear()
+        moment = _PARSED[value] = utc(datetime.fromisoformat(value))
+        _TEXT[moment] = value
+    return moment
+
+
+def _text(moment: datetime | None) -> str | None:
+    """`jt`, for a time read from the document by `_time`: its own text."""
+    return None if moment is None else _TEXT.get(moment) or jt(moment)
+
+
+def last_key(doc: Doc) -> SortKey | None:
+    """The sort key of the last event folded into the case."""
+    key = doc.get("last_key")
+    return None if key is None else (int(key[0]), _time(key[1]), int(key[2]), str(key[3]))
+
+
+def advance(doc: Doc | None, env: Envelope, position: str, first_response: FirstResponse | None = None) -> Doc:
+    """The case document after one more event (None: a case not seen yet).
+
+    `first_response` gives a new case's SLA deadline (default: the default policy's)."""
+    at = utc(env.time)
+    when = jt(at)
+    d = dict(doc) if doc is not None else {**_BLANK, "complaint_id": env.complaint_id}
+    ev = env.event
+    if isinstance(ev, ComplaintReceived):
+        _received(d, ev)
+    elif isinstance(ev, Escalated):
+        _escalated(d, ev, when)
+    elif isinstance(ev, RecoveryOffered):
+        _offered(d, ev, when)
+    elif isinstance(ev, FollowedUp):
+        _followed_up(d, ev, when)
+    else:  # pragma: no cover - the registry only yields the four types
+        raise TypeError(f"no projection for {type(ev).__name__}")
+    _derive(d, when, first_response or policy_first_response())
+    if isinstance(ev, RecoveryOffered) and d["first_response_at"] is None:
+        d["first_response_at"], d["first_response_sla_met"] = when, not d["sla"]["breached"]
+    part, _, offset = position.rpartition(":")
+    positions = d["positions"]
+    d["positions"] = {**positions, part: max(int(offset), positions.get(part, -1))}
+    d["event_count"] += 1
+    updated = d["updated_at"]
+    if updated is None or at > _time(updated):
+        d["updated_at"] = when
+    d["last_key"] = [event_episode(ev), when, RANK[ev.topic], env.id]
+    return d
+
+
+def money(m: Money | None) -> Doc | None:
+    """`Money` as its JSON (the contract's own serializer: a plain decimal string)."""
+    return None if m is None else {"amount": format(m.amount, "f"), "currency": m.currency}
+
+
+def _derive(d: Doc, when: str, first_response: FirstResponse) -> None:
+    """Status, episode, level, department and SLA from the recorded facts (`lifecycle.derive`)."""
+    escalations, offers = d["escalations"], d["offers"]
+    front_line = None
+    if d["received_at"] is not None and not escalations:  # later, the escalations set the due time
+        front_line = lifecycle.first_response_due(_time(d["received_at"]), d["channel"], d["severity"],
+                                                  d["public"], first_response)
+    life = lifecycle.derive(
+        [EscalationFact(e["episode"], e["level"], e["department"], e["reason"], _time(e["sla_due_at"]),
+                        _time(e["at"]))
+         for e in escalations],
+        [OfferFact(o["offer_id"], o["episode"], o["level"], _time(o["at"]), o["supersedes"]) for o in offers],
+        [FollowUpFact(f["offer_id"], f["episode"], f["outcome"]) for f in d["follow_ups"]],
+        front_line)
+    if life.episode > d["episode"] and not any(e["number"] == life.episode for e in d["episodes"]):
+        d["episodes"] = _set_episode(d["episodes"], life.episode, started_at=when)
+    d.update(status=life.status, episode=life.episode, level=life.level, department=life.department,
+             sla={"due_at": _text(life.due_at), "breached": life.breached(None),
+                  "awaiting_response": not life.closed and life.responded_at is None,
+                  "responded_at": _text(life.responded_at)})
+
+
+def _set_episode(episodes: list[Doc], number: int, **changes: object) -> list[Doc]:
+    for i, ep in enumerate(episodes):
+        if ep["number"] == number:
+            return [*episodes[:i], {**ep, **changes}, *episodes[i + 1:]]
+    blank = {"number": number, "started_at": None, "first_offer_at": None, "ended_at": None, "outcome": None}
+    return [*episodes, {**blank, **changes}]
+
+
+def _received(d: Doc, ev: ComplaintReceived) -> None:
+    received = jt(ev.received_at)
+    d.update(channel=ev.channel, customer_ref=ev.customer_ref, category=ev.category, severity=ev.severity,
+             public=ev.public, wants_human=ev.wants_human, order_ref=ev.order_ref,
+             amount_at_stake=money(ev.amount_at_stake),
+             occurred_at=jt(ev.occurred_at) if ev.occurred_at else None, received_at=received,
+             prior_complaints=ev.prior_complaints)
+    if d["event_count"] == 0:  # the normal case: the complaint opens its case
+        d["episodes"] = _set_episode(d["episodes"], 1, started_at=received)
+
+
+def _escalated(d: Doc, ev: Escalated, when: str) -> None:
+    escalation = {"at": when, "episode": ev.episode, "level": ev.level, "department": ev.department,
+                  "from_level": ev.from_level, "reason": ev.reason, "reasons": list(ev.reasons),
+                  "sla_due_at": jt(ev.sla_due_at), "requested_by": ev.requested_by,
+                  "policy_version": ev.policy_version}
+    d["escalations"] = [*d["escalations"], escalation]
+
+
+def _offered(d: Doc, ev: RecoveryOffered, when: str) -> None:
+    offers = [{**o, "superseded_by": ev.offer_id} if ev.supersedes and o["offer_id"] == ev.supersedes else o
+              for o in d["offers"]]
+    remedies = [{"type": r.type, "amount": money(r.amount), "description": r.description} for r in ev.remedies]
+    offer = {"offer_id": ev.offer_id, "at": when, "episode": ev.episode, "level": ev.level,
+             "department": ev.department, "remedies": remedies, "total": money(ev.total), "apology": ev.apology,
+             "authority_limit": money(ev.authority_limit), "offered_by": ev.offered_by,
+             "reasons": list(ev.reasons), "follow_up_at": jt(ev.follow_up_at), "respond_by": jt(ev.respond_by),
+             "supersedes": ev.supersedes, "superseded_by": None, "policy_version": ev.policy_version}
+    current = next((e for e in d["episodes"] if e["number"] == ev.episode), None)
+    if current is None or current["first_offer_at"] is None:
+        d["episodes"] = _set_episode(d["episodes"], ev.episode, first_offer_at=when)
+    d["offers"] = [*offers, offer]
+
+
+def _followed_up(d: Doc, ev: FollowedUp, when: str) -> None:
+    follow_up = {"offer_id": ev.offer_id, "at": when, "episode": ev.episode, "outcome": ev.outcome,
+                 "satisfied": ev.satisfied, "csat": ev.csat, "has_comment": ev.comment is not None,
+                 "recorded_by": ev.recorded_by, "policy_version": ev.policy_version}
+    if not any(e["number"] == ev.episode and e["ended_at"] is not None for e in d["episodes"]):
+        d["episodes"] = _set_episode(d["episodes"], ev.episode, ended_at=when, outcome=ev.outcome)
+    d["follow_ups"] = [*d["follow_ups"], follow_up]
+    d["outcome"] = {"outcome": ev.outcome, "satisfied": ev.satisfied, "csat": ev.csat, "episode": ev.episode,
+                    "at": when}
+    if ev.outcome == "unsatisfied":
+        d["reopen_count"] += 1

@@ -1,0 +1,67 @@
+"""Timeline entries: each event's essentials and a one-line summary, never personal data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic_core import to_json, to_jsonable_python
+
+from complaints.envelope import Envelope
+from complaints.readmodel.model import TimelineEntry, utc
+from complaints.readmodel.order import event_episode
+from schemas.events import ComplaintReceived, Escalated, Event, FollowedUp, RecoveryOffered
+
+#: Fields of each event shown in the timeline; sealed blobs (`personal`, `comment`) never are.
+ESSENTIAL_FIELDS: dict[str, set[str]] = {
+    "ComplaintReceived": {"channel", "customer_ref", "category", "category_source", "severity", "severity_source",
+                          "public", "wants_human", "order_ref", "amount_at_stake", "occurred_at", "received_at",
+                          "prior_complaints"},
+    "Escalated": {"level", "department", "from_level", "reason", "reasons", "sla_due_at", "episode",
+                  "policy_version", "requested_by"},
+    "RecoveryOffered": {"offer_id", "supersedes", "total", "level", "department", "offered_by", "follow_up_at",
+                        "respond_by", "episode", "policy_version"},
+    "FollowedUp": {"offer_id", "outcome", "satisfied", "csat", "episode", "policy_version", "recorded_by"},
+}
+
+
+def essentials(event: Event) -> dict[str, Any]:
+    out = event.model_dump(mode="json", include=ESSENTIAL_FIELDS[event.topic], exclude_none=True)
+    if isinstance(event, RecoveryOffered):
+        out["remedies"] = [r.type for r in event.remedies]
+    if isinstance(event, FollowedUp):
+        out["has_comment"] = event.comment is not None
+    return out
+
+
+def summary(event: Event) -> str:
+    if isinstance(event, ComplaintReceived):
+        public = ", public" if event.public else ""
+        return f"received via {event.channel}: {event.category}, {event.severity} severity{public}"
+    if isinstance(event, Escalated):
+        dept = f" ({event.department})" if event.department else ""
+        return f"escalated {event.from_level} → {event.level}{dept}: {event.reason}"
+    if isinstance(event, RecoveryOffered):
+        kinds = ", ".join(r.type for r in event.remedies)
+        return f"offered {kinds} worth {event.total.amount} {event.total.currency} ({event.level})"
+    if isinstance(event, FollowedUp):
+        csat = f", CSAT {event.csat}" if event.csat is not None else ""
+        return f"followed up: {event.outcome}{csat}"
+    return event.event_type()  # pragma: no cover
+
+
+def entry_doc(env: Envelope, position: str, episode: int) -> dict[str, Any]:
+    """The timeline entry as JSON values: exactly `TimelineEntry.model_dump(mode="json")`."""
+    return {
+        "id": env.id, "type": env.event.topic, "ce_type": env.type, "time": to_jsonable_python(utc(env.time)),
+        "position": position, "episode": episode, "summary": summary(env.event), "essentials": essentials(env.event),
+        "source": env.source, "correlation_id": env.correlation_id, "causation_id": env.causation_id,
+    }
+
+
+def entry_for(env: Envelope, position: str, episode: int) -> TimelineEntry:
+    return TimelineEntry.model_validate(entry_doc(env, position, episode))
+
+
+def entry_json(env: Envelope, position: str) -> str:
+    """The timeline entry as JSON text (what the timeline table stores)."""
+    return to_json(entry_doc(env, position, max(event_episode(env.event), 1))).decode()

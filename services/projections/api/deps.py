@@ -1,0 +1,111 @@
+"""FastAPI dependencies: the runtime, the active generation, read-your-writes and time parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from complaints.readmodel.casedoc import FirstResponse, policy_first_response
+from complaints.readmodel.model import utc
+from complaints.settings import Settings
+from services.projections.api.positions import NotCaughtUp, parse_positions, wait_for_positions
+from services.projections.ingest.consumer import LiveProjector
+from services.projections.ingest.records import topics_of
+from services.projections.options import ProjectionOptions
+from services.projections.storage.store import Catalog, Generation
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    catalog: Catalog
+    options: ProjectionOptions
+    projector: LiveProjector | None
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_first_response(runtime: RuntimeDep) -> FirstResponse:
+    """The configured policy's first-response SLA (folding a case `as_of` a time needs it)."""
+    return policy_first_response(runtime.settings.policy_file)
+
+
+FirstResponseDep = Annotated[FirstResponse, Depends(get_first_response)]
+
+
+def invalid(location: str, field: str, message: str) -> RequestValidationError:
+    """A 422 naming the field, in the same shape as FastAPI's own validation errors."""
+    return RequestValidationError([{"loc": (location, field), "msg": message, "type": "value_error"}])
+
+
+async def consistent_read(
+    runtime: RuntimeDep,
+    min_position: Annotated[str | None, Query(
+        description="Wait until the projection has applied these log positions (`topic:partition:offset`, "
+                    "comma-separated), e.g. the `position` intake returned. 409 if not within the bounded wait.",
+        examples=["ComplaintReceived:3:41"])] = None,
+    x_min_position: Annotated[str | None, Header(description="Same as `min_position`.")] = None,
+) -> None:
+    for location, field, raw in (("query", "min_position", min_position), ("header", "x-min-position", x_min_position)):
+        if not raw:
+            continue
+        try:
+            wanted = parse_positions(raw, topics_of(runtime.settings))
+        except ValueError as exc:
+            raise invalid(location, field, str(exc)) from None
+        wake = runtime.projector.wake if runtime.projector is not None else None
+        await wait_for_positions(runtime.catalog, wanted, runtime.options.read_wait_s, wake)
+
+
+async def active_generation(runtime: RuntimeDep, _: Annotated[None, Depends(consistent_read)]) -> Generation:
+    """The generation this request reads (after any read-your-writes wait): one catalog lookup per request."""
+    return await run_in_threadpool(runtime.catalog.ensure_active)
+
+
+GenerationDep = Annotated[Generation, Depends(active_generation)]
+
+
+def as_of_param(
+    as_of: Annotated[datetime | None, Query(
+        description="Answer as the system stood at this moment (ISO 8601; no zone means UTC), "
+                    "folded from the events up to then.")] = None,
+) -> datetime | None:
+    return None if as_of is None else utc(as_of)
+
+
+AsOf = Annotated[datetime | None, Depends(as_of_param)]
+
+
+def window(
+    received_from: Annotated[datetime | None, Query(alias="from", description="Received at or after (ISO 8601).")]
+    = None,
+    received_to: Annotated[datetime | None, Query(alias="to", description="Received before (ISO 8601).")] = None,
+) -> tuple[datetime | None, datetime | None]:
+    start = None if received_from is None else utc(received_from)
+    end = None if received_to is None else utc(received_to)
+    if start is not None and end is not None and start >= end:
+        raise invalid("query", "to", "must be later than 'from'")
+    return start, end
+
+
+Window = Annotated[tuple[datetime | None, datetime | None], Depends(window)]
+
+
+async def not_caught_up(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, NotCaughtUp)
+    return JSONResponse(
+        status_code=409, headers={"Retry-After": "1"},
+        content={"message": str(exc), "missing": [str(p) for p, _ in exc.missing], "waited_s": round(exc.waited, 3)},
+    )

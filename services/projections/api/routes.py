@@ -1,0 +1,119 @@
+"""The support API's routes: case view, queue, KPIs, health."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from starlette.concurrency import run_in_threadpool
+
+from complaints.readmodel.kpis import compute_kpis
+from complaints.readmodel.model import Status
+from complaints.readmodel.queue import BadCursor, Cursor, QueueFilter, Sort
+from schemas.common import Channel, Department, Level
+from services.projections.api.deps import AsOf, FirstResponseDep, GenerationDep, RuntimeDep, Window, invalid
+from services.projections.api.views import (
+    CasePage,
+    CaseView,
+    Health,
+    KpiView,
+    ProjectorHealth,
+    case_summary,
+    case_view,
+)
+from services.projections.storage import queries
+
+router = APIRouter()
+Responses = dict[int | str, dict[str, Any]]
+CONFLICT: Responses = {409: {"description": "`min_position` not reached within the bounded wait; retry later."}}
+INVALID: Responses = {422: {"description": "A query parameter is invalid; the answer names it and why."}}
+
+
+@router.get("/complaints/{complaint_id}", response_model=CaseView, tags=["cases"],
+            responses={404: {"description": "No such complaint (at `as_of`)."}, **CONFLICT, **INVALID})
+async def get_complaint(complaint_id: str, gen: GenerationDep, first_response: FirstResponseDep,
+                        as_of: AsOf = None) -> CaseView:
+    """One case: status, level, department, SLA, offers, follow-ups, outcome and its full timeline."""
+    now = datetime.now(UTC)
+    if as_of is None:
+        found = await run_in_threadpool(queries.get_case, gen, complaint_id)
+    else:
+        found = await run_in_threadpool(queries.case_at, gen, complaint_id, as_of, first_response)
+    if found is None:
+        raise HTTPException(404, f"no complaint {complaint_id!r}" + (f" as of {as_of.isoformat()}" if as_of else ""))
+    case, timeline = found
+    return case_view(case, timeline, as_of or now, as_of)
+
+
+@router.get("/complaints", response_model=CasePage, tags=["cases"], responses={**CONFLICT, **INVALID})
+async def list_complaints(
+    gen: GenerationDep,
+    first_response: FirstResponseDep,
+    received: Window,
+    status: Annotated[list[Status] | None, Query(description="One or more statuses (repeat the parameter).")] = None,
+    open: Annotated[bool | None, Query(description="true: not closed; false: closed only.")] = None,
+    level: Level | None = None,
+    department: Department | None = None,
+    channel: Channel | None = None,
+    breached: Annotated[bool | None, Query(description="First-response SLA breached (or due and unanswered).")] = None,
+    customer: Annotated[str | None, Query(description="Customer reference (never contact details).")] = None,
+    sort: Annotated[Sort, Query(description="urgency: pending first-response due time, soonest first "
+                                            "(cases with nothing pending last); newest/oldest: received time.")]
+    = "urgency",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    as_of: AsOf = None,
+) -> CasePage:
+    """The queue: filtered cases, most urgent first by default, with cursor pagination."""
+    try:
+        after = Cursor.decode(cursor, sort) if cursor else None
+    except BadCursor as exc:
+        raise invalid("query", "cursor", str(exc)) from None
+    f = QueueFilter(status=tuple(status or ()), open=open, level=level, department=department, channel=channel,
+                    breached=breached, customer=customer, received_from=received[0], received_to=received[1])
+    now = as_of or datetime.now(UTC)
+    if as_of is None:
+        cases, nxt = await run_in_threadpool(queries.list_cases, gen, f, sort, after, limit, now)
+    else:
+        cases, nxt = await run_in_threadpool(queries.list_cases_at, gen, f, sort, after, limit, as_of,
+                                             first_response)
+    return CasePage(items=[case_summary(c, now) for c in cases], next_cursor=nxt.encode() if nxt else None,
+                    sort=sort, as_of=as_of)
+
+
+@router.get("/kpis", response_model=KpiView, tags=["kpis"], responses={**CONFLICT, **INVALID})
+async def kpis(gen: GenerationDep, received: Window, channel: Channel | None = None) -> KpiView:
+    """KPIs of the cases received in the window (and channel), computed from their events."""
+    now = datetime.now(UTC)
+
+    def compute() -> KpiView:
+        report = compute_kpis(queries.kpi_cases(gen, received[0], received[1], channel), now)
+        return KpiView(**report.model_dump(), received_from=received[0], received_to=received[1], channel=channel,
+                       computed_at=now)
+
+    return await run_in_threadpool(compute)
+
+
+@router.get("/health", response_model=Health, tags=["health"])
+async def health(runtime: RuntimeDep) -> Health:
+    """Always 200 while the API serves reads; `status` says whether the live projector runs."""
+
+    def read() -> Health:
+        gen = runtime.catalog.ensure_active()
+        stored = {f"{t}:{p}": n for (t, p), n in sorted(queries.offsets(gen).items())}
+        projector = runtime.projector
+        status = projector.status if projector else None
+        lag = {}
+        if status is not None:
+            lag = {part: max(hw - stored.get(part, 0), 0) for part, hw in sorted(status.highwater.items())}
+        return Health(
+            status="ok" if status is None or status.running else "degraded",
+            generation=gen.id,
+            projector=None if status is None else ProjectorHealth(
+                running=status.running, generation=status.generation, partitions=status.partitions,
+                batches=status.batches, last_batch_at=status.last_batch_at, last_error=status.last_error),
+            offsets=stored, lag=lag, counters=queries.counters(gen),
+        )
+
+    return await run_in_threadpool(read)

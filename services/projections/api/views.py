@@ -1,0 +1,96 @@
+"""Response models of the support API (they are its OpenAPI schema) and how cases become views."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from complaints.readmodel.fold import effective_sla
+from complaints.readmodel.kpis import KpiReport
+from complaints.readmodel.model import Case, CaseFields, Outcome, Sla, Status, TimelineEntry
+from schemas.common import Channel, Department, Level
+
+
+class CaseView(CaseFields):
+    """A case: its state folded from every event, and the timeline of those events."""
+
+    positions: list[str] = Field(description="Highest log position of this case per topic/partition.")
+    position: str = Field(description="The same, comma-joined: pass it as `min_position` to read at least this.")
+    as_of: datetime | None = Field(default=None, description="Set when this is the case as it stood then.")
+    timeline: list[TimelineEntry] = Field(description="Every event of the case, in canonical order.")
+
+
+class CaseSummary(BaseModel):
+    complaint_id: str
+    status: Status
+    episode: int
+    level: Level
+    department: Department | None
+    channel: Channel | None
+    customer_ref: str | None
+    category: str | None
+    severity: str | None
+    public: bool | None
+    received_at: datetime | None
+    sla: Sla
+    outcome: Outcome | None
+    offers: int = Field(description="Offers made (superseded ones included).")
+    reopen_count: int
+    updated_at: datetime | None
+    position: str
+
+
+class CasePage(BaseModel):
+    items: list[CaseSummary]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+    sort: str
+    as_of: datetime | None = None
+
+
+class KpiView(KpiReport):
+    received_from: datetime | None = Field(description="Cohort: cases received at or after this time.")
+    received_to: datetime | None = Field(description="... and before this time.")
+    channel: Channel | None
+    computed_at: datetime
+
+
+class ProjectorHealth(BaseModel):
+    running: bool
+    generation: int | None
+    partitions: int
+    batches: int
+    last_batch_at: datetime | None
+    last_error: str | None
+
+
+class Health(BaseModel):
+    status: str = Field(description="ok, or degraded when the live projector is not running.")
+    generation: int = Field(description="The read-model generation reads are served from.")
+    projector: ProjectorHealth | None
+    offsets: dict[str, int] = Field(description="'topic:partition' -> next offset to apply.")
+    lag: dict[str, int] = Field(description="'topic:partition' -> records the broker has beyond the projection.")
+    counters: dict[str, int] = Field(
+        description="applied, duplicates, unknown_skipped (+ unknown_type:<type>), malformed (dead-lettered).")
+
+
+def _fields(case: Case, now: datetime) -> dict[str, object]:
+    out: dict[str, object] = {name: getattr(case, name) for name in CaseFields.model_fields}
+    out["sla"] = effective_sla(case, now)
+    return out
+
+
+def case_view(case: Case, timeline: list[TimelineEntry], now: datetime, as_of: datetime | None = None) -> CaseView:
+    tokens = case.position_tokens()
+    return CaseView(**_fields(case, now), positions=tokens, position=",".join(tokens), as_of=as_of,  # type: ignore[arg-type]
+                    timeline=timeline)
+
+
+def case_summary(case: Case, now: datetime) -> CaseSummary:
+    return CaseSummary(
+        complaint_id=case.complaint_id, status=case.status, episode=case.episode, level=case.level,
+        department=case.department, channel=case.channel, customer_ref=case.customer_ref, category=case.category,
+        severity=case.severity, public=case.public, received_at=case.received_at, sla=effective_sla(case, now),
+        outcome=case.outcome, offers=len(case.offers), reopen_count=case.reopen_count, updated_at=case.updated_at,
+        position=",".join(case.position_tokens()),
+    )

@@ -1,0 +1,94 @@
+"""Reads of one generation: case views, queues, KPI inputs, offsets and counters.
+
+`as_of` reads never touch the `cases` table's state: they fold the timeline's events
+up to that moment with the same pure projector the live path uses.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlalchemy import select
+
+from complaints.envelope import Envelope
+from complaints.readmodel.casedoc import FirstResponse
+from complaints.readmodel.fold import fold
+from complaints.readmodel.model import Case, TimelineEntry
+from complaints.readmodel.order import entry_key
+from complaints.readmodel.queue import Cursor, QueueFilter, matches, next_cursor, page
+from services.projections.storage.codec import envelope_from_row, naive
+from services.projections.storage.queue import sql_after, sql_fixed, sql_order, sql_where
+from services.projections.storage.sqlwrite import stored_offsets
+from services.projections.storage.store import Generation
+
+
+def offsets(gen: Generation) -> dict[tuple[str, int], int]:
+    with gen.engine.connect() as conn:
+        return stored_offsets(conn, gen.tables)
+
+
+def counters(gen: Generation) -> dict[str, int]:
+    with gen.engine.connect() as conn:
+        return {r.name: r.value for r in conn.execute(select(gen.tables.counters)) if r.name != "batches"}
+
+
+def get_case(gen: Generation, complaint_id: str) -> tuple[Case, list[TimelineEntry]] | None:
+    t = gen.tables
+    with gen.engine.connect() as conn:
+        doc = conn.execute(select(t.cases.c.doc).where(t.cases.c.complaint_id == complaint_id)).scalar()
+        if doc is None:
+            return None
+        entries = [TimelineEntry.model_validate_json(e) for e in
+                   conn.execute(select(t.timeline.c.entry).where(t.timeline.c.complaint_id == complaint_id)).scalars()]
+    return Case.model_validate_json(doc), sorted(entries, key=entry_key)
+
+
+def case_at(gen: Generation, complaint_id: str, as_of: datetime, first_response: FirstResponse | None = None,
+            ) -> tuple[Case, list[TimelineEntry]] | None:
+    t = gen.tables.timeline
+    with gen.engine.connect() as conn:
+        rows = conn.execute(select(t).where(t.c.complaint_id == complaint_id, t.c.time <= naive(as_of))).all()
+    case, entries = fold((envelope_from_row(r) for r in rows), first_response)
+    return None if case is None else (case, entries)
+
+
+def list_cases(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | None, limit: int,
+               now: datetime) -> tuple[list[Case], Cursor | None]:
+    t = gen.tables
+    where = sql_where(t, f, now)
+    if cursor is not None:
+        where.append(sql_after(t, cursor))
+    query = select(t.cases.c.doc).where(*where).order_by(*sql_order(t, sort)).limit(limit + 1)
+    with gen.engine.connect() as conn:
+        cases = [Case.model_validate_json(d) for d in conn.execute(query).scalars()]
+    return cases[:limit], next_cursor(cases, sort, limit)
+
+
+def list_cases_at(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | None, limit: int,
+                  as_of: datetime, first_response: FirstResponse | None = None) -> tuple[list[Case], Cursor | None]:
+    """The queue as it stood at `as_of`: every case folded from its events up to then, then filtered."""
+    t = gen.tables
+    c = t.cases.c
+    fixed = sql_fixed(t, f)  # attributes fixed at intake are narrowed in SQL; the rest depends on the fold
+    query = select(t.timeline).where(t.timeline.c.time <= naive(as_of))
+    if fixed:
+        query = query.where(t.timeline.c.complaint_id.in_(select(c.complaint_id).where(*fixed)))
+    grouped: dict[str, list[tuple[Envelope, str]]] = defaultdict(list)
+    with gen.engine.connect() as conn:
+        for row in conn.execute(query):
+            grouped[row.complaint_id].append(envelope_from_row(row))
+    folded = (fold(items, first_response)[0] for items in grouped.values())
+    cases = [case for case in folded if case is not None and matches(case, f, as_of)]
+    return page(cases, sort, cursor, limit)
+
+
+def kpi_cases(gen: Generation, received_from: datetime | None, received_to: datetime | None,
+              channel: str | None) -> Iterator[Case]:
+    c = gen.tables.cases.c
+    cohort = QueueFilter(channel=channel, received_from=received_from, received_to=received_to)
+    where = [c.received_at.is_not(None), *sql_fixed(gen.tables, cohort)]
+    with gen.engine.connect() as conn:
+        for doc in conn.execute(select(c.doc).where(*where).execution_options(yield_per=1000)).scalars():
+            yield Case.model_validate_json(doc)

@@ -1,0 +1,172 @@
+"""Generations of the read model and the catalog that points at the active one.
+
+SQLite (default): the catalog lives in the configured file and generation N in a
+sibling file `<name>.g<N>.db`, so a replay writes beside the live projector without
+taking its write lock. PostgreSQL: all generations live in the configured database
+(its `search_path`), told apart by the `_g<N>` table suffix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from complaints.db import make_engine
+from services.projections.storage.tables import SCHEMA_VERSION, Tables, catalog_metadata, generation_tables, generations
+
+tables_for = lru_cache(maxsize=64)(generation_tables)
+
+
+@dataclass(frozen=True)
+class Generation:
+    id: int
+    location: str
+    state: str
+    engine: Engine
+
+    @property
+    def tables(self) -> Tables:
+        return tables_for(self.id)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+class Catalog:
+    """The configured database: which generation is active, and engines for every location."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engines: dict[tuple[str, bool], Engine] = {}
+        self._lock = threading.Lock()
+        self.engine = self.engine_for(url)
+        try:
+            catalog_metadata.create_all(self.engine)
+        except DBAPIError:  # another process created it between the check and the CREATE
+            catalog_metadata.create_all(self.engine)
+
+    def engine_for(self, location: str, bulk: bool = False) -> Engine:
+        """One engine per location; `bulk` engines (replay builds) skip fsync on SQLite."""
+        with self._lock:
+            engine = self._engines.get((location, bulk))
+            if engine is None:
+                # psycopg prepares a statement after 5 runs, and PostgreSQL may then plan `IN (...)` lookups
+                # generically, as sequential scans (measured: 400 ms instead of 2 ms per lookup during a
+                # replay). Our statements are batched, so preparing them gains nothing.
+                extra = {} if is_sqlite(location) else {"connect_args": {"prepare_threshold": None}}
+                engine = make_engine(location, **extra)
+                if bulk and is_sqlite(location):
+                    event.listen(engine, "connect", _no_sync)
+                self._engines[(location, bulk)] = engine
+            return engine
+
+    def active(self) -> Generation | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(generations.c.id, generations.c.location).where(generations.c.state == "active")
+                .order_by(generations.c.id.desc()).limit(1)
+            ).first()
+        return None if row is None else Generation(row.id, row.location, "active", self.engine_for(row.location))
+
+    def ensure_active(self) -> Generation:
+        """The active generation, creating an empty first one if there is none."""
+        gen = self.active()
+        if gen is None:
+            gen = self.create()
+            self.activate(gen.id)
+            gen = self.active() or gen
+        return gen
+
+    def create(self, location: str | None = None, bulk: bool = False) -> Generation:
+        """A fresh, empty generation in state `building`."""
+        with self.engine.begin() as conn:
+            key = conn.execute(insert(generations).values(
+                location="", state="building", schema_version=SCHEMA_VERSION, created_at=_now(),
+            )).inserted_primary_key
+            assert key is not None
+            gen_id = int(key[0])
+            location = location or self._default_location(gen_id)
+            conn.execute(update(generations).where(generations.c.id == gen_id).values(location=location))
+        engine = self.engine_for(location, bulk)
+        tables = tables_for(gen_id)
+        tables.metadata.drop_all(engine)
+        tables.metadata.create_all(engine)
+        with engine.begin() as conn:
+            conn.execute(insert(tables.counters).values(name="batches", value=0))
+        return Generation(gen_id, location, "building", engine)
+
+    def activate(self, gen_id: int, events: int | None = None, seconds: float | None = None) -> None:
+        """Atomically make `gen_id` the active generation (readers switch on their next request)."""
+        with self.engine.begin() as conn:
+            conn.execute(update(generations).where(generations.c.state == "active").values(state="retired"))
+            conn.execute(update(generations).where(generations.c.id == gen_id).values(
+                state="active", activated_at=_now(), events=events,
+                seconds=None if seconds is None else f"{seconds:.3f}"))
+
+    def cleanup(self, keep_retired: int = 1) -> list[int]:
+        """Drop retired generations but the newest `keep_retired` (in-flight reads may still use those)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(generations.c.id, generations.c.location).where(generations.c.state.in_(["retired", "failed"]))
+                .order_by(generations.c.id.desc())
+            ).all()
+        dropped = []
+        for row in rows[keep_retired:]:
+            self.drop(row.id, row.location)
+            dropped.append(row.id)
+        return dropped
+
+    def drop(self, gen_id: int, location: str) -> None:
+        engine = self.engine_for(location)
+        if is_sqlite(location) and location != self.url:
+            engine.dispose()
+            path = make_url(location).database or ""
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    Path(path + suffix).unlink()
+        else:
+            tables_for(gen_id).metadata.drop_all(engine)
+        with self.engine.begin() as conn:
+            conn.execute(update(generations).where(generations.c.id == gen_id).values(state="dropped"))
+
+    def mark_failed(self, gen_id: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(generations).where(generations.c.id == gen_id).values(state="failed"))
+
+    def list(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(generations).order_by(generations.c.id))]
+
+    def _default_location(self, gen_id: int) -> str:
+        url = make_url(self.url)
+        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+            return self.url
+        path = Path(url.database)
+        return url.set(database=str(path.with_name(f"{path.stem}.g{gen_id}{path.suffix or '.db'}"))).render_as_string(
+            hide_password=False)
+
+    def dispose(self) -> None:
+        with self._lock:
+            for engine in self._engines.values():
+                engine.dispose()
+            self._engines.clear()
+
+
+def _no_sync(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA synchronous=OFF")
+    cur.close()
