@@ -7,12 +7,22 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from complaints.domain.case import CaseState
 from complaints.domain.decisions import CaseClosed, DomainError, Emit, NoOpenOffer, UnknownCase
 from complaints.http import health_router, install_guards, startup_frozen
+from complaints.pii import KeyErased
 from complaints.worker.runtime import Worker
+
+ERASED = ("This customer's personal data was erased: nothing they said can be stored any more. "
+          "Send the answer again without the comment.")
+
+
+class ActionBody(BaseModel):
+    """Base of every action's request body: strict JSON types (`"satisfied": 0` is not a boolean)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ActionResult(BaseModel):
@@ -31,7 +41,12 @@ WorkerDep = Annotated[Worker, Depends(get_worker)]
 
 async def perform(worker: Worker, complaint_id: str, decide: Callable[[CaseState | None], Sequence[Emit]],
                   field: str) -> ActionResult:
-    """Run a manual decision; domain refusals become 404 / 409 / 422 with a clear reason."""
+    """Run a manual decision; refusals become 404 / 409 / 410 with a clear reason.
+
+    The body's shape is the schema's (422 before we get here); anything the domain refuses of a
+    well-formed request (not a move up, above authority, a remedy outside the catalogue, mixed
+    currencies) depends on the case and the policy in force, so it is 409, never 422.
+    """
     emitted: list[str] = []
 
     def recording(state: CaseState | None) -> Sequence[Emit]:
@@ -45,8 +60,10 @@ async def perform(worker: Worker, complaint_id: str, decide: Callable[[CaseState
         raise HTTPException(404, str(exc)) from exc
     except (CaseClosed, NoOpenOffer) as exc:
         raise HTTPException(409, str(exc)) from exc
-    except DomainError as exc:
-        raise HTTPException(422, {"message": str(exc), "errors": [{"field": field, "reason": str(exc)}]}) from exc
+    except DomainError as exc:  # a well-formed request the case's state or the policy refuses: a conflict
+        raise HTTPException(409, {"message": str(exc), "errors": [{"field": field, "reason": str(exc)}]}) from exc
+    except KeyErased as exc:
+        raise HTTPException(410, ERASED) from exc
     return ActionResult(complaint_id=complaint_id, events=emitted, positions=[str(p) for p in positions])
 
 

@@ -11,21 +11,21 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Header
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from complaints.domain import escalation
 from complaints.domain.policy import load_policy
 from complaints.settings import Settings, get_settings
 from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
-from complaints.worker.http import ActionResult, WorkerDep, create_worker_app, perform
+from complaints.worker.http import ActionBody, ActionResult, WorkerDep, create_worker_app, perform
 from complaints.worker.runtime import Worker
 from schemas.common import Level
 
 router = APIRouter(tags=["escalation"])
 
 
-class EscalationRequest(BaseModel):
+class EscalationRequest(ActionBody):
     model_config = ConfigDict(extra="forbid")
     agent: str = Field(min_length=1, max_length=200, description="Who escalates (agent id).")
     reason: str = Field(min_length=1, max_length=2000, description="Why, in words the next level can act on.")
@@ -33,8 +33,9 @@ class EscalationRequest(BaseModel):
 
 
 @router.post("/complaints/{complaint_id}/escalate", status_code=202, response_model=ActionResult,
-             responses={404: {"description": "Unknown complaint"}, 409: {"description": "Case closed"},
-                        422: {"description": "Not a move up, or invalid body"}})
+             responses={404: {"description": "Unknown complaint"},
+                        409: {"description": "Case closed, or not a move up from where the case is"},
+                        422: {"description": "Invalid body"}})
 async def escalate(
     complaint_id: str,
     body: EscalationRequest,

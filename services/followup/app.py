@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from complaints.domain import followup
 from complaints.domain.case import CaseState
@@ -20,10 +20,11 @@ from complaints.pii import Vault
 from complaints.settings import Settings, get_settings
 from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
-from complaints.worker.http import ActionResult, WorkerDep, create_worker_app, perform
+from complaints.worker.http import ActionBody, ActionResult, WorkerDep, create_worker_app, perform
 from complaints.worker.runtime import Worker
 
-router = APIRouter(tags=["follow-up"])
+router = APIRouter(tags=["follow-up"], responses={410: {"description": "The customer was erased: send the answer "
+                                                                          "again without the comment"}})
 
 
 def get_vault(request: Request) -> Vault:
@@ -35,7 +36,7 @@ def get_vault(request: Request) -> Vault:
 VaultDep = Annotated[Vault, Depends(get_vault)]
 
 
-class FollowUpAnswer(BaseModel):
+class FollowUpAnswer(ActionBody):
     model_config = ConfigDict(extra="forbid")
     satisfied: bool = Field(description="Is the customer whole again?")
     csat: int = Field(ge=1, le=5, description="Customer satisfaction, 1 (very unhappy) to 5 (delighted).")

@@ -11,14 +11,14 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Header
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from complaints.domain import recovery
 from complaints.domain.policy import load_policy
 from complaints.settings import Settings, get_settings
 from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
-from complaints.worker.http import ActionResult, WorkerDep, create_worker_app, perform
+from complaints.worker.http import ActionBody, ActionResult, WorkerDep, create_worker_app, perform
 from complaints.worker.runtime import Worker
 from schemas.common import Level
 from schemas.events import Remedy
@@ -26,7 +26,7 @@ from schemas.events import Remedy
 router = APIRouter(tags=["recovery"])
 
 
-class OfferRequest(BaseModel):
+class OfferRequest(ActionBody):
     model_config = ConfigDict(extra="forbid")
     agent: str = Field(min_length=1, max_length=200, description="Who makes the offer (agent id).")
     level: Level = Field(description="The agent's level; the offer must fit its authority limit.")
@@ -35,8 +35,10 @@ class OfferRequest(BaseModel):
 
 
 @router.post("/complaints/{complaint_id}/offers", status_code=202, response_model=ActionResult,
-             responses={404: {"description": "Unknown complaint"}, 409: {"description": "Case closed"},
-                        422: {"description": "Above the level's authority, charges the customer, or invalid"}})
+             responses={404: {"description": "Unknown complaint"},
+                        409: {"description": "Case closed, or refused by the case or the policy: above the level's "
+                                             "authority, a remedy outside the catalogue, mixed currencies"},
+                        422: {"description": "Invalid body"}})
 async def make_offer(
     complaint_id: str,
     body: OfferRequest,

@@ -35,7 +35,7 @@ def test_escalating_down_or_unknown_cases_is_refused_clearly(stack: Stack) -> No
     base = stack["escalation"].url
     down = httpx.post(f"{base}/complaints/{case.complaint_id}/escalate",
                       json={"agent": "a", "reason": "r", "level": "front_line"}, timeout=10)
-    assert down.status_code == 422 and down.json()["detail"]["errors"][0]["field"] == "level"
+    assert down.status_code == 409 and down.json()["detail"]["errors"][0]["field"] == "level"
     assert "only go up" in down.json()["detail"]["message"]
     missing = httpx.post(f"{base}/complaints/nope/escalate", json={"agent": "a", "reason": "r"}, timeout=10)
     assert missing.status_code == 404
@@ -51,7 +51,7 @@ def test_agent_offer_above_authority_is_refused_and_within_authority_supersedes(
                 "remedies": [{"type": "refund", "amount": {"amount": "400.00", "currency": "USD"},
                               "description": "Full refund of everything"}]}
     refused = httpx.post(url, json=too_much, timeout=10)
-    assert refused.status_code == 422, refused.text
+    assert refused.status_code == 409, refused.text
     assert refused.json()["detail"]["errors"][0]["field"] == "remedies"
     assert "25.00" in refused.json()["detail"]["message"]  # the front line's limit is named
 
