@@ -4,7 +4,8 @@
 body): a declared `Content-Length` above the limit is answered 413 at once; a body without
 one (chunked) is read up to the limit and answered 413 as soon as it passes it.
 `IsoDateTime` is the date-time of every request model and query: an RFC 3339 string only
-(pydantic would otherwise take `0` or `"0.5"` as a Unix timestamp).
+(pydantic would otherwise take `0` or `"0.5"` as a Unix timestamp). `JsonInt` is an integer
+of a strict model as JSON Schema has it (4.0 is one, "4" is not).
 """
 
 from __future__ import annotations
@@ -97,3 +98,15 @@ def _date_time_string(value: object) -> object:
 
 #: A date-time given as an RFC 3339 string with its time zone (never a number).
 IsoDateTime = Annotated[AwareDatetime, Strict(False), BeforeValidator(_date_time_string)]
+
+
+def _json_integer(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # JSON Schema: 4.0 is an integer
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a whole number")
+    return value
+
+
+#: An integer as JSON Schema means it: 4 and 4.0, never "4" or true.
+JsonInt = Annotated[int, Strict(False), BeforeValidator(_json_integer)]

@@ -16,6 +16,7 @@ from complaints.domain import followup
 from complaints.domain.case import CaseState
 from complaints.domain.decisions import Emit
 from complaints.domain.policy import Policy, load_policy
+from complaints.guards import JsonInt
 from complaints.pii import Vault
 from complaints.settings import Settings, get_settings
 from complaints.worker import edges
@@ -39,7 +40,7 @@ VaultDep = Annotated[Vault, Depends(get_vault)]
 class FollowUpAnswer(ActionBody):
     model_config = ConfigDict(extra="forbid")
     satisfied: bool = Field(description="Is the customer whole again?")
-    csat: int = Field(ge=1, le=5, description="Customer satisfaction, 1 (very unhappy) to 5 (delighted).")
+    csat: JsonInt = Field(ge=1, le=5, description="Customer satisfaction, 1 (very unhappy) to 5 (delighted).")
     comment: str | None = Field(default=None, max_length=5000, description="Customer's words; stored encrypted.")
     agent: str = Field(default="support", min_length=1, max_length=200, description="Who followed up.")
 
