@@ -99,6 +99,20 @@ def _date_time_string(value: object) -> object:
 #: A date-time given as an RFC 3339 string with its time zone (never a number).
 IsoDateTime = Annotated[AwareDatetime, Strict(False), BeforeValidator(_date_time_string)]
 
+_ISO_ZONE_OPTIONAL = re.compile(_RFC3339.pattern.removesuffix(")") + ")?")
+
+
+def _date_time_text(value: object) -> object:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or _ISO_ZONE_OPTIONAL.fullmatch(value) is None:
+        raise ValueError("must be an ISO 8601 date-time, e.g. '2026-11-23T12:00:00Z' (no zone means UTC)")
+    return value
+
+
+#: A date-time in a query: an ISO 8601 string, its zone optional (the caller then means UTC); never a number.
+QueryDateTime = Annotated[datetime, BeforeValidator(_date_time_text)]
+
 
 def _json_integer(value: object) -> object:
     if isinstance(value, float) and value.is_integer():

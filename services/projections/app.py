@@ -16,9 +16,10 @@ from fastapi import FastAPI
 from complaints.http import install_guards
 from complaints.settings import Settings, get_settings
 from services.projections.api.deps import Runtime, not_caught_up
-from services.projections.api.positions import NotCaughtUp
+from services.projections.api.positions import NotCaughtUp, document_positions
 from services.projections.api.routes import router
 from services.projections.ingest.consumer import LiveProjector
+from services.projections.ingest.records import topics_of
 from services.projections.options import ProjectionOptions
 from services.projections.storage.store import Catalog
 from services.projections.tuning import give_heap_back, under_batch_gc
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, options: ProjectionOptions | No
     install_guards(app, settings)
     app.add_exception_handler(NotCaughtUp, not_caught_up)
     app.include_router(router)
+    document_positions(app, topics_of(settings))
     return app
 
 
