@@ -60,6 +60,10 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
 
 
+#: For `responses=` of routes that take a body (the limit applies to all; these document it).
+TOO_LARGE: dict[int | str, dict[str, Any]] = {413: {"description": "Request body above the configured limit"}}
+
+
 def install_guards(app: FastAPI, settings: Settings) -> None:
     """What every service's app gets: clear 422s, and 413 for a body above `COMPLAINTS_MAX_BODY_BYTES`."""
     install_error_handlers(app)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from complaints.domain.case import CaseState
 from complaints.domain.decisions import CaseClosed, DomainError, Emit, NoOpenOffer, UnknownCase
-from complaints.http import health_router, install_guards, startup_frozen
+from complaints.http import TOO_LARGE, health_router, install_guards, startup_frozen
 from complaints.pii import KeyErased
 from complaints.worker.runtime import Worker
 
@@ -90,7 +90,7 @@ def create_worker_app(worker: Worker, router: APIRouter, title: str, description
 
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     install_guards(app, worker.settings)
-    app.include_router(router)
+    app.include_router(router, responses=TOO_LARGE)  # every action takes a body
     app.include_router(health_router)
     app.include_router(stats_router)
     return app

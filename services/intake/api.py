@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from complaints.guards import IsoDateTime
+from complaints.http import TOO_LARGE
 from complaints.ratelimit import RateLimit
 from schemas.common import Category, Channel, Money, Sealed, Severity
 from schemas.events import ComplaintReceived
@@ -86,7 +87,7 @@ async def rate_limited(request: Request) -> None:
 
 @router.post("/complaints", status_code=202, response_model=Accepted, dependencies=[Depends(rate_limited)],
              responses={409: {"description": "Idempotency-Key reused with a different complaint body"},
-                        413: {"description": "Request body above the configured limit"},
+                        **TOO_LARGE,
                         422: {"description": "Invalid complaint: names the field and the reason"},
                         429: {"description": "Too many complaints from this address; `Retry-After` says when to retry",
                               "headers": {"Retry-After": {"schema": {"type": "integer"}}}}})

@@ -45,7 +45,8 @@ def stack(module_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -
 
 @pytest.fixture(scope="module")
 def staff_headers() -> dict[str, str]:
-    """Headers of a caller allowed everywhere: add the bearer token HERE once staff sign in."""
+    """Headers of a caller allowed everywhere: the ONE place the bearer token goes once staff sign in,
+    e.g. `tests.tokens.bearer(module_settings, "contract", level="executive", roles=["lead", "admin"])`."""
     return {}
 
 
