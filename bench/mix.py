@@ -24,11 +24,11 @@ from typing import Any
 
 from complaints.domain import escalation, recovery
 from complaints.domain.case import evolve
+from complaints.domain.intake import build_received, classify_category, received_event_id
 from complaints.domain.policy import Policy
 from complaints.envelope import Record, encode
 from schemas.common import Money, Sealed
 from schemas.events import ComplaintReceived
-from services.intake.domain import build_received, classify_category, received_event_id
 
 CHANNELS = {"web": 30, "email": 20, "phone": 15, "chat": 15, "social": 12, "in_person": 8}
 PUBLIC_SHARE = {"social": 0.7}  # other channels: OTHER_PUBLIC

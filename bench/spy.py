@@ -78,7 +78,7 @@ COMPONENTS: tuple[tuple[str, str], ...] = (
     ("LifecycleDecider.dump", "case state: JSON dump"),
     ("CaseStore", "case store (SQL)"),
     ("EventProducer.publish", "publish (aiokafka send)"),
-    ("work_out (rounds.py)", "worker: round worked out (other)"),
+    ("decide_round (rounds.py)", "worker: round decided (other)"),
     ("handle_batch", "worker batch loop (other)"),
     ("Fetcher", "aiokafka consumer fetcher"),
     ("Sender", "aiokafka producer sender"),

@@ -19,12 +19,12 @@ from bench.context import POLICY, Figure, Run, scratch_schema
 from bench.mix import Mix
 from complaints.domain import escalation
 from complaints.domain.case import evolve
+from complaints.domain.intake import received_event_id
 from complaints.domain.policy import load_policy
 from complaints.settings import Settings
 from complaints.worker.decider import LifecycleDecider
 from complaints.worker.runtime import Worker
 from complaints.worker.store import CaseStore, cases
-from services.intake.domain import received_event_id
 
 TARGET_RATIO = 1.5
 

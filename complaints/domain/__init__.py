@@ -14,8 +14,14 @@ No I/O here except `load_policy` reading a YAML file. Decisions are pure functio
 What a case *is* (status, episode, level, department, first-response due time, breached) is
 defined once, in `lifecycle`: the workers' `CaseState` and the read model's fold both call it.
 
-A shell that folds the event first (skipping ids in `state.applied`) calls
-`escalation.react(state_after, event, policy, now)` instead, so the event is folded once.
+That contract is written once, in `step`: `step.consume(state, event, event_id, at, react, now)`
+skips an applied id, folds the event, reacts (`escalation.react(state_after, event, policy, now)`,
+...) and folds the emits; `step.decide(state, decision, now)` does the same for a service's own
+decision. `escalation.on_event` / `recovery.on_event` are `step.consume` with their `react`.
+
+Beside the lifecycle services: `intake` (classify what the customer did not say, build the
+`ComplaintReceived`), `triage` (who owns a new case); `emit`, `errors`, `wording`, `levels`
+hold what every decision shares.
 
 Timers: `escalation.on_tick(state, policy, now)` / `followup.on_tick(state, policy, now)` for
 cases whose `next_due` has passed; HTTP: `escalation.manual`, `recovery.manual_offer`,
@@ -24,11 +30,11 @@ cases whose `next_due` has passed; HTTP: `escalation.manual`, `recovery.manual_o
 
 from complaints.domain import escalation, followup, lifecycle, recovery
 from complaints.domain.case import CaseFacts, CaseState, Status, evolve
-from complaints.domain.decisions import (
+from complaints.domain.emit import Emit
+from complaints.domain.errors import (
     AuthorityExceeded,
     CaseClosed,
     DomainError,
-    Emit,
     InvalidEscalation,
     InvalidOffer,
     NoOpenOffer,

@@ -12,7 +12,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from complaints.domain import lifecycle
-from complaints.domain.decisions import rank
+from complaints.domain.levels import rank
 from complaints.domain.lifecycle import EscalationFact, FirstResponse, FollowUpFact, Lifecycle, OfferFact, Status
 from schemas.common import (
     Category,
@@ -68,7 +68,8 @@ class EscalationView(_Frozen):
 
     @property
     def fact(self) -> EscalationFact:
-        return EscalationFact(self.episode, self.level, self.department, self.reason, self.sla_due_at, self.at)
+        return tuple.__new__(EscalationFact, (self.episode, self.level, self.department, self.reason, self.sla_due_at,
+                                                self.at))
 
 
 class OfferView(_Frozen):
@@ -89,7 +90,7 @@ class OfferView(_Frozen):
 
     @property
     def fact(self) -> OfferFact:
-        return OfferFact(self.offer_id, self.episode, self.level, self.at, self.supersedes)
+        return tuple.__new__(OfferFact, (self.offer_id, self.episode, self.level, self.at, self.supersedes))
 
 
 class FollowUpView(_Frozen):
@@ -101,7 +102,7 @@ class FollowUpView(_Frozen):
 
     @property
     def fact(self) -> FollowUpFact:
-        return FollowUpFact(self.offer_id, self.episode, self.outcome)
+        return tuple.__new__(FollowUpFact, (self.offer_id, self.episode, self.outcome))
 
 
 class CaseState(_Frozen):

@@ -11,22 +11,15 @@ from datetime import datetime
 
 from complaints.domain import step
 from complaints.domain.case import CaseFacts, CaseState
-from complaints.domain.decisions import (
-    LEVEL_LABELS,
-    CaseClosed,
-    Emit,
-    InvalidEscalation,
-    UnknownCase,
-    level_above,
-    rank,
-    when,
-    words,
-)
 from complaints.domain.durations import format_duration
+from complaints.domain.emit import Emit
+from complaints.domain.errors import CaseClosed, InvalidEscalation, UnknownCase
+from complaints.domain.levels import level_above, rank
 from complaints.domain.lifecycle import overdue
 from complaints.domain.policy import Policy
 from complaints.domain.remedy import fair_remedy
 from complaints.domain.triage import triage
+from complaints.domain.wording import LEVEL_LABELS, when, words
 from complaints.ids import deterministic_id
 from schemas.common import LEVELS, Department, EscalationReason, Level
 from schemas.events import ComplaintReceived, Escalated, Event, FollowedUp
@@ -105,9 +98,10 @@ def manual(
 
 def next_due(state: CaseState, policy: Policy) -> datetime | None:
     """When the pending first response is due (index this for the timer); None when nothing is pending."""
-    if state.facts is None or state.closed or state.responded or state.level == "executive":
+    if state.facts is None or state.closed or state.level == "executive":
         return None
-    return state.due_at(policy.first_response_sla)  # None: a reopen whose escalation is not in yet
+    life = state.derived(policy.first_response_sla)
+    return None if life.responded_at is not None else life.due_at  # None: a reopen not escalated yet
 
 
 def _triage_escalation(state: CaseState, policy: Policy) -> list[Emit]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from complaints.domain.case import CaseState, OfferView
-from complaints.domain.decisions import CaseClosed, DomainError, Emit, NoOpenOffer, UnknownCase
+from complaints.domain.emit import Emit
+from complaints.domain.errors import CaseClosed, DomainError, NoOpenOffer, UnknownCase
 from complaints.domain.policy import Policy
 from complaints.ids import deterministic_id
 from schemas.common import FollowUpOutcome, Sealed

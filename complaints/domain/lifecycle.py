@@ -47,7 +47,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 
-from complaints.domain.decisions import RANKS
+from complaints.domain.levels import RANKS
 from schemas.common import Channel, Department, EscalationReason, FollowUpOutcome, Level, Severity
 
 Status = Literal["received", "escalated", "recovery_offered", "closed", "reopened"]
@@ -208,6 +208,7 @@ def derive(escalations: Sequence[EscalationFact], offers: Sequence[OfferFact], f
     breach = False
     for e in escalations:
         breach = breach or (e.reason == "sla_breached" and e.episode == episode)
-    return Lifecycle(status_of(closed=outcome is not None, offer_awaiting=waiting, episode=episode, level=level),
-                     episode, level, department, outcome, open_offer,
-                     due_at(episode, current, bool(escalations), front_line), responded_at, breach, current)
+    status = status_of(closed=outcome is not None, offer_awaiting=waiting, episode=episode, level=level)
+    due = due_at(episode, current, bool(escalations), front_line)
+    return tuple.__new__(Lifecycle, (status, episode, level, department, outcome, open_offer, due, responded_at,
+                                     breach, current))

@@ -12,21 +12,13 @@ from decimal import Decimal
 
 from complaints.domain import step
 from complaints.domain.case import CaseFacts, CaseState
-from complaints.domain.decisions import (
-    LEVEL_LABELS,
-    AuthorityExceeded,
-    CaseClosed,
-    Emit,
-    InvalidOffer,
-    UnknownCase,
-    money,
-    rank,
-    show,
-    words,
-)
+from complaints.domain.emit import Emit
+from complaints.domain.errors import AuthorityExceeded, CaseClosed, InvalidOffer, UnknownCase
+from complaints.domain.levels import rank
 from complaints.domain.policy import Policy
-from complaints.domain.remedy import apology_text, case_currency, declared_above_cap, describe, fair_remedy
+from complaints.domain.remedy import apology_text, case_currency, declared_above_cap, describe, fair_remedy, money
 from complaints.domain.triage import triage
+from complaints.domain.wording import LEVEL_LABELS, show, words
 from complaints.ids import deterministic_id
 from schemas.common import LEVELS, Level, Money
 from schemas.events import ComplaintReceived, Escalated, Event, RecoveryOffered, Remedy

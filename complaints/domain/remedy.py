@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from pydantic import BaseModel, ConfigDict
 
 from complaints.domain.case import CaseFacts
-from complaints.domain.decisions import LEVEL_LABELS, money, show, words
 from complaints.domain.policy import Policy, RemedyItem
+from complaints.domain.wording import LEVEL_LABELS, show, words
 from schemas.common import Level, Money
 from schemas.events import Remedy
+
+CENT = Decimal("0.01")
+
+
+def money(amount: Decimal, currency: str) -> Money:
+    """An amount in `currency`, rounded half up to the cent."""
+    return Money(amount=amount.quantize(CENT, rounding=ROUND_HALF_UP), currency=currency)
 
 #: Remedies given in kind: kept without an amount when the amount at stake is unknown.
 IN_KIND = frozenset({"replacement", "repair", "free_product", "expedited_service"})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from complaints.domain.case import CaseState, evolve
-from complaints.domain.decisions import Emit
+from complaints.domain.emit import Emit
 from schemas.events import Event
 
 #: What a service emits in answer to a consumed event, on the state with that event folded in.

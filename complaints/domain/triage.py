@@ -7,10 +7,11 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from complaints.domain.case import CaseFacts
-from complaints.domain.decisions import LEVEL_LABELS, rank, show, words
+from complaints.domain.levels import rank
 from complaints.domain.lifecycle import first_response_due
 from complaints.domain.policy import Match, Policy, TriageOutcome
 from complaints.domain.remedy import FairRemedy, declared_above_cap, fair_remedy
+from complaints.domain.wording import LEVEL_LABELS, show, words
 from schemas.common import Department, EscalationReason, Level
 from schemas.events import ComplaintReceived
 

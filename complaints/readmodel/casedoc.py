@@ -121,12 +121,14 @@ def _derive(d: Doc, when: str, first_response: FirstResponse) -> None:
     if d["received_at"] is not None and not escalations:  # later, the escalations set the due time
         front_line = lifecycle.first_response_due(_time(d["received_at"]), d["channel"], d["severity"],
                                                   d["public"], first_response)
+    parsed, new = _PARSED.get, tuple.__new__  # the hot path: no call of the facts' generated __new__
     life = lifecycle.derive(
-        [EscalationFact(e["episode"], e["level"], e["department"], e["reason"], _time(e["sla_due_at"]),
-                        _time(e["at"]))
+        [new(EscalationFact, (e["episode"], e["level"], e["department"], e["reason"],
+                              parsed(e["sla_due_at"]) or _time(e["sla_due_at"]), parsed(e["at"]) or _time(e["at"])))
          for e in escalations],
-        [OfferFact(o["offer_id"], o["episode"], o["level"], _time(o["at"]), o["supersedes"]) for o in offers],
-        [FollowUpFact(f["offer_id"], f["episode"], f["outcome"]) for f in d["follow_ups"]],
+        [new(OfferFact, (o["offer_id"], o["episode"], o["level"], parsed(o["at"]) or _time(o["at"]), o["supersedes"]))
+         for o in offers],
+        [new(FollowUpFact, (f["offer_id"], f["episode"], f["outcome"])) for f in d["follow_ups"]],
         front_line)
     if life.episode > d["episode"] and not any(e["number"] == life.episode for e in d["episodes"]):
         d["episodes"] = _set_episode(d["episodes"], life.episode, started_at=when)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from complaints.domain import step
 from complaints.domain.case import CaseState
-from complaints.domain.decisions import Emit
+from complaints.domain.emit import Emit
 from complaints.domain.policy import Policy
 from schemas.events import Event
 

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from complaints.domain.case import CaseState
-from complaints.domain.decisions import CaseClosed, DomainError, Emit, NoOpenOffer, UnknownCase
+from complaints.domain.emit import Emit
+from complaints.domain.errors import CaseClosed, DomainError, NoOpenOffer, UnknownCase
 from complaints.http import TOO_LARGE, health_router, install_guards, startup_frozen
 from complaints.pii import KeyErased
 from complaints.worker.runtime import Worker

@@ -1,6 +1,6 @@
 """One round of the worker contract, worked out with no I/O: every input of a set of cases.
 
-The runtime loads the round's cases (one query), calls `work_out`, publishes `Round.records`
+The runtime loads the round's cases (one query), calls `decide_round`, publishes `Round.records`
 (one send, acked), then saves `Round.saves` (one transaction). Every input goes through the
 one step (`complaints.domain.step`): a consumed event (`Consumed`) through dedupe, evolve and
 react; a decision of the service's own (`Decision`: an agent's request, a timer) through
@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from complaints.domain import step
-from complaints.domain.decisions import Emit
+from complaints.domain.emit import Emit
 from complaints.envelope import Envelope, Record
 from complaints.worker.decider import LifecycleDecider
 from complaints.worker.store import Loaded, Save
@@ -66,7 +66,7 @@ def by_case(inputs: Sequence[Input]) -> dict[str, list[Input]]:
     return out
 
 
-def work_out(decider: LifecycleDecider, cases: Mapping[str, Sequence[Input]], loaded: Mapping[str, Loaded],
+def decide_round(decider: LifecycleDecider, cases: Mapping[str, Sequence[Input]], loaded: Mapping[str, Loaded],
              now: datetime, encode: Callable[[Emit], Record]) -> Round:
     out = Round()
     for cid, inputs in cases.items():

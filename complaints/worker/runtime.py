@@ -2,7 +2,7 @@
 
 Every input — a round of consumed records, one record redone alone, an agent's action, a
 timer's decision — goes through one loop (`run`): lock its cases, load them (one query),
-work out the round (`rounds.work_out`: the one step per input, no I/O), publish its outputs
+decide the round (`rounds.decide_round`: the one step per input, no I/O), publish its outputs
 (one send, acked), save its cases (one transaction).
 
 Delivery guarantees:
@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from complaints.domain import step
-from complaints.domain.decisions import Emit
+from complaints.domain.emit import Emit
 from complaints.envelope import Record, decode, encode
 from complaints.kafka.producer import EventProducer, Position
 from complaints.settings import Settings
@@ -42,7 +42,7 @@ from complaints.worker.decider import LifecycleDecider
 from complaints.worker.faust_app import create_faust_app
 from complaints.worker.recent import RecentlyEmitted
 from complaints.worker.retry import Backoff, transient
-from complaints.worker.rounds import Consumed, Decision, Input, Round, by_case, work_out
+from complaints.worker.rounds import Consumed, Decision, Input, Round, by_case, decide_round
 from complaints.worker.store import CaseStore
 from schemas.events import TOPICS
 from schemas.registry import UnknownEventType
@@ -122,7 +122,7 @@ class Worker:
             for index in sorted({self._lock_index(cid) for cid in cases}):
                 await held.enter_async_context(self._locks[index])
             loaded = await asyncio.to_thread(self.store.load_many, list(cases))
-            done = work_out(self.decider, cases, loaded, datetime.now(UTC), self._encode)
+            done = decide_round(self.decider, cases, loaded, datetime.now(UTC), self._encode)
             positions = await self.producer.publish(done.records) if done.records else []  # acked before saving
             conflicts = await asyncio.to_thread(self.store.save_many, done.saves) if done.saves else set()
         self.counters["duplicates"] += done.duplicates

@@ -14,7 +14,7 @@ from pydantic import ConfigDict, Field
 
 from complaints.domain import followup
 from complaints.domain.case import CaseState
-from complaints.domain.decisions import Emit
+from complaints.domain.emit import Emit
 from complaints.domain.policy import Policy, load_policy
 from complaints.guards import JsonInt
 from complaints.pii import Vault

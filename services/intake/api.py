@@ -10,12 +10,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from complaints.domain.intake import build_received, complaint_id_for, fingerprint
 from complaints.guards import IsoDateTime
 from complaints.http import TOO_LARGE
 from complaints.ratelimit import RateLimit
 from schemas.common import Category, Channel, Money, Sealed, Severity
 from schemas.events import ComplaintReceived
-from services.intake.domain import build_received, complaint_id_for, fingerprint
 from services.intake.service import Intake, Submission
 
 router = APIRouter(tags=["intake"])

@@ -25,12 +25,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from complaints.domain.intake import received_event_id
 from complaints.envelope import encode
 from complaints.kafka.producer import EventProducer
 from complaints.pii import ToSeal, Vault
 from schemas.common import Sealed
 from schemas.events import ComplaintReceived
-from services.intake.domain import received_event_id
 from services.intake.store import Claim, HistoryEntry, IntakeStore
 
 log = logging.getLogger(__name__)

@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from complaints.domain.intake import fingerprint
 from complaints.kafka.producer import EventProducer
 from complaints.pii import Vault
 from complaints.settings import Settings
 from services.intake.api import ComplaintIn, _build
 from services.intake.app import create_app
-from services.intake.domain import fingerprint
 from services.intake.service import Intake, Prepared, Submission
 from services.intake.store import IntakeStore
 from tests.kafka_helpers import read_topic

@@ -13,12 +13,12 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from complaints.domain.intake import received_event_id
 from complaints.envelope import encode
 from complaints.settings import Settings
 from complaints.topics import topic_name
 from schemas import Money, Sealed
 from schemas.events import ComplaintReceived
-from services.intake.domain import received_event_id
 from tests.kafka_helpers import read_topic
 from tests.stack import Stack
 

@@ -7,7 +7,7 @@ import random
 from datetime import timedelta
 
 from complaints.domain import CaseState, Policy, escalation, evolve, recovery
-from complaints.domain.decisions import Emit
+from complaints.domain.emit import Emit
 from schemas.events import ComplaintReceived, Escalated, FollowedUp, RecoveryOffered
 from tests.unit.domain.helpers import T0, Lifecycle, complaint
 

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from complaints.domain import CaseState, evolve
-from complaints.domain.decisions import level_above, rank
+from complaints.domain.levels import level_above, rank
 from complaints.domain.policy import load_policy
 from complaints.readmodel.casedoc import Doc, advance, last_key
 from complaints.readmodel.fold import effective_sla, fold_doc

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from complaints.domain.intake import classify_category, classify_severity, complaint_id_for, fingerprint
 from schemas import Money
-from services.intake.domain import classify_category, classify_severity, complaint_id_for, fingerprint
 
 
 @pytest.mark.parametrize(("text", "category"), [

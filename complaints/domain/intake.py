@@ -1,4 +1,4 @@
-"""Intake's pure core: classify what the customer did not, build the event, fingerprint requests.
+"""Intake's rules: classify what the customer did not say, build the event, the ids, request fingerprints.
 
 The customer should not have to know our process: only a channel, a way to reach
 them and what happened are required; category and severity are inferred here.
