@@ -24,7 +24,7 @@ from complaints.readmodel.casedoc import Doc, FirstResponse, advance, last_key
 from complaints.readmodel.model import SortKey
 from complaints.readmodel.order import sort_key
 from complaints.readmodel.timeline import entry_json
-from services.projections.ingest.records import Consumed
+from services.projections.ingest.records import Classified
 from services.projections.storage.codec import case_values, chunks, envelope_from_row, timeline_values
 from services.projections.storage.sqlwrite import Statements, existing_events, load_cases, stored_offsets
 from services.projections.storage.tables import Tables
@@ -33,7 +33,7 @@ from services.projections.storage.tables import Tables
 class PoisonEvents(Exception):
     """Events that decoded but that the projector could not apply: dead-letter them, then retry."""
 
-    def __init__(self, items: list[tuple[Consumed, BaseException]]) -> None:
+    def __init__(self, items: list[tuple[Classified, BaseException]]) -> None:
         super().__init__(f"{len(items)} event(s) the projector cannot apply")
         self.items = items
 
@@ -41,14 +41,14 @@ class PoisonEvents(Exception):
 @dataclass
 class Changes:
     offsets: dict[tuple[str, int], int]  # as read: next offset per partition
-    fresh: list[Consumed]
-    new: list[Consumed]
+    fresh: list[Classified]
+    new: list[Classified]
     stored: dict[str, str]  # as read: the documents of the touched cases that existed
     timeline_rows: list[tuple[Any, ...]]
     case_rows: list[tuple[Any, ...]]
     duplicates: int
     refolds: int
-    poison: list[tuple[Consumed, BaseException]]
+    poison: list[tuple[Classified, BaseException]]
 
     def counters(self) -> Counter[str]:
         counts: Counter[str] = Counter(applied=len(self.new), duplicates=self.duplicates)
@@ -60,12 +60,12 @@ class Changes:
         return counts
 
 
-def work_out(conn: Connection, t: Tables, sql: Statements, items: Sequence[Consumed],
+def work_out(conn: Connection, t: Tables, sql: Statements, items: Sequence[Classified],
              first_response: FirstResponse | None = None) -> Changes:
     done = stored_offsets(conn, t)
     fresh = [i for i in items if i.offset >= done.get((i.topic, i.partition), 0)]
     events = [i for i in fresh if i.envelope is not None and not i.skip]
-    first: dict[str, Consumed] = {}
+    first: dict[str, Classified] = {}
     for i in events:
         first.setdefault(i.env.id, i)  # the first occurrence is the one the timeline keeps
     seen = existing_events(conn, t, list(first)) if first else set()
@@ -90,10 +90,10 @@ def still_valid(conn: Connection, t: Tables, p: Changes) -> bool:
     return load_cases(conn, t, list(dict.fromkeys(i.env.complaint_id for i in p.new))) == p.stored
 
 
-def _fold(conn: Connection, t: Tables, new: list[Consumed], stored: dict[str, str],
-          first_response: FirstResponse | None) -> tuple[dict[str, Doc], list[tuple[Consumed, BaseException]], int]:
+def _fold(conn: Connection, t: Tables, new: list[Classified], stored: dict[str, str],
+          first_response: FirstResponse | None) -> tuple[dict[str, Doc], list[tuple[Classified, BaseException]], int]:
     """Fold the new events into their cases: (changed case documents, poison events, cases refolded)."""
-    by_case: dict[str, list[tuple[SortKey, Consumed]]] = defaultdict(list)
+    by_case: dict[str, list[tuple[SortKey, Classified]]] = defaultdict(list)
     for i in new:
         by_case[i.env.complaint_id].append((i.key or sort_key(i.env), i))
     docs: dict[str, Doc] = {cid: from_json(doc) for cid, doc in stored.items()}
@@ -105,9 +105,9 @@ def _fold(conn: Connection, t: Tables, new: list[Consumed], stored: dict[str, st
             late.add(cid)  # a new event sorts before one already applied
     earlier = _stored_events(conn, t, late, {i.env.id for i in new}) if late else {}
     changed: dict[str, Doc] = {}
-    poison: list[tuple[Consumed, BaseException]] = []
+    poison: list[tuple[Classified, BaseException]] = []
     for cid, group in by_case.items():
-        steps: list[tuple[Envelope, str, Consumed | None]] = [(i.env, i.position, i) for _, i in group]
+        steps: list[tuple[Envelope, str, Classified | None]] = [(i.env, i.position, i) for _, i in group]
         doc = docs.get(cid)
         if cid in late:
             doc = None
@@ -125,9 +125,9 @@ def _fold(conn: Connection, t: Tables, new: list[Consumed], stored: dict[str, st
 
 
 def _stored_events(conn: Connection, t: Tables, cases: set[str], skip_ids: set[str]
-                   ) -> dict[str, list[tuple[Envelope, str, Consumed | None]]]:
+                   ) -> dict[str, list[tuple[Envelope, str, Classified | None]]]:
     """The events the timeline holds for these cases, but for this batch's own."""
-    out: dict[str, list[tuple[Envelope, str, Consumed | None]]] = defaultdict(list)
+    out: dict[str, list[tuple[Envelope, str, Classified | None]]] = defaultdict(list)
     for part in chunks(sorted(cases)):
         for row in conn.execute(select(t.timeline).where(t.timeline.c.complaint_id.in_(part))):
             if row.event_id not in skip_ids:

@@ -27,7 +27,7 @@ from complaints.settings import Settings
 from services.projections.ingest.aligner import Aligner
 from services.projections.ingest.pipeline import WriteAhead
 from services.projections.ingest.records import classify_all, discover_partitions, topics_of
-from services.projections.ingest.writer import Consumed, PoisonEvents, apply_batch
+from services.projections.ingest.writer import Classified, PoisonEvents, apply_batch
 from services.projections.options import ProjectionOptions
 from services.projections.storage import queries
 from services.projections.storage.store import Catalog, Generation
@@ -103,7 +103,7 @@ class LiveProjector:
             checked = time.monotonic()
             writes: WriteAhead[None] = WriteAhead()
             # the next batch fills while one is written
-            most, pending = self.options.batch_max_records, list[Consumed]()
+            most, pending = self.options.batch_max_records, list[Classified]()
             try:
                 while not stop.is_set():
                     room = most - len(pending)
@@ -145,7 +145,7 @@ class LiveProjector:
         aligner.reset(positions)
         self.status.generation = gen.id
 
-    async def _apply(self, gen: Generation, items: list[Consumed], producer: EventProducer) -> None:
+    async def _apply(self, gen: Generation, items: list[Classified], producer: EventProducer) -> None:
         for item in items:
             if item.skip == "malformed":
                 await self._dead_letter(producer, item, MalformedEvent(item.detail))
@@ -165,7 +165,7 @@ class LiveProjector:
         if self.after_batch is not None:
             await self.after_batch()
 
-    async def _dead_letter(self, producer: EventProducer, item: Consumed, error: BaseException) -> None:
+    async def _dead_letter(self, producer: EventProducer, item: Classified, error: BaseException) -> None:
         rec = item.record
         headers = [(k, v) for k, v in (rec.headers or ()) if v is not None]
         await dead_letter(producer, service=SERVICE, topic=item.topic, partition=item.partition, offset=item.offset,

@@ -1,6 +1,6 @@
 """Records in: the projected topics and their partitions, and each consumed record classified
 (an event to apply, an unknown type to skip and count, or a malformed record to dead-letter)
-into a `Consumed`, the unit the writer works on."""
+into a `Classified`, the unit the writer works on."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
-class Consumed:
+class Classified:
     """One consumed record: an envelope to apply, or the counter name it is skipped under."""
 
     topic: str
@@ -51,7 +51,7 @@ class Consumed:
         return self.envelope
 
 
-def classify(rec: Any) -> Consumed:
+def classify(rec: Any) -> Classified:
     """Decode one consumer record: apply, skip (unknown) or dead-letter (malformed).
 
     An event's sort key and timeline entry are worked out here too, on the decoding thread,
@@ -62,7 +62,7 @@ def classify(rec: Any) -> Consumed:
         if when is not env.time:
             env = replace(env, time=when)  # once here, not at every comparison
         position = f"{rec.topic}:{rec.partition}:{rec.offset}"
-        return Consumed(rec.topic, rec.partition, rec.offset, env, (rec.value or b"").decode(), record=rec,
+        return Classified(rec.topic, rec.partition, rec.offset, env, (rec.value or b"").decode(), record=rec,
                         key=sort_key(env), entry=entry_json(env, position))
     except UnknownEventType as exc:
         skip, detail = "unknown_skipped", str(exc.args[0] if exc.args else "?")
@@ -70,10 +70,10 @@ def classify(rec: Any) -> Consumed:
         skip, detail = "malformed", str(exc)
     except Exception as exc:  # anything else a bad record provokes
         skip, detail = "malformed", f"{type(exc).__name__}: {exc}"
-    return Consumed(rec.topic, rec.partition, rec.offset, skip=skip, detail=detail, record=rec)
+    return Classified(rec.topic, rec.partition, rec.offset, skip=skip, detail=detail, record=rec)
 
 
-def classify_all(batch: dict[TopicPartition, list[Any]]) -> list[Consumed]:
+def classify_all(batch: dict[TopicPartition, list[Any]]) -> list[Classified]:
     return [classify(rec) for records in batch.values() for rec in records]
 
 

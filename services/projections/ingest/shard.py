@@ -30,7 +30,7 @@ from complaints.settings import Settings
 from services.projections.ingest.aligner import Aligner
 from services.projections.ingest.pipeline import WriteAhead
 from services.projections.ingest.records import classify_all
-from services.projections.ingest.writer import BatchResult, Consumed, PoisonEvents, apply_batch
+from services.projections.ingest.writer import BatchResult, Classified, PoisonEvents, apply_batch
 from services.projections.options import ProjectionOptions
 from services.projections.storage.store import Catalog, Generation
 from services.projections.tuning import batch_gc
@@ -101,7 +101,7 @@ async def _project_log(consumer: AIOKafkaConsumer, tps: list[TopicPartition], ge
     ends = await consumer.end_offsets(tps)
     aligner = Aligner(consumer, tps, options.align_buffer_records)
     aligner.reset(dict.fromkeys(tps, 0))
-    most, events, totals, pending = options.replay_batch_records, 0, BatchResult(), list[Consumed]()
+    most, events, totals, pending = options.replay_batch_records, 0, BatchResult(), list[Classified]()
     writes: WriteAhead[BatchResult] = WriteAhead()
     idle_since = time.monotonic()
     try:
@@ -141,7 +141,7 @@ def add(totals: BatchResult, result: BatchResult | None) -> None:
     totals.counters.update(result.counters)
 
 
-def _apply(gen: Generation, items: list[Consumed], optimistic: bool, first_response: FirstResponse) -> BatchResult:
+def _apply(gen: Generation, items: list[Classified], optimistic: bool, first_response: FirstResponse) -> BatchResult:
     """Apply, counting events the projector rejects (the live projector dead-lettered them already)."""
     while True:
         try:

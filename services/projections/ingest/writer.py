@@ -24,11 +24,11 @@ from sqlalchemy import update
 
 from complaints.readmodel.casedoc import FirstResponse
 from services.projections.ingest.changes import Changes, PoisonEvents, still_valid, work_out
-from services.projections.ingest.records import Consumed
+from services.projections.ingest.records import Classified
 from services.projections.storage.sqlwrite import add_counters, insert_timeline, statements, write_cases, write_offsets
 from services.projections.storage.store import Generation
 
-__all__ = ["BatchResult", "Consumed", "PoisonEvents", "apply_batch"]
+__all__ = ["BatchResult", "Classified", "PoisonEvents", "apply_batch"]
 
 
 @dataclass
@@ -40,7 +40,7 @@ class BatchResult:
     counters: Counter[str] = field(default_factory=Counter)
 
 
-def apply_batch(gen: Generation, items: Sequence[Consumed], optimistic: bool = False,
+def apply_batch(gen: Generation, items: Sequence[Classified], optimistic: bool = False,
                 first_response: FirstResponse | None = None) -> BatchResult:
     """Apply a batch in one transaction; `first_response` is the policy's SLA for new cases."""
     t = gen.tables

@@ -9,7 +9,7 @@ import pytest
 from complaints.readmodel.fold import fold
 from complaints.readmodel.model import Case
 from services.projections.ingest import changes, writer
-from services.projections.ingest.writer import Consumed, PoisonEvents, apply_batch
+from services.projections.ingest.writer import Classified, PoisonEvents, apply_batch
 from services.projections.storage.store import Catalog, Generation
 from tests.unit.readmodel.factory import Ev, unhappy
 
@@ -23,9 +23,9 @@ def gen(db_url: str) -> Iterator[Generation]:
         catalog.dispose()
 
 
-def item(ev: Ev, offset: int, partition: int = 0) -> Consumed:
+def item(ev: Ev, offset: int, partition: int = 0) -> Classified:
     rec = ev.record()
-    return Consumed(ev.event.topic, partition, offset, envelope=ev.envelope(), payload=rec.value.decode())
+    return Classified(ev.event.topic, partition, offset, envelope=ev.envelope(), payload=rec.value.decode())
 
 
 def stored_case(gen: Generation, cid: str) -> Case:
@@ -53,7 +53,7 @@ def test_a_batch_below_the_stored_offsets_changes_nothing(gen: Generation) -> No
     assert apply_batch(gen, items).applied == 7
     again = apply_batch(gen, items)
     assert (again.applied, again.stale, again.duplicates) == (0, 7, 0)
-    moved = [Consumed(i.topic, i.partition, i.offset + 100, i.envelope, i.payload) for i in items]
+    moved = [Classified(i.topic, i.partition, i.offset + 100, i.envelope, i.payload) for i in items]
     assert apply_batch(gen, moved).duplicates == 7, "same event ids at new offsets: applied once"
     assert stored_case(gen, "c-once").event_count == 7
 
@@ -72,7 +72,7 @@ def test_an_event_the_projector_cannot_apply_is_reported_then_skipped(gen: Gener
     with pytest.raises(PoisonEvents) as caught:
         apply_batch(gen, items)
     assert [i.offset for i, _ in caught.value.items] == [2]
-    retried = [Consumed(i.topic, 0, i.offset, i.envelope, i.payload, skip="malformed") if i.offset == 2 else i
+    retried = [Classified(i.topic, 0, i.offset, i.envelope, i.payload, skip="malformed") if i.offset == 2 else i
                for i in items]
     result = apply_batch(gen, retried)
     assert result.applied == 6 and result.counters["malformed"] == 1
