@@ -107,9 +107,10 @@ def rotate_master_key() -> None:
     (services too), run this, then drop the old key.
     """
     from complaints.pii import Vault
+    from complaints.pii.rotation import rewrap
 
     vault = Vault.from_settings(get_settings())
-    moved = vault.rewrap()
+    moved = rewrap(vault)
     total = sum(moved.values())
     former = ", ".join(f"{n} from {kid}" for kid, n in sorted(moved.items())) or "none needed"
     typer.echo(f"re-wrapped {total} customer key(s) under master key {vault.master_kid!r}: {former}")

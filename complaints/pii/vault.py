@@ -7,7 +7,7 @@ Identity look-ups store only an HMAC of each identifier set (keyed by
 `COMPLAINTS_PII_LOOKUP_SECRET`), so the vault itself holds no clear identifiers, and a set
 is never merged with another (complaints/pii/grouping.py). Customer keys are stored wrapped
 by the master key (complaints/pii/keywrap.py), with its id: a copy of the vault's database
-alone opens nothing; `rewrap` moves every key to the current master key (rotation).
+alone opens nothing; `complaints.pii.rotation.rewrap` moves every key to the current master key.
 
 Grouped calls (`customer_refs`, `seal_many`) do a whole group in ONE transaction: one
 query reads every lookup of the group with its customer's key, one executemany inserts the
@@ -30,56 +30,26 @@ from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import (
-    Column,
-    DateTime,
-    Engine,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
     bindparam,
     delete,
     insert,
-    inspect,
     select,
-    text,
-    update,
 )
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from complaints.db import ensure_schema, make_engine
 from complaints.pii.grouping import resolve
 from complaints.pii.keywrap import KeyWrap
 from complaints.pii.secrets import VaultSecrets, vault_secrets
+from complaints.pii.tables import add_kek_column, identities, keys, metadata
 from complaints.settings import Settings
 from schemas.common import Sealed
-
-metadata = MetaData()
-keys = Table(
-    "vault_keys",
-    metadata,
-    Column("customer_ref", String(64), primary_key=True),
-    Column("key", LargeBinary, nullable=False),  # wrapped by the master key `kek_id`
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("kek_id", String(64), nullable=True),  # NULL: stored before wrapping (rotation wraps it)
-)
-identities = Table(
-    "vault_identities",
-    metadata,
-    Column("lookup", String(64), primary_key=True),
-    Column("customer_ref", String(64), nullable=False, index=True),
-)
 
 # Statements built once: building one per call costs more than running it.
 _LOOKUPS = (select(identities.c.lookup, identities.c.customer_ref, keys.c.key, keys.c.kek_id)
             .select_from(identities.outerjoin(keys, keys.c.customer_ref == identities.c.customer_ref))
             .where(identities.c.lookup.in_(bindparam("b_lookups", expanding=True))))
 _KEY = select(keys.c.key, keys.c.kek_id).where(keys.c.customer_ref == bindparam("b_ref"))
-_NOT_CURRENT = (select(keys.c.customer_ref, keys.c.key, keys.c.kek_id)
-                .where((keys.c.kek_id != bindparam("b_kid")) | keys.c.kek_id.is_(None))
-                .order_by(keys.c.customer_ref).limit(bindparam("b_limit")))
-_REWRAP = (update(keys).where(keys.c.customer_ref == bindparam("b_ref"), keys.c.key == bindparam("b_old"))
-           .values(key=bindparam("b_new"), kek_id=bindparam("b_kid")))
 _DROP_STALE = delete(identities).where(identities.c.lookup == bindparam("b_lookup"),
                                        identities.c.customer_ref == bindparam("b_ref"))
 _INSERT_KEYS = insert(keys)
@@ -119,13 +89,13 @@ class Vault:
     def __init__(self, url: str, secrets: VaultSecrets) -> None:
         self.engine = make_engine(url)
         self._secret = secrets.lookup_secret
-        self._wrap = KeyWrap(secrets)
+        self.keywrap = KeyWrap(secrets)
         ensure_schema(self.engine, metadata)
-        _add_kek_column(self.engine)
+        add_kek_column(self.engine)
 
     @property
     def master_kid(self) -> str:
-        return self._wrap.kid
+        return self.keywrap.kid
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Vault:
@@ -169,7 +139,7 @@ class Vault:
     def _resolve_once(self, lookups: list[str], wanted: list[str]) -> list[tuple[str, bytes]]:
         with self.engine.begin() as conn:
             rows = conn.execute(_LOOKUPS, {"b_lookups": wanted}).all() if wanted else []
-            key_of = {r.customer_ref: self._wrap.unwrap(r.customer_ref, r.kek_id, bytes(r.key))
+            key_of = {r.customer_ref: self.keywrap.unwrap(r.customer_ref, r.kek_id, bytes(r.key))
                       for r in rows if r.key is not None}
             plan = resolve(lookups, {r.lookup: r.customer_ref for r in rows if r.key is not None}, _new_ref)
             # rows in lookup order: replicas inserting overlapping groups then wait for each other, never deadlock
@@ -180,7 +150,7 @@ class Vault:
             if plan.created:
                 now = datetime.now(UTC)
                 new_keys = {ref: AESGCM.generate_key(256) for ref in plan.created}
-                wrapped = {ref: self._wrap.wrap(ref, key) for ref, key in new_keys.items()}
+                wrapped = {ref: self.keywrap.wrap(ref, key) for ref, key in new_keys.items()}
                 conn.execute(_INSERT_KEYS, [{"customer_ref": ref, "key": blob, "kek_id": kid, "created_at": now}
                                             for ref, (kid, blob) in wrapped.items()])
                 key_of.update(new_keys)
@@ -194,7 +164,7 @@ class Vault:
             row = conn.execute(_KEY, {"b_ref": ref}).first()
         if row is None:
             raise KeyErased(ref)
-        return self._wrap.unwrap(ref, row.kek_id, bytes(row.key))
+        return self.keywrap.unwrap(ref, row.kek_id, bytes(row.key))
 
     def seal(self, ref: str, data: Mapping[str, Any], aad: str) -> Sealed:
         return _seal(AESGCM(self._key(ref)), ref, data, aad)
@@ -210,37 +180,3 @@ class Vault:
         with self.engine.begin() as conn:
             conn.execute(delete(identities).where(identities.c.customer_ref == ref))
             return bool(conn.execute(delete(keys).where(keys.c.customer_ref == ref)).rowcount)
-
-    def rewrap(self, batch: int = 500) -> dict[str, int]:
-        """Re-wrap every customer key not yet under the current master key; counts by former key id.
-
-        Safe while services run: each row changes only if it still holds what was read (a
-        concurrent erase or rewrap wins), and services unwrap with the current and previous keys.
-        """
-        moved: dict[str, int] = {}
-        skipped: set[str] = set()
-        while True:
-            with self.engine.begin() as conn:
-                page = conn.execute(_NOT_CURRENT, {"b_kid": self._wrap.kid, "b_limit": batch + len(skipped)})
-                rows = [r for r in page if r.customer_ref not in skipped]
-                if not rows:
-                    return moved
-                for r in rows:
-                    key = self._wrap.unwrap(r.customer_ref, r.kek_id, bytes(r.key))
-                    kid, blob = self._wrap.wrap(r.customer_ref, key)
-                    done = conn.execute(_REWRAP, {"b_ref": r.customer_ref, "b_old": r.key, "b_new": blob, "b_kid": kid})
-                    if done.rowcount == 1:
-                        moved[r.kek_id or "unwrapped"] = moved.get(r.kek_id or "unwrapped", 0) + 1
-                    else:
-                        skipped.add(r.customer_ref)
-
-
-def _add_kek_column(engine: Engine) -> None:
-    """A vault created before keys were wrapped gets the `kek_id` column (its keys read as unwrapped)."""
-    if "kek_id" not in {c["name"] for c in inspect(engine).get_columns("vault_keys")}:
-        try:
-            with engine.begin() as conn:
-                conn.execute(text("ALTER TABLE vault_keys ADD COLUMN kek_id VARCHAR(64)"))
-        except DBAPIError:  # another process added it first
-            if "kek_id" not in {c["name"] for c in inspect(engine).get_columns("vault_keys")}:
-                raise
