@@ -49,6 +49,8 @@ AMOUNT_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
 _AMOUNT = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,2})?")
 _AMOUNT_MAX_LENGTH = 15
 _CENT = Decimal("0.01")
+#: The largest amount a `Money` holds.
+MAX_AMOUNT = Decimal("999999999999.99")
 _AMOUNT_RULE = "must be a decimal string with at most 12 digits and 2 decimals, no sign or exponent, e.g. '12.50'"
 
 

@@ -9,15 +9,20 @@ from pydantic import BaseModel, ConfigDict
 from complaints.domain.case import CaseFacts
 from complaints.domain.policy import Policy, RemedyItem
 from complaints.domain.wording import LEVEL_LABELS, show, words
-from schemas.common import Level, Money
+from schemas.common import MAX_AMOUNT, Level, Money
 from schemas.events import Remedy
 
 CENT = Decimal("0.01")
 
 
 def money(amount: Decimal, currency: str) -> Money:
-    """An amount in `currency`, rounded half up to the cent."""
-    return Money(amount=amount.quantize(CENT, rounding=ROUND_HALF_UP), currency=currency)
+    """An amount in `currency`, rounded half up to the cent.
+
+    A computed amount beyond what the contract's `Money` can hold (a factor times a huge declared
+    amount, many remedies added up) is stated as that bound: far above every authority either way,
+    so it is refused or escalated as such, never a crash.
+    """
+    return Money(amount=min(amount, MAX_AMOUNT).quantize(CENT, rounding=ROUND_HALF_UP), currency=currency)
 
 #: Remedies given in kind: kept without an amount when the amount at stake is unknown.
 IN_KIND = frozenset({"replacement", "repair", "free_product", "expedited_service"})

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from complaints.domain import Policy, recovery, triage
-from schemas.events import Escalated, RecoveryOffered
+import pytest
+
+from complaints.domain import AuthorityExceeded, Policy, recovery, triage
+from schemas.events import Escalated, RecoveryOffered, Remedy
 from tests.unit.domain.helpers import T0, Lifecycle, complaint, usd
 
 CHARGED_TWICE = {"channel": "web", "category": "billing", "severity": "medium"}
@@ -44,3 +46,32 @@ def test_a_currency_the_cap_does_not_list_is_never_automatic(policy: Policy) -> 
     yen = complaint(**CHARGED_TWICE, amount_at_stake=usd("1").model_copy(update={"currency": "JPY"}))
     decided = triage(yen, policy)
     assert not decided.auto_offer
+
+
+def test_the_largest_declared_amount_goes_to_an_executive_without_breaking_anything(case: Lifecycle) -> None:
+    case.receive(complaint(**CHARGED_TWICE, amount_at_stake=usd("999999999999.99")))  # refund + gesture: > 10^12
+    escalated = case.last(Escalated)
+    assert escalated.level == "executive" and "RecoveryOffered" not in case.kinds()
+    assert any("above every level's authority" in r for r in escalated.reasons)
+
+
+def test_remedies_adding_up_beyond_what_money_holds_are_refused_as_above_authority(case: Lifecycle,
+                                                                                   policy: Policy) -> None:
+    case.receive(complaint(**CHARGED_TWICE, amount_at_stake=usd("10.00")))
+    huge = Remedy(type="refund", amount=usd("999999999999.00"), description="Everything, twice.")
+    with pytest.raises(AuthorityExceeded, match=r"USD 999999999999\.99, above the executive level's authority"):
+        recovery.manual_offer(case.state("recovery"), agent="x-1", level="executive", remedies=(huge, huge),
+                              apology=None, policy=policy, now=T0, request_id="r-2")
+
+
+def test_a_policy_amount_that_is_not_money_is_refused_when_loaded() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    from complaints.domain import PolicyError, parse_policy
+
+    data = yaml.safe_load((Path(__file__).resolve().parents[3] / "deploy" / "policy.yaml").read_text())
+    data["recovery"]["declared_auto_max"]["USD"] = "100.005"
+    with pytest.raises(PolicyError, match="not an amount of money"):
+        parse_policy(data)
