@@ -5,11 +5,14 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from complaints.settings import get_settings
+
+if TYPE_CHECKING:
+    from complaints.pii import Vault
 
 app = typer.Typer(help="Complaint-lifecycle platform: run the stack, manage topics, watch and replay events.",
                   no_args_is_help=True)
@@ -88,12 +91,21 @@ def replay() -> None:
     typer.echo(json.dumps({k: v for k, v in vars(stats).items() if not k.startswith("_")}, default=str))
 
 
+def _vault() -> Vault:
+    """The configured vault, or a clear exit (2) naming the unsafe secret."""
+    from complaints.pii import UnsafeSecrets, Vault
+
+    try:
+        return Vault.from_settings(get_settings())
+    except UnsafeSecrets as exc:
+        typer.echo(f"refusing to open the vault: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
 @app.command("erase-customer")
 def erase_customer(customer_ref: str) -> None:
     """Crypto-shred a customer: delete their key, so their personal data in every event is unreadable."""
-    from complaints.pii import Vault
-
-    erased = Vault.from_settings(get_settings()).erase(customer_ref)
+    erased = _vault().erase(customer_ref)
     typer.echo("erased" if erased else "no such customer (already erased?)")
     if not erased:
         raise typer.Exit(1)
@@ -106,10 +118,9 @@ def rotate_master_key() -> None:
     Set the new key as COMPLAINTS_VAULT_MASTER_KEY and the old one in COMPLAINTS_VAULT_PREVIOUS_MASTER_KEYS
     (services too), run this, then drop the old key.
     """
-    from complaints.pii import Vault
     from complaints.pii.rotation import rewrap
 
-    vault = Vault.from_settings(get_settings())
+    vault = _vault()
     moved = rewrap(vault)
     total = sum(moved.values())
     former = ", ".join(f"{n} from {kid}" for kid, n in sorted(moved.items())) or "none needed"

@@ -23,7 +23,9 @@ DEV_LOOKUP_SECRET = "dev-only-change-me"
 DEV_MASTER_KEY = "dev:" + base64.urlsafe_b64encode(b"dev-only-master-key-change-me!!!").decode()
 PUBLIC_VALUES = frozenset({DEV_LOOKUP_SECRET, DEV_MASTER_KEY, "change-me", "changeme", "secret"})
 _KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-GENERATE = "generate one with `complaints new-secret` (look-up secret) or `complaints new-master-key`"
+GENERATE = "generate one with `complaints new-master-key`"
+_GENERATE_FOR = {"COMPLAINTS_PII_LOOKUP_SECRET": "generate one with `complaints new-secret`",
+                 "COMPLAINTS_VAULT_MASTER_KEY": GENERATE}
 
 
 class UnsafeSecrets(RuntimeError):
@@ -77,9 +79,10 @@ def vault_secrets(settings: Settings) -> VaultSecrets:
         if not dev and (not value.strip() or value.strip() in PUBLIC_VALUES):
             state = "not set" if not value.strip() else "a public default"
             raise UnsafeSecrets(f"{variable} is {state}: outside the dev profile (COMPLAINTS_PROFILE=dev) it must "
-                                f"be a secret of your own; {GENERATE}")
+                                f"be a secret of your own; {_GENERATE_FOR[variable]}")
     if not dev and len(lookup) < 16:
-        raise UnsafeSecrets(f"COMPLAINTS_PII_LOOKUP_SECRET is too short (at least 16 characters); {GENERATE}")
+        raise UnsafeSecrets("COMPLAINTS_PII_LOOKUP_SECRET is too short (at least 16 characters); "
+                            f"{_GENERATE_FOR['COMPLAINTS_PII_LOOKUP_SECRET']}")
     current = parse_master_key(master)
     raw_previous = settings.vault_previous_master_keys.get_secret_value() if settings.vault_previous_master_keys else ""
     previous = tuple(parse_master_key(part, "COMPLAINTS_VAULT_PREVIOUS_MASTER_KEYS")
