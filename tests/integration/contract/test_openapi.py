@@ -74,7 +74,8 @@ def run_schemathesis(url: str, config: Path, headers: dict[str, str]) -> subproc
                "--request-timeout", "10"]
     for name, value in headers.items():
         command += ["--header", f"{name}: {value}"]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"})
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=config.parent,  # its cache there
+                          env={**os.environ, "NO_COLOR": "1"})
 
 
 @pytest.mark.parametrize("service", SERVICES)
