@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from complaints.auth.tokens import create_dev_key
 from complaints.broker.embedded import free_port, start_broker
 from complaints.pii.secrets import VaultSecrets, parse_master_key
 from complaints.settings import Settings
@@ -115,6 +116,8 @@ def make_settings(broker: Broker, folder: Path) -> Settings:
         pii_lookup_secret=TEST_LOOKUP_SECRET,  # type: ignore[arg-type]
         vault_master_key=TEST_MASTER_KEY,  # type: ignore[arg-type]
         intake_rate_limit="off",
+        access_log_url=f"sqlite:///{folder}/access-log.db",
+        auth_dev_key_file=create_dev_key(folder / "auth-signing-key.pem"),  # tests.tokens signs with it
     )
     ensure_topics(s)
     return s

@@ -13,47 +13,50 @@ from typing import Annotated
 from fastapi import APIRouter, FastAPI, Header
 from pydantic import ConfigDict, Field
 
+from complaints.auth.authority import acting_as
+from complaints.auth.http import StaffDep
 from complaints.domain import escalation
 from complaints.domain.policy import load_policy
+from complaints.observability.logs import service_log_config
+from complaints.observability.worker import instrument_worker
 from complaints.settings import Settings, get_settings
 from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
 from complaints.worker.http import ActionBody, ActionResult, WorkerDep, create_worker_app, perform
 from complaints.worker.runtime import Worker
-from schemas.common import Level
 
 router = APIRouter(tags=["escalation"])
 
 
 class EscalationRequest(ActionBody):
     model_config = ConfigDict(extra="forbid")
-    agent: str = Field(min_length=1, max_length=200, description="Who escalates (agent id).")
     reason: str = Field(min_length=1, max_length=2000, description="Why, in words the next level can act on.")
-    level: Level | None = Field(default=None, description="Target level; default one level up.")
 
 
 @router.post("/complaints/{complaint_id}/escalate", status_code=202, response_model=ActionResult,
-             responses={404: {"description": "Unknown complaint"},
-                        409: {"description": "Case closed, or not a move up from where the case is"},
+             responses={403: {"description": "Not the token's case (above its level, or another department's)"},
+                        404: {"description": "Unknown complaint"},
+                        409: {"description": "Case closed, or already at the top"},
                         422: {"description": "Invalid body"}})
 async def escalate(
     complaint_id: str,
     body: EscalationRequest,
     worker: WorkerDep,
+    staff: StaffDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ActionResult:
-    """A support agent escalates a case (one level up by default), with a reason."""
-    decide = partial(escalation.manual, agent=body.agent, reason_text=body.reason, target_level=body.level,
-                     policy=worker.decider.policy, now=datetime.now(UTC),
-                     request_id=idempotency_key or str(uuid.uuid4()))
-    return await perform(worker, complaint_id, decide, field="level")
+    """A support agent escalates a case one level up, with a reason; `requested_by` is the token's `sub`."""
+    policy = worker.decider.policy
+    decide = partial(escalation.manual, agent=staff.id, reason_text=body.reason, target_level=None,
+                     policy=policy, now=datetime.now(UTC), request_id=idempotency_key or str(uuid.uuid4()))
+    return await perform(worker, complaint_id, acting_as(staff, decide, policy), field="reason")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     decider = LifecycleDecider(load_policy(settings.policy_file), escalation.react, escalation.on_tick,
                                escalation.next_due)
-    worker = edges.install(Worker("escalation", settings, decider))
+    worker = edges.install(instrument_worker(Worker("escalation", settings, decider), settings.metrics_enabled))
     return create_worker_app(worker, router, "Complaints escalation",
                              "Triage, first-response SLA timers, reopen escalation and manual escalation.")
 
@@ -62,4 +65,5 @@ def main() -> None:
     import uvicorn
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.escalation_port, log_level="warning")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.escalation_port, log_level="warning",
+                log_config=service_log_config("escalation", settings))

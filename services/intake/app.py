@@ -9,6 +9,9 @@ from fastapi import FastAPI
 
 from complaints.http import health_router, install_guards, startup_frozen
 from complaints.kafka.producer import EventProducer
+from complaints.observability.http import instrument_app
+from complaints.observability.logs import service_log_config
+from complaints.observability.vault import instrument_vault
 from complaints.pii import Vault
 from complaints.ratelimit import RateLimit
 from complaints.settings import Settings, get_settings
@@ -34,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.intake = Intake(
             producer=producer,
             store=IntakeStore(settings.database_url),
-            vault=vault,
+            vault=instrument_vault(vault, settings.metrics_enabled),
             public_api_url=settings.public_api_url.rstrip("/"),
             history_days=settings.customer_history_days,
         )
@@ -50,11 +53,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limit = RateLimit(settings.intake_rate_limit)
     app.include_router(router)
     app.include_router(health_router)
-    return app
+    return instrument_app(app, "intake", settings)
 
 
 def main() -> None:
     import uvicorn
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.intake_port, log_level="warning")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.intake_port, log_level="warning",
+                log_config=service_log_config("intake", settings))

@@ -8,8 +8,8 @@ and a failure reproduces (`st replay <id>` is printed with it). Path parameters 
 seeded case, so the workers' and projections' routes reach their logic, not only 404s.
 
 The schemathesis CLI is used rather than its pytest plugin (whose lazy fixtures do not run on
-pytest 9). Staff endpoints take the headers of `staff_headers`: the one place a bearer token
-goes once staff sign in.
+pytest 9). Staff endpoints take the headers of `staff_headers`, the one place the bearer token
+is made.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import pytest
 
 from complaints.settings import Settings
 from tests.stack import Stack
+from tests.tokens import bearer
 
 EXAMPLES = 30
 SEED = 20261201
@@ -44,10 +45,10 @@ def stack(module_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.fixture(scope="module")
-def staff_headers() -> dict[str, str]:
-    """Headers of a caller allowed everywhere: the ONE place the bearer token goes once staff sign in,
-    e.g. `tests.tokens.bearer(module_settings, "contract", level="executive", roles=["lead", "admin"])`."""
-    return {}
+def staff_headers(module_settings: Settings) -> dict[str, str]:
+    """The ONE place the caller's identity is set: a token that may call every staff route."""
+    return bearer(module_settings, "contract", level="executive", roles=["agent", "lead", "admin"],
+                  departments=["product", "finance", "hr", "privacy_legal", "operations"])
 
 
 @pytest.fixture(scope="module")
