@@ -227,7 +227,9 @@ def service_env(*, bootstrap: str, database_url: str, projections_url: str, vaul
         "COMPLAINTS_DATABASE_URL": database_url,
         "COMPLAINTS_PROJECTIONS_DATABASE_URL": projections_url,
         "COMPLAINTS_VAULT_URL": vault_url,
-        "COMPLAINTS_PII_LOOKUP_SECRET": "bench-secret",
+        "COMPLAINTS_PII_LOOKUP_SECRET": "bench-lookup-secret-0123456789",
+        "COMPLAINTS_VAULT_MASTER_KEY": "bench:" + "A" * 43 + "=",
+        "COMPLAINTS_INTAKE_RATE_LIMIT": "off",  # the bench is one client sending thousands per second
         "COMPLAINTS_POLICY_FILE": str(policy),
         "COMPLAINTS_PARTITIONS": str(partitions),
         "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),

@@ -5,11 +5,14 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from complaints.settings import get_settings
+
+if TYPE_CHECKING:
+    from complaints.pii import Vault
 
 app = typer.Typer(help="Complaint-lifecycle platform: run the stack, manage topics, watch and replay events.",
                   no_args_is_help=True)
@@ -33,11 +36,16 @@ def run(
 ) -> None:
     """Run one service in the foreground (what each container runs)."""
     from complaints.devstack import SERVICES
+    from complaints.pii import UnsafeSecrets
 
     by_name = {s.name: s for s in SERVICES}
     if service not in by_name:
         raise typer.BadParameter(f"unknown service {service!r}; choose from {', '.join(by_name)}")
-    importlib.import_module(by_name[service].module).main()
+    try:
+        importlib.import_module(by_name[service].module).main()
+    except UnsafeSecrets as exc:
+        typer.echo(f"{service} refuses to start: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 @topics_app.command("create")
@@ -92,20 +100,56 @@ def notifier_rebuild(into: Annotated[str, typer.Option(help="A fresh database UR
 
     store = rebuild(get_settings(), into)
     typer.echo(json.dumps({"offers": len(store.ledger(limit=1_000_000))}))
+def _vault() -> Vault:
+    """The configured vault, or a clear exit (2) naming the unsafe secret."""
+    from complaints.pii import UnsafeSecrets, Vault
+
+    try:
+        return Vault.from_settings(get_settings())
+    except UnsafeSecrets as exc:
+        typer.echo(f"refusing to open the vault: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command("erase-customer")
 def erase_customer(customer_ref: str) -> None:
     """Crypto-shred a customer: delete their key, so their personal data in every event is unreadable."""
-    from complaints.pii import Vault
-
-    settings = get_settings()
-    erased = Vault(settings.vault_url, settings.pii_lookup_secret.get_secret_value()).erase(customer_ref)
+    erased = _vault().erase(customer_ref)
     typer.echo("erased" if erased else "no such customer (already erased?)")
     if not erased:
         raise typer.Exit(1)
 
 
+@app.command("rotate-master-key")
+def rotate_master_key() -> None:
+    """Re-wrap every customer key under COMPLAINTS_VAULT_MASTER_KEY (see docs/configuration.md, "Rotation").
+
+    Set the new key as COMPLAINTS_VAULT_MASTER_KEY and the old one in COMPLAINTS_VAULT_PREVIOUS_MASTER_KEYS
+    (services too), run this, then drop the old key.
+    """
+    from complaints.pii.rotation import rewrap
+
+    vault = _vault()
+    moved = rewrap(vault)
+    total = sum(moved.values())
+    former = ", ".join(f"{n} from {kid}" for kid, n in sorted(moved.items())) or "none needed"
+    typer.echo(f"re-wrapped {total} customer key(s) under master key {vault.master_kid!r}: {former}")
+
+
+@app.command("new-master-key")
+def new_master_key(kid: Annotated[str | None, typer.Option(help="Key id (default: mk-<UTC time>).")] = None) -> None:
+    """Print a fresh master key, `<key id>:<base64>`, for COMPLAINTS_VAULT_MASTER_KEY."""
+    from complaints.pii.secrets import new_master_key as make
+
+    typer.echo(make(kid))
+
+
+@app.command("new-secret")
+def new_secret() -> None:
+    """Print a fresh random secret (e.g. for COMPLAINTS_PII_LOOKUP_SECRET)."""
+    from complaints.pii.secrets import new_secret as make
+
+    typer.echo(make())
 @app.command()
 def token(
     sub: Annotated[str, typer.Option(help="Staff id: the log records it as offered_by / requested_by / recorded_by.")],

@@ -12,7 +12,12 @@ from sqlalchemy.exc import DBAPIError
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine; SQLite files get their folder created, WAL and a busy timeout."""
+    """An engine; SQLite files get their folder created, WAL and a busy timeout.
+
+    Parameters are hidden from error messages and logs (`hide_parameters`): a failed insert
+    of a vault key or a claim must not print the key or the complaint.
+    """
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -57,7 +62,7 @@ def ensure_schema(engine: Engine, metadata: MetaData, attempts: int = 5) -> None
 def unreachable(url: str) -> str | None:
     """Why the database at `url` does not answer (None when it does): for optional PostgreSQL runs."""
     try:
-        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        engine = create_engine(url, connect_args={"connect_timeout": 3}, hide_parameters=True)
         with engine.connect() as conn:
             conn.execute(text("select 1"))
         engine.dispose()

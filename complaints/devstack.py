@@ -83,6 +83,17 @@ def _stop(procs: list[subprocess.Popen[bytes]], broker: EmbeddedBroker | None) -
         broker.stop()
 
 
+def dev_secrets(data_dir: Path) -> dict[str, str]:
+    """Fresh secrets for this run (its vault is fresh too), kept in `<data_dir>/secrets.env` (mode 600)
+    so commands such as `complaints erase-customer` can be pointed at this stack."""
+    from complaints.pii.secrets import new_master_key, new_secret
+
+    secrets = {"COMPLAINTS_PII_LOOKUP_SECRET": new_secret(), "COMPLAINTS_VAULT_MASTER_KEY": new_master_key("dev")}
+    path = data_dir / "secrets.env"
+    path.touch(mode=0o600)
+    lines = {**secrets, "COMPLAINTS_VAULT_URL": f"sqlite:///{data_dir}/vault.db"}
+    path.write_text("".join(f"{k}={v}\n" for k, v in lines.items()))
+    return secrets
 def _shown(path: Path) -> str:
     """`path` relative to the working directory when inside it (what a reader would type)."""
     try:
@@ -113,6 +124,7 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
     procs: list[subprocess.Popen[bytes]] = []
     env = {
         **os.environ,
+        **dev_secrets(data_dir),
         "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
         "COMPLAINTS_BROKER_PROFILE": "tansu",
         "COMPLAINTS_PROJECTIONS_DATABASE_URL": f"sqlite:///{data_dir}/projections.db",

@@ -1,4 +1,4 @@
-"""HTTP conventions shared by every service: clear 422s and a health route."""
+"""HTTP conventions shared by every service: clear 422s, bounded request bodies and a health route."""
 
 from __future__ import annotations
 
@@ -9,8 +9,13 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from complaints.guards import BodyLimit
+from complaints.settings import Settings
 
 HealthCheck = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
 
@@ -35,8 +40,34 @@ async def validation_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+#: What FastAPI says (as a 400) for a body it cannot decode (not UTF-8): for us, an invalid body like any other.
+_UNREADABLE_BODY = "There was an error parsing the body"
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's own answer, except an unreadable body: 422 naming it, as every invalid body is."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
+        reason = "must be JSON in UTF-8"
+        return JSONResponse(status_code=422, content={
+            "message": f"Invalid request — body: {reason}", "errors": [{"field": "body", "reason": reason}],
+            "detail": [{"loc": ["body"], "msg": reason, "type": "json_invalid"}]})
+    return await http_exception_handler(request, exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+
+
+#: For `responses=` of routes that take a body (the limit applies to all; these document it).
+TOO_LARGE: dict[int | str, dict[str, Any]] = {413: {"description": "Request body above the configured limit"}}
+
+
+def install_guards(app: FastAPI, settings: Settings) -> None:
+    """What every service's app gets: clear 422s, and 413 for a body above `COMPLAINTS_MAX_BODY_BYTES`."""
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
 
 health_router = APIRouter(tags=["health"])

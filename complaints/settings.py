@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +39,10 @@ class WebhookEndpoint(BaseModel):
 class Settings(BaseSettings):
     # An empty variable means "not set" (compose passes `${VAR:-}` through as an empty string).
     model_config = SettingsConfigDict(env_prefix="COMPLAINTS_", extra="ignore", env_ignore_empty=True)
+
+    #: `dev` lets services start without real secrets (fixed, public dev values); any other
+    #: profile refuses an empty or known-default secret (complaints/pii/secrets.py).
+    profile: Literal["production", "dev"] = "production"
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
@@ -68,8 +72,17 @@ class Settings(BaseSettings):
     #: Records per fetched batch (= per read-model transaction) of the live projector.
     projections_batch_max: int = Field(default=2000, ge=1)
     vault_url: str = "sqlite:///var/vault.db"
-    pii_lookup_secret: SecretStr = SecretStr("dev-only-change-me")
+    pii_lookup_secret: SecretStr | None = None
+    #: Wraps every customer key in the vault: `<key id>:<base64 of 32 random bytes>`.
+    vault_master_key: SecretStr | None = None
+    #: Earlier master keys, comma-separated, still accepted to unwrap while `rotate-master-key` runs.
+    vault_previous_master_keys: SecretStr | None = None
     customer_history_days: int = Field(default=365, ge=1)
+
+    #: Largest request body any service reads (bytes); larger ones are answered 413.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    #: Complaints accepted per client address (`limits` notation, `;`-separated windows), or `off`.
+    intake_rate_limit: str = "10/second;300/minute"
 
     policy_file: Path = Field(default_factory=lambda: default_policy_file())
 
@@ -124,6 +137,19 @@ class Settings(BaseSettings):
     #: OTLP/HTTP collector base URL (e.g. `http://collector:4318`); empty = no traces exported
     #: (the standard OTEL_EXPORTER_OTLP_ENDPOINT also turns them on).
     otlp_endpoint: str | None = None
+
+    @field_validator("intake_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        """A spec `limits` reads (e.g. `10/second;300/minute`), or `off`."""
+        if value.strip().lower() != "off":
+            from limits import parse_many
+
+            try:
+                parse_many(value)
+            except ValueError as exc:
+                raise ValueError(f"not a rate limit such as '10/second;300/minute' (or 'off'): {value!r}") from exc
+        return value
 
 
 @lru_cache

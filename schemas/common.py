@@ -7,10 +7,11 @@ field's meaning changes.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
 
 Channel = Literal["phone", "email", "web", "chat", "social", "in_person"]
 Category = Literal[
@@ -43,10 +44,40 @@ FollowUpOutcome = Literal["satisfied", "unsatisfied", "no_response"]
 #: Levels in escalation order; "one level up" means the next entry.
 LEVELS: tuple[Level, ...] = ("front_line", "supervisor", "manager", "department", "executive")
 
-DecimalString = Annotated[
+#: At most 12 integer digits and 2 decimals, no sign, no exponent: the largest amount is 999999999999.99.
+AMOUNT_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
+_AMOUNT = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,2})?")
+_AMOUNT_MAX_LENGTH = 15
+_CENT = Decimal("0.01")
+#: The largest amount a `Money` holds.
+MAX_AMOUNT = Decimal("999999999999.99")
+_AMOUNT_RULE = "must be a decimal string with at most 12 digits and 2 decimals, no sign or exponent, e.g. '12.50'"
+
+
+def bounded_amount(value: object) -> Decimal:
+    """The amount as a Decimal, refused unless it is within the bounds above.
+
+    A string is checked BEFORE it becomes a Decimal: `"1e200000000"` is refused by its shape
+    (microseconds), never expanded (formatting it took 1.3 s and 400 MB). A Decimal (built in
+    code, e.g. a quantized total) must be finite, non-negative, whole cents and below 10^12.
+    """
+    if isinstance(value, str):
+        if len(value) > _AMOUNT_MAX_LENGTH or _AMOUNT.fullmatch(value) is None:
+            raise ValueError(_AMOUNT_RULE)
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite() or value < 0 or (value and value.adjusted() >= 12) or value != value.quantize(_CENT):
+            raise ValueError(_AMOUNT_RULE)
+        exponent = value.as_tuple().exponent
+        return value.quantize(_CENT) if isinstance(exponent, int) and exponent < -2 else value  # "1.000" -> "1.00"
+    raise ValueError(_AMOUNT_RULE)
+
+
+Amount = Annotated[
     Decimal,
+    PlainValidator(bounded_amount),
     PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json"),
-    Field(json_schema_extra={"type": "string", "pattern": r"^\d+(\.\d+)?$"}),
+    WithJsonSchema({"type": "string", "pattern": AMOUNT_PATTERN, "maxLength": _AMOUNT_MAX_LENGTH}),
 ]
 
 
@@ -59,7 +90,7 @@ class Frozen(BaseModel):
 class Money(Frozen):
     """An amount of money as a decimal string plus an ISO-4217 currency code."""
 
-    amount: DecimalString = Field(ge=0, description="Decimal string, never negative, e.g. '12.50'.")
+    amount: Amount = Field(description="Decimal string: at most 12 digits and 2 decimals, no sign, e.g. '12.50'.")
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO-4217 code, e.g. 'USD'.")
 
 

@@ -19,6 +19,7 @@ import pytest
 
 from complaints.auth.tokens import create_dev_key
 from complaints.broker.embedded import free_port, start_broker
+from complaints.pii.secrets import VaultSecrets, parse_master_key
 from complaints.settings import Settings
 from complaints.topics import ensure_topics
 
@@ -93,6 +94,11 @@ def _own_broker(shared: Broker | None) -> Iterator[Broker]:
         embedded.stop()
 
 
+TEST_LOOKUP_SECRET = "test-lookup-secret-0123456789"
+TEST_MASTER_KEY = "test-1:" + "A" * 43 + "="  # 32 zero bytes: a test value, public like the dev one
+TEST_SECRETS = VaultSecrets(TEST_LOOKUP_SECRET.encode(), parse_master_key(TEST_MASTER_KEY))
+
+
 def make_settings(broker: Broker, folder: Path) -> Settings:
     """Settings for a broker and a folder of SQLite files, with the topics created.
 
@@ -107,7 +113,10 @@ def make_settings(broker: Broker, folder: Path) -> Settings:
         database_url=f"sqlite:///{folder}/complaints.db",
         projections_database_url=f"sqlite:///{folder}/projections.db",
         vault_url=f"sqlite:///{folder}/vault.db",
-        pii_lookup_secret="test-secret",  # type: ignore[arg-type]
+        pii_lookup_secret=TEST_LOOKUP_SECRET,  # type: ignore[arg-type]
+        vault_master_key=TEST_MASTER_KEY,  # type: ignore[arg-type]
+        intake_rate_limit="off",
+        customer_link_secret="test-link-secret-0123456789",  # type: ignore[arg-type]
         access_log_url=f"sqlite:///{folder}/access-log.db",
         auth_dev_key_file=create_dev_key(folder / "auth-signing-key.pem"),  # tests.tokens signs with it
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from complaints.broker.embedded import free_port
 from complaints.settings import Settings
@@ -22,6 +23,10 @@ PORT_ENV = {"intake": "INTAKE", "escalation": "ESCALATION", "recovery": "RECOVER
             "projections": "API", "notifier": "NOTIFIER"}
 
 
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""
+
+
 def service_env(settings: Settings, policy: Path = FAST_POLICY) -> dict[str, str]:
     return {
         **os.environ,
@@ -30,7 +35,10 @@ def service_env(settings: Settings, policy: Path = FAST_POLICY) -> dict[str, str
         "COMPLAINTS_DATABASE_URL": settings.database_url,
         "COMPLAINTS_PROJECTIONS_DATABASE_URL": settings.projections_database_url,
         "COMPLAINTS_VAULT_URL": settings.vault_url,
-        "COMPLAINTS_PII_LOOKUP_SECRET": settings.pii_lookup_secret.get_secret_value(),
+        "COMPLAINTS_PII_LOOKUP_SECRET": _secret(settings.pii_lookup_secret),
+        "COMPLAINTS_VAULT_MASTER_KEY": _secret(settings.vault_master_key),
+        "COMPLAINTS_INTAKE_RATE_LIMIT": settings.intake_rate_limit,
+        "COMPLAINTS_PROJECTIONS_READ_WAIT_S": str(settings.projections_read_wait_s),
         "COMPLAINTS_POLICY_FILE": str(policy),
         "COMPLAINTS_TOPIC_PREFIX": settings.topic_prefix,
         "COMPLAINTS_ACCESS_LOG_URL": settings.access_log_url,

@@ -30,7 +30,7 @@ from pydantic import (
 
 from complaints.domain.durations import format_duration, parse_duration
 from complaints.domain.policy_checks import check_policy
-from schemas.common import LEVELS, Category, Channel, Department, Level, Money, RemedyType, Severity
+from schemas.common import LEVELS, Category, Channel, Department, Level, Money, RemedyType, Severity, bounded_amount
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Duration = Annotated[
@@ -47,11 +47,20 @@ def _not_negative(value: Decimal) -> Decimal:
     return value
 
 
+def _money_amount(value: Decimal) -> Decimal:
+    """A policy amount is money: whole cents, below 10^12 (what every event's `Money` holds)."""
+    _not_negative(value)
+    try:
+        return bounded_amount(value)
+    except ValueError:
+        raise ValueError(f"{value} is not an amount of money: at most 12 digits and 2 decimals") from None
+
+
 def _as_list(value: object) -> object:
     return [value] if isinstance(value, str) else value
 
 
-Amount = Annotated[Decimal, AfterValidator(_not_negative)]
+Amount = Annotated[Decimal, AfterValidator(_money_amount)]
 Amounts = Annotated[dict[Currency, Amount], Field(min_length=1)]
 
 
@@ -137,6 +146,9 @@ class RecoveryPolicy(_Strict):
     recipes: dict[RecipeKey, Recipe]
     reopen: ReopenPolicy = ReopenPolicy()
     apology: str = Field(min_length=1)
+    #: Largest customer-declared amount at stake an automatic offer may be priced from, per currency;
+    #: above it (or in a currency not listed) a person decides. None: no cap.
+    declared_auto_max: dict[Currency, Amount] | None = None
 
 
 class Policy(_Strict):

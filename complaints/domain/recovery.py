@@ -16,7 +16,7 @@ from complaints.domain.emit import Emit
 from complaints.domain.errors import AuthorityExceeded, CaseClosed, InvalidOffer, UnknownCase
 from complaints.domain.levels import rank
 from complaints.domain.policy import Policy
-from complaints.domain.remedy import apology_text, case_currency, describe, fair_remedy, money
+from complaints.domain.remedy import apology_text, case_currency, declared_above_cap, describe, fair_remedy, money
 from complaints.domain.triage import triage
 from complaints.domain.wording import LEVEL_LABELS, show, words
 from complaints.ids import deterministic_id
@@ -121,6 +121,8 @@ def _automatic_offer(state: CaseState, facts: CaseFacts, policy: Policy, now: da
             return []
         cause = current.event_id
         reasons = [f"The case is with {LEVEL_LABELS[current.level]} ({words(current.reason)})."]
+    if declared_above_cap(facts, policy) is not None:
+        return []  # a person decides: triage's reason (on the escalation) says why
     remedy = fair_remedy(facts, state.episode, policy)
     limit = policy.authority(state.level, remedy.total.currency)
     if limit is None or remedy.total.amount > limit.amount:

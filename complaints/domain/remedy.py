@@ -9,15 +9,20 @@ from pydantic import BaseModel, ConfigDict
 from complaints.domain.case import CaseFacts
 from complaints.domain.policy import Policy, RemedyItem
 from complaints.domain.wording import LEVEL_LABELS, show, words
-from schemas.common import Level, Money
+from schemas.common import MAX_AMOUNT, Level, Money
 from schemas.events import Remedy
 
 CENT = Decimal("0.01")
 
 
 def money(amount: Decimal, currency: str) -> Money:
-    """An amount in `currency`, rounded half up to the cent."""
-    return Money(amount=amount.quantize(CENT, rounding=ROUND_HALF_UP), currency=currency)
+    """An amount in `currency`, rounded half up to the cent.
+
+    A computed amount beyond what the contract's `Money` can hold (a factor times a huge declared
+    amount, many remedies added up) is stated as that bound: far above every authority either way,
+    so it is refused or escalated as such, never a crash.
+    """
+    return Money(amount=min(amount, MAX_AMOUNT).quantize(CENT, rounding=ROUND_HALF_UP), currency=currency)
 
 #: Remedies given in kind: kept without an amount when the amount at stake is unknown.
 IN_KIND = frozenset({"replacement", "repair", "free_product", "expedited_service"})
@@ -76,6 +81,23 @@ def _price(
     if item.type in IN_KIND:
         return None
     return f"The amount at stake is unknown: the {words(item.type)} is left out."
+
+
+def declared_above_cap(facts: CaseFacts, policy: Policy) -> str | None:
+    """Why no automatic offer may rest on the amount the customer declared, or None when one may.
+
+    Intake verifies nothing a customer declares: a fair remedy priced from the amount at stake is
+    offered automatically only up to the policy's `recovery.declared_auto_max`.
+    """
+    stake, cap = facts.amount_at_stake, policy.recovery.declared_auto_max
+    if stake is None or cap is None or not any(i.basis == "at_stake" for i in policy.recipe(facts.category).items):
+        return None
+    limit = cap.get(stake.currency)
+    if limit is not None and stake.amount <= limit:
+        return None
+    allowed = f"the {show(money(limit, stake.currency))}" if limit is not None else f"any amount in {stake.currency}"
+    return (f"The customer declares {show(stake)} at stake, above {allowed} an automatic offer may rest on: "
+            "a person checks the claim and decides the offer.")
 
 
 def apology_text(facts: CaseFacts, level: Level, policy: Policy) -> str:

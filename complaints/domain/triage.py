@@ -10,7 +10,7 @@ from complaints.domain.case import CaseFacts
 from complaints.domain.levels import rank
 from complaints.domain.lifecycle import first_response_due
 from complaints.domain.policy import Match, Policy, TriageOutcome
-from complaints.domain.remedy import FairRemedy, fair_remedy
+from complaints.domain.remedy import FairRemedy, declared_above_cap, fair_remedy
 from complaints.domain.wording import LEVEL_LABELS, show, words
 from schemas.common import Department, EscalationReason, Level
 from schemas.events import ComplaintReceived
@@ -62,6 +62,10 @@ def triage(received: ComplaintReceived | CaseFacts, policy: Policy) -> Triage:
     if department is None and rank(level) >= rank("department"):
         department = policy.department_for(facts.category)
         reasons.append(f"The {words(department)} department answers {words(facts.category)} complaints.")
+    automatic = fits and (policy.auto_offer(level) if auto is None else auto)
+    capped = declared_above_cap(facts, policy) if automatic else None
+    if capped is not None:  # said only where the cap is what stops the automatic offer
+        reasons.append(capped)
     reason: EscalationReason | None = None
     if level != "front_line":
         reason = "customer_request" if facts.wants_human else "triage"
@@ -70,7 +74,7 @@ def triage(received: ComplaintReceived | CaseFacts, policy: Policy) -> Triage:
         department=department,
         reasons=tuple(reasons),
         escalation_reason=reason,
-        auto_offer=fits and (policy.auto_offer(level) if auto is None else auto),
+        auto_offer=automatic and capped is None,
         remedy=remedy,
         sla_due_at=first_response_due(facts.received_at, facts.channel, facts.severity, facts.public,
                                       policy.first_response_sla),

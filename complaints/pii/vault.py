@@ -3,8 +3,11 @@
 Events carry a pseudonymous `customer_ref` and `Sealed` blobs. Erasing a
 customer deletes their key and identity lookups: every blob ever written for
 them becomes unreadable, while case history and metrics stay intact.
-Identity lookups store only an HMAC of each identifier (keyed by
-`COMPLAINTS_PII_LOOKUP_SECRET`), so the vault itself holds no clear identifiers.
+Identity look-ups store only an HMAC of each identifier set (keyed by
+`COMPLAINTS_PII_LOOKUP_SECRET`), so the vault itself holds no clear identifiers, and a set
+is never merged with another (complaints/pii/grouping.py). Customer keys are stored wrapped
+by the master key (complaints/pii/keywrap.py), with its id: a copy of the vault's database
+alone opens nothing; `complaints.pii.rotation.rewrap` moves every key to the current master key.
 
 Grouped calls (`customer_refs`, `seal_many`) do a whole group in ONE transaction: one
 query reads every lookup of the group with its customer's key, one executemany inserts the
@@ -26,33 +29,27 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, bindparam, delete, insert, select
+from sqlalchemy import (
+    bindparam,
+    delete,
+    insert,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 
 from complaints.db import ensure_schema, make_engine
 from complaints.pii.grouping import resolve
+from complaints.pii.keywrap import KeyWrap
+from complaints.pii.secrets import VaultSecrets, vault_secrets
+from complaints.pii.tables import add_kek_column, identities, keys, metadata
+from complaints.settings import Settings
 from schemas.common import Sealed
 
-metadata = MetaData()
-keys = Table(
-    "vault_keys",
-    metadata,
-    Column("customer_ref", String(64), primary_key=True),
-    Column("key", LargeBinary, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-identities = Table(
-    "vault_identities",
-    metadata,
-    Column("lookup", String(64), primary_key=True),
-    Column("customer_ref", String(64), nullable=False, index=True),
-)
-
 # Statements built once: building one per call costs more than running it.
-_LOOKUPS = (select(identities.c.lookup, identities.c.customer_ref, keys.c.key)
+_LOOKUPS = (select(identities.c.lookup, identities.c.customer_ref, keys.c.key, keys.c.kek_id)
             .select_from(identities.outerjoin(keys, keys.c.customer_ref == identities.c.customer_ref))
             .where(identities.c.lookup.in_(bindparam("b_lookups", expanding=True))))
-_KEY = select(keys.c.key).where(keys.c.customer_ref == bindparam("b_ref"))
+_KEY = select(keys.c.key, keys.c.kek_id).where(keys.c.customer_ref == bindparam("b_ref"))
 _DROP_STALE = delete(identities).where(identities.c.lookup == bindparam("b_lookup"),
                                        identities.c.customer_ref == bindparam("b_ref"))
 _INSERT_KEYS = insert(keys)
@@ -89,24 +86,31 @@ def _seal(cipher: AESGCM, ref: str, data: Mapping[str, Any], aad: str) -> Sealed
 
 
 class Vault:
-    def __init__(self, url: str, lookup_secret: str) -> None:
+    def __init__(self, url: str, secrets: VaultSecrets) -> None:
         self.engine = make_engine(url)
-        self._secret = lookup_secret.encode()
+        self._secret = secrets.lookup_secret
+        self.keywrap = KeyWrap(secrets)
         ensure_schema(self.engine, metadata)
+        add_kek_column(self.engine)
 
-    def _lookups(self, identifiers: Mapping[str, str | None]) -> list[str]:
-        """HMACs of the given identifiers, by kind (their order decides which known customer wins)."""
-        lookups = [hmac.new(self._secret, f"{kind}:{value.strip().lower()}".encode(), hashlib.sha256).hexdigest()
-                   for kind, value in sorted(identifiers.items()) if value]
-        if not lookups:
+    @property
+    def master_kid(self) -> str:
+        return self.keywrap.kid
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Vault:
+        """The configured vault; raises `UnsafeSecrets` on an empty or public secret outside `dev`."""
+        return cls(settings.vault_url, vault_secrets(settings))
+
+    def _lookup(self, identifiers: Mapping[str, str | None]) -> str:
+        """The HMAC of the whole set of given identifiers (normalised, by kind)."""
+        given = [f"{kind}:{value.strip().lower()}" for kind, value in sorted(identifiers.items()) if value]
+        if not given:
             raise ValueError("at least one identifier is required")
-        return lookups
+        return hmac.new(self._secret, "\n".join(["set.v1", *given]).encode(), hashlib.sha256).hexdigest()
 
     def customer_ref(self, identifiers: Mapping[str, str | None]) -> str:
-        """The ref for these identifiers (id/email/phone/handle), creating customer + key if new.
-
-        Any identifier already known maps to its customer; new identifiers are linked to it.
-        """
+        """The ref for exactly this set of identifiers (id/email/phone/handle), creating customer + key if new."""
         return self.customer_refs([identifiers])[0]
 
     def customer_refs(self, identifier_sets: Sequence[Mapping[str, str | None]]) -> list[str]:
@@ -122,21 +126,22 @@ class Vault:
     def _customers(self, identifier_sets: Sequence[Mapping[str, str | None]]) -> list[tuple[str, bytes]]:
         if not identifier_sets:
             return []
-        lookup_sets = [self._lookups(ids) for ids in identifier_sets]
-        wanted = sorted({lookup for lookups in lookup_sets for lookup in lookups})
+        lookups = [self._lookup(ids) for ids in identifier_sets]
+        wanted = sorted(set(lookups))
         for attempt in range(ATTEMPTS):
             try:
-                return self._resolve_once(lookup_sets, wanted)
+                return self._resolve_once(lookups, wanted)
             except IntegrityError:  # another vault linked one of these identifiers first: read again
                 if attempt == ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
 
-    def _resolve_once(self, lookup_sets: list[list[str]], wanted: list[str]) -> list[tuple[str, bytes]]:
+    def _resolve_once(self, lookups: list[str], wanted: list[str]) -> list[tuple[str, bytes]]:
         with self.engine.begin() as conn:
             rows = conn.execute(_LOOKUPS, {"b_lookups": wanted}).all() if wanted else []
-            key_of = {r.customer_ref: bytes(r.key) for r in rows if r.key is not None}
-            plan = resolve(lookup_sets, {r.lookup: r.customer_ref for r in rows if r.key is not None}, _new_ref)
+            key_of = {r.customer_ref: self.keywrap.unwrap(r.customer_ref, r.kek_id, bytes(r.key))
+                      for r in rows if r.key is not None}
+            plan = resolve(lookups, {r.lookup: r.customer_ref for r in rows if r.key is not None}, _new_ref)
             # rows in lookup order: replicas inserting overlapping groups then wait for each other, never deadlock
             stale = [{"b_lookup": lookup, "b_ref": ref}
                      for lookup, ref in sorted((r.lookup, r.customer_ref) for r in rows if r.key is None)]
@@ -145,8 +150,9 @@ class Vault:
             if plan.created:
                 now = datetime.now(UTC)
                 new_keys = {ref: AESGCM.generate_key(256) for ref in plan.created}
-                conn.execute(_INSERT_KEYS, [{"customer_ref": ref, "key": key, "created_at": now}
-                                            for ref, key in new_keys.items()])
+                wrapped = {ref: self.keywrap.wrap(ref, key) for ref, key in new_keys.items()}
+                conn.execute(_INSERT_KEYS, [{"customer_ref": ref, "key": blob, "kek_id": kid, "created_at": now}
+                                            for ref, (kid, blob) in wrapped.items()])
                 key_of.update(new_keys)
             if plan.links:
                 conn.execute(_INSERT_IDENTITIES, [{"lookup": lookup, "customer_ref": ref}
@@ -155,10 +161,10 @@ class Vault:
 
     def _key(self, ref: str) -> bytes:
         with self.engine.connect() as conn:
-            key = conn.execute(_KEY, {"b_ref": ref}).scalar()
-        if key is None:
+            row = conn.execute(_KEY, {"b_ref": ref}).first()
+        if row is None:
             raise KeyErased(ref)
-        return bytes(key)
+        return self.keywrap.unwrap(ref, row.kek_id, bytes(row.key))
 
     def seal(self, ref: str, data: Mapping[str, Any], aad: str) -> Sealed:
         return _seal(AESGCM(self._key(ref)), ref, data, aad)

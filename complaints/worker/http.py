@@ -7,15 +7,25 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from complaints.auth.http import StaffDep, install_auth
 from complaints.domain.case import CaseState
 from complaints.domain.emit import Emit
 from complaints.domain.errors import CaseClosed, DomainError, NoOpenOffer, UnknownCase
-from complaints.http import health_router, install_error_handlers, startup_frozen
+from complaints.http import TOO_LARGE, health_router, install_guards, startup_frozen
 from complaints.observability.http import instrument_app
+from complaints.pii import KeyErased
 from complaints.worker.runtime import Worker
+
+ERASED = ("This customer's personal data was erased: nothing they said can be stored any more. "
+          "Send the answer again without the comment.")
+
+
+class ActionBody(BaseModel):
+    """Base of every action's request body: strict JSON types (`"satisfied": 0` is not a boolean)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ActionResult(BaseModel):
@@ -34,7 +44,12 @@ WorkerDep = Annotated[Worker, Depends(get_worker)]
 
 async def perform(worker: Worker, complaint_id: str, decide: Callable[[CaseState | None], Sequence[Emit]],
                   field: str) -> ActionResult:
-    """Run a manual decision; domain refusals become 404 / 409 / 422 with a clear reason."""
+    """Run a manual decision; refusals become 404 / 409 / 410 with a clear reason.
+
+    The body's shape is the schema's (422 before we get here); anything the domain refuses of a
+    well-formed request (not a move up, above authority, a remedy outside the catalogue, mixed
+    currencies) depends on the case and the policy in force, so it is 409, never 422.
+    """
     emitted: list[str] = []
 
     def recording(state: CaseState | None) -> Sequence[Emit]:
@@ -48,8 +63,10 @@ async def perform(worker: Worker, complaint_id: str, decide: Callable[[CaseState
         raise HTTPException(404, str(exc)) from exc
     except (CaseClosed, NoOpenOffer) as exc:
         raise HTTPException(409, str(exc)) from exc
-    except DomainError as exc:
-        raise HTTPException(422, {"message": str(exc), "errors": [{"field": field, "reason": str(exc)}]}) from exc
+    except DomainError as exc:  # a well-formed request the case's state or the policy refuses: a conflict
+        raise HTTPException(409, {"message": str(exc), "errors": [{"field": field, "reason": str(exc)}]}) from exc
+    except KeyErased as exc:
+        raise HTTPException(410, ERASED) from exc
     return ActionResult(complaint_id=complaint_id, events=emitted, positions=[str(p) for p in positions])
 
 
@@ -75,8 +92,8 @@ def create_worker_app(worker: Worker, router: APIRouter, title: str, description
             await worker.stop()
 
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
-    install_error_handlers(app)
-    app.include_router(router)
+    install_guards(app, worker.settings)
+    app.include_router(router, responses=TOO_LARGE)  # every action takes a body
     app.include_router(health_router)
     app.include_router(stats_router)
     return instrument_app(install_auth(app, worker.service, worker.settings), worker.service, worker.settings)

@@ -11,7 +11,7 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Header
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from complaints.auth.authority import acting_as
 from complaints.auth.http import StaffDep
@@ -22,21 +22,22 @@ from complaints.observability.worker import instrument_worker
 from complaints.settings import Settings, get_settings
 from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
-from complaints.worker.http import ActionResult, WorkerDep, create_worker_app, perform
+from complaints.worker.http import ActionBody, ActionResult, WorkerDep, create_worker_app, perform
 from complaints.worker.runtime import Worker
 
 router = APIRouter(tags=["escalation"])
 
 
-class EscalationRequest(BaseModel):
+class EscalationRequest(ActionBody):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=2000, description="Why, in words the next level can act on.")
 
 
 @router.post("/complaints/{complaint_id}/escalate", status_code=202, response_model=ActionResult,
              responses={403: {"description": "Not the token's case (above its level, or another department's)"},
-                        404: {"description": "Unknown complaint"}, 409: {"description": "Case closed"},
-                        422: {"description": "Already at the top, or invalid body"}})
+                        404: {"description": "Unknown complaint"},
+                        409: {"description": "Case closed, or already at the top"},
+                        422: {"description": "Invalid body"}})
 async def escalate(
     complaint_id: str,
     body: EscalationRequest,

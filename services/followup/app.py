@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from complaints.auth.authority import acting_as
 from complaints.auth.http import StaffDep
@@ -18,6 +18,7 @@ from complaints.domain import followup
 from complaints.domain.case import CaseState
 from complaints.domain.emit import Emit
 from complaints.domain.policy import Policy, load_policy
+from complaints.guards import JsonInt
 from complaints.observability.logs import service_log_config
 from complaints.observability.vault import instrument_vault
 from complaints.observability.worker import instrument_worker
@@ -25,10 +26,11 @@ from complaints.pii import Vault
 from complaints.settings import Settings, get_settings
 from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
-from complaints.worker.http import ActionResult, WorkerDep, create_worker_app, perform
+from complaints.worker.http import ActionBody, ActionResult, WorkerDep, create_worker_app, perform
 from complaints.worker.runtime import Worker
 
-router = APIRouter(tags=["follow-up"])
+router = APIRouter(tags=["follow-up"], responses={410: {"description": "The customer was erased: send the answer "
+                                                                          "again without the comment"}})
 
 
 def get_vault(request: Request) -> Vault:
@@ -40,10 +42,10 @@ def get_vault(request: Request) -> Vault:
 VaultDep = Annotated[Vault, Depends(get_vault)]
 
 
-class FollowUpAnswer(BaseModel):
+class FollowUpAnswer(ActionBody):
     model_config = ConfigDict(extra="forbid")
     satisfied: bool = Field(description="Is the customer whole again?")
-    csat: int = Field(ge=1, le=5, description="Customer satisfaction, 1 (very unhappy) to 5 (delighted).")
+    csat: JsonInt = Field(ge=1, le=5, description="Customer satisfaction, 1 (very unhappy) to 5 (delighted).")
     comment: str | None = Field(default=None, max_length=5000, description="Customer's words; stored encrypted.")
 
 
@@ -78,8 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     worker = edges.install(instrument_worker(Worker("followup", settings, decider), settings.metrics_enabled))
     app = create_worker_app(worker, router, "Complaints follow-up",
                             "Follow-ups after each recovery offer: answers, and no_response when none comes.")
-    app.state.vault = instrument_vault(Vault(settings.vault_url, settings.pii_lookup_secret.get_secret_value()),
-                                       settings.metrics_enabled)
+    app.state.vault = instrument_vault(Vault.from_settings(settings), settings.metrics_enabled)
     return app
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Request, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from complaints.domain.intake import build_received, complaint_id_for, fingerprint
+from complaints.guards import IsoDateTime
+from complaints.http import TOO_LARGE
+from complaints.ratelimit import RateLimit
 from schemas.common import Category, Channel, Money, Sealed, Severity
 from schemas.events import ComplaintReceived
 from services.intake.service import Intake, Submission
@@ -17,14 +21,20 @@ from services.intake.service import Intake, Submission
 router = APIRouter(tags=["intake"])
 
 
+#: The schema's own statement of "at least one of id, email, phone or handle" (as a string).
+_REACHABLE: dict[str, Any] = {"anyOf": [{"required": [k], "properties": {k: {"type": "string"}}}
+                        for k in ("id", "email", "phone", "handle")]}
+_NOT_BLANK = re.compile(r"\S")
+
+
 class Customer(BaseModel):
     """How to reach the customer: at least one of id, email, phone or handle."""
 
-    model_config = ConfigDict(extra="forbid")
-    id: str | None = Field(default=None, max_length=200)
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_REACHABLE)
+    id: str | None = Field(default=None, min_length=1, max_length=200)
     email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     phone: str | None = Field(default=None, max_length=40, pattern=r"^\+?[0-9 ()./-]{5,}$")
-    handle: str | None = Field(default=None, max_length=200)
+    handle: str | None = Field(default=None, min_length=1, max_length=200)
     name: str | None = Field(default=None, max_length=200)
 
     @model_validator(mode="after")
@@ -37,24 +47,25 @@ class Customer(BaseModel):
 class ComplaintIn(BaseModel):
     """A complaint from any channel. Only channel, customer and description are required."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     channel: Channel
     customer: Customer
-    description: str = Field(min_length=1, max_length=5000, description="What happened, in the customer's words.")
+    description: str = Field(min_length=1, max_length=5000, description="What happened, in the customer's words.",
+                             json_schema_extra={"pattern": _NOT_BLANK.pattern})
     category: Category | None = None
     severity: Severity | None = None
     public: bool = False
     wants_human: bool = False
     order_ref: str | None = Field(default=None, max_length=100)
     amount_at_stake: Money | None = None
-    occurred_at: AwareDatetime | None = None
+    occurred_at: IsoDateTime | None = None
     language: str | None = Field(default=None, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$",
                                  description="The customer's language (BCP 47, e.g. `de`), for their emails.")
 
     @field_validator("description")
     @classmethod
     def not_blank(cls, value: str) -> str:
-        if not value.strip():
+        if _NOT_BLANK.search(value) is None:
             raise ValueError("must say what happened; it cannot be blank")
         return value
 
@@ -70,18 +81,27 @@ def get_intake(request: Request) -> Intake:
     return intake
 
 
-@router.post("/complaints", status_code=202, response_model=Accepted,
+async def rate_limited(request: Request) -> None:
+    """Before the body is validated: a flood costs a dictionary look-up per request."""
+    rate_limit: RateLimit = request.app.state.rate_limit
+    rate_limit.check(request)
+
+
+@router.post("/complaints", status_code=202, response_model=Accepted, dependencies=[Depends(rate_limited)],
              responses={409: {"description": "Idempotency-Key reused with a different complaint body"},
-                        422: {"description": "Invalid complaint: names the field and the reason"}})
+                        **TOO_LARGE,
+                        422: {"description": "Invalid complaint: names the field and the reason"},
+                        429: {"description": "Too many complaints from this address; `Retry-After` says when to retry",
+                              "headers": {"Retry-After": {"schema": {"type": "integer"}}}}})
 async def post_complaint(
     body: ComplaintIn,
     request: Request,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
     """Accept a complaint; replies once the broker has acknowledged `ComplaintReceived`."""
-    # Per-request FastAPI work kept out: no sub-dependency (a plain `def` one ran on the thread pool, a
-    # thread hop per request), no injected `Response`, and a ready reply of the `Accepted` shape (no
-    # response-model pass; `response_model` still documents it).
+    # Per-request FastAPI work kept out: no sub-dependency but the async rate limit (a plain `def` one
+    # ran on the thread pool, a thread hop per request), no injected `Response`, and a ready reply of the
+    # `Accepted` shape (no response-model pass; `response_model` still documents it).
     intake = get_intake(request)
     now = datetime.now(UTC)
     request_fp = fingerprint(body.model_dump(mode="json")) if idempotency_key else ""

@@ -7,12 +7,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from complaints.http import health_router, install_error_handlers, startup_frozen
+from complaints.http import health_router, install_guards, startup_frozen
 from complaints.kafka.producer import EventProducer
 from complaints.observability.http import instrument_app
 from complaints.observability.logs import service_log_config
 from complaints.observability.vault import instrument_vault
 from complaints.pii import Vault
+from complaints.ratelimit import RateLimit
 from complaints.settings import Settings, get_settings
 from services.intake.api import router
 from services.intake.service import Intake
@@ -21,6 +22,7 @@ from services.intake.store import IntakeStore
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    vault = Vault.from_settings(settings)  # refuses empty or public secrets before anything starts
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -35,8 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.intake = Intake(
             producer=producer,
             store=IntakeStore(settings.database_url),
-            vault=instrument_vault(Vault(settings.vault_url, settings.pii_lookup_secret.get_secret_value()),
-                                   settings.metrics_enabled),
+            vault=instrument_vault(vault, settings.metrics_enabled),
             public_api_url=settings.public_api_url.rstrip("/"),
             history_days=settings.customer_history_days,
         )
@@ -48,7 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Complaints intake", version="1", lifespan=lifespan,
                   description="Accepts complaints from every channel and publishes `ComplaintReceived`.")
-    install_error_handlers(app)
+    install_guards(app, settings)
+    app.state.rate_limit = RateLimit(settings.intake_rate_limit)
     app.include_router(router)
     app.include_router(health_router)
     return instrument_app(app, "intake", settings)

@@ -16,11 +16,13 @@ from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 
 from complaints.auth.http import StaffDep, install_auth
 from complaints.domain.policy import load_policy
-from complaints.http import health_router, install_error_handlers, startup_frozen
+from complaints.http import health_router, install_guards, startup_frozen
 from complaints.kafka.producer import EventProducer
 from complaints.observability.http import instrument_app
 from complaints.observability.logs import configure_logging, service_log_config
+from complaints.observability.vault import instrument_vault
 from complaints.pii import Vault
+from complaints.pii.secrets import require_secret
 from complaints.settings import Settings, get_settings
 from services.customer.links import Links
 from services.customer.routes import router as customer_router
@@ -67,8 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     policy = load_policy(settings.policy_file)
     store = NotifierStore(settings.database_url)
-    vault = Vault(settings.vault_url, settings.pii_lookup_secret.get_secret_value())
-    links = Links(settings.customer_link_secret.get_secret_value(), settings.customer_url,
+    vault = instrument_vault(Vault.from_settings(settings), settings.metrics_enabled)
+    links = Links(require_secret(settings, "COMPLAINTS_CUSTOMER_LINK_SECRET",
+                                 settings.customer_link_secret.get_secret_value()), settings.customer_url,
                   timedelta(days=settings.customer_link_days))
 
     @asynccontextmanager
@@ -100,7 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Complaints notifier", version="1", lifespan=lifespan,
                   description="Tells the customer (email, their own page) and other systems (signed webhooks).")
-    install_error_handlers(app)
+    install_guards(app, settings)
     app.include_router(router)
     app.include_router(staff_router)
     app.include_router(customer_router)

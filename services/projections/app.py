@@ -14,19 +14,21 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from complaints.auth.http import install_auth
-from complaints.http import install_error_handlers
+from complaints.http import install_guards
 from complaints.observability.http import instrument_app
 from complaints.observability.logs import configure_logging, service_log_config
 from complaints.observability.projector import instrument_projector
 from complaints.observability.vault import instrument_vault
 from complaints.personal.access_log import AccessLog
 from complaints.pii import Vault
+from complaints.pii.secrets import vault_secrets
 from complaints.settings import Settings, get_settings
 from services.projections.api import personal
 from services.projections.api.deps import Runtime, not_caught_up
-from services.projections.api.positions import NotCaughtUp
+from services.projections.api.positions import NotCaughtUp, document_positions
 from services.projections.api.routes import router
 from services.projections.ingest.consumer import LiveProjector
+from services.projections.ingest.records import topics_of
 from services.projections.options import ProjectionOptions
 from services.projections.storage import queries
 from services.projections.storage.store import Catalog
@@ -51,6 +53,7 @@ The support API: every view here is a projection of the four lifecycle topics
 
 def create_app(settings: Settings | None = None, options: ProjectionOptions | None = None) -> FastAPI:
     settings = settings or get_settings()
+    secrets = vault_secrets(settings)  # the personal-data read decrypts: refuse unsafe secrets at once
     opts = options or ProjectionOptions.from_settings(settings)
 
     @asynccontextmanager
@@ -65,8 +68,8 @@ def create_app(settings: Settings | None = None, options: ProjectionOptions | No
                 if projector else None)
         app.state.runtime = Runtime(settings, catalog, opts, projector)
         app.state.access_log = await asyncio.to_thread(AccessLog, settings.access_log_url)
-        app.state.vault = instrument_vault(await asyncio.to_thread(
-            Vault, settings.vault_url, settings.pii_lookup_secret.get_secret_value()), settings.metrics_enabled)
+        app.state.vault = instrument_vault(await asyncio.to_thread(Vault, settings.vault_url, secrets),
+                                           settings.metrics_enabled)
         try:
             yield
         finally:
@@ -83,10 +86,11 @@ def create_app(settings: Settings | None = None, options: ProjectionOptions | No
 
     app = FastAPI(title="Complaints support API (projections)", version="1", description=DESCRIPTION,
                   lifespan=lifespan)
-    install_error_handlers(app)
+    install_guards(app, settings)
     app.add_exception_handler(NotCaughtUp, not_caught_up)
     app.include_router(router)
     app.include_router(personal.router)
+    document_positions(app, topics_of(settings))
     return instrument_app(install_auth(app, "projections", settings), "projections", settings)
 
 

@@ -11,7 +11,7 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Header
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from complaints.auth.authority import acting_as
 from complaints.auth.http import StaffDep
@@ -22,14 +22,14 @@ from complaints.observability.worker import instrument_worker
 from complaints.settings import Settings, get_settings
 from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
-from complaints.worker.http import ActionResult, WorkerDep, create_worker_app, perform
+from complaints.worker.http import ActionBody, ActionResult, WorkerDep, create_worker_app, perform
 from complaints.worker.runtime import Worker
 from schemas.events import Remedy
 
 router = APIRouter(tags=["recovery"])
 
 
-class OfferRequest(BaseModel):
+class OfferRequest(ActionBody):
     model_config = ConfigDict(extra="forbid")
     remedies: list[Remedy] = Field(min_length=1, max_length=20)
     apology: str | None = Field(default=None, max_length=2000, description="Default: the policy's apology.")
@@ -38,8 +38,10 @@ class OfferRequest(BaseModel):
 @router.post("/complaints/{complaint_id}/offers", status_code=202, response_model=ActionResult,
              responses={403: {"description": "Above the authority of the token's level (the answer names the limit "
                                              "and the level that could make it), or not the token's case"},
-                        404: {"description": "Unknown complaint"}, 409: {"description": "Case closed"},
-                        422: {"description": "Charges the customer, or invalid"}})
+                        404: {"description": "Unknown complaint"},
+                        409: {"description": "Case closed, or refused by the policy: a remedy outside the catalogue, "
+                                             "mixed currencies"},
+                        422: {"description": "Invalid body"}})
 async def make_offer(
     complaint_id: str,
     body: OfferRequest,

@@ -1,4 +1,4 @@
-"""The vault's grouped resolution (pure): the same customers as asking one identifier set at a time."""
+"""The vault's grouped resolution (pure): the same customers as asking one submission at a time."""
 
 from __future__ import annotations
 
@@ -17,34 +17,18 @@ def fresh(counter: itertools.count[int]) -> str:
 
 def test_a_new_customer_twice_in_a_group_is_one_customer() -> None:
     c = refs()
-    out = resolve([["email:a"], ["email:a"], ["email:b"]], {}, lambda: fresh(c))
+    out = resolve(["set:a", "set:a", "set:b"], {}, lambda: fresh(c))
     assert out.refs == ["new1", "new1", "new2"]
     assert out.created == ["new1", "new2"]
-    assert out.links == {"email:a": "new1", "email:b": "new2"}
+    assert out.links == {"set:a": "new1", "set:b": "new2"}
 
 
-def test_sets_sharing_an_identifier_chain_to_the_first_customer() -> None:
+def test_a_known_set_names_its_customer_and_is_not_inserted_again() -> None:
     c = refs()
-    out = resolve([["email:a"], ["email:a", "phone:p"], ["phone:p"]], {}, lambda: fresh(c))
-    assert out.refs == ["new1", "new1", "new1"]
+    out = resolve(["set:a", "set:new", "set:a"], {"set:a": "old"}, lambda: fresh(c))
+    assert out.refs == ["old", "new1", "old"]
     assert out.created == ["new1"]
-    assert out.links == {"email:a": "new1", "phone:p": "new1"}
-
-
-def test_known_identifiers_name_their_customer_and_new_ones_are_linked_to_it() -> None:
-    c = refs()
-    out = resolve([["email:a", "phone:new"], ["phone:new"]], {"email:a": "old"}, lambda: fresh(c))
-    assert out.refs == ["old", "old"]
-    assert out.created == []
-    assert out.links == {"phone:new": "old"}  # known lookups are not inserted again
-
-
-def test_an_identifier_never_moves_and_the_first_known_one_wins() -> None:
-    c = refs()
-    known = {"email:a": "x", "phone:p": "y"}
-    out = resolve([["email:a", "phone:p"], ["phone:p", "email:a"]], known, lambda: fresh(c))
-    assert out.refs == ["x", "y"]  # in each set's own order
-    assert out.links == {} and out.created == []
+    assert out.links == {"set:new": "new1"}
 
 
 def test_an_empty_group() -> None:

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from complaints.guards import QueryDateTime
 from complaints.readmodel.casedoc import FirstResponse, policy_first_response
 from complaints.readmodel.model import utc
 from complaints.settings import Settings
@@ -78,7 +79,7 @@ GenerationDep = Annotated[Generation, Depends(active_generation)]
 
 
 def as_of_param(
-    as_of: Annotated[datetime | None, Query(
+    as_of: Annotated[QueryDateTime | None, Query(
         description="Answer as the system stood at this moment (ISO 8601; no zone means UTC), "
                     "folded from the events up to then.")] = None,
 ) -> datetime | None:
@@ -89,14 +90,15 @@ AsOf = Annotated[datetime | None, Depends(as_of_param)]
 
 
 def window(
-    received_from: Annotated[datetime | None, Query(alias="from", description="Received at or after (ISO 8601).")]
+    received_from: Annotated[QueryDateTime | None, Query(alias="from", description="Received at or after (ISO 8601).")]
     = None,
-    received_to: Annotated[datetime | None, Query(alias="to", description="Received before (ISO 8601).")] = None,
+    received_to: Annotated[QueryDateTime | None, Query(
+        alias="to", description="Received before (ISO 8601); at or before `from`: an empty window.")] = None,
 ) -> tuple[datetime | None, datetime | None]:
     start = None if received_from is None else utc(received_from)
     end = None if received_to is None else utc(received_to)
-    if start is not None and end is not None and start >= end:
-        raise invalid("query", "to", "must be later than 'from'")
+    # `to` at or before `from` is an empty window (nothing is received in it), not an error: JSON Schema
+    # cannot say "later than another parameter", and the OpenAPI must say what is accepted.
     return start, end
 
 

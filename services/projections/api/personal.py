@@ -74,6 +74,7 @@ VaultDep = Annotated[Vault, Depends(get_vault)]
 
 @router.post("/complaints/{complaint_id}/personal-data", response_model=Disclosure,
              responses={404: {"description": "No such complaint"},
+                        409: {"description": "`min_position` not reached within the bounded wait; retry later."},
                         410: {"description": "The customer was erased: their personal data is gone"},
                         422: {"description": "No reason given, or an invalid one"}})
 async def read_personal_data(complaint_id: str, staff: StaffDep, body: ReadRequest, gen: GenerationDep,

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
+from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from complaints.kafka.producer import Position
@@ -31,21 +34,35 @@ class NotCaughtUp(Exception):
         super().__init__(f"the projection has not caught up to {at} after waiting {waited:.1f} s; retry later")
 
 
+def _token(topics: Sequence[str]) -> str:
+    return f"({'|'.join(re.escape(t) for t in topics)}):([0-9]{{1,9}}):([0-9]{{1,18}})"
+
+
+def positions_pattern(topics: Sequence[str] = TOPICS) -> str:
+    """The one definition of a well-formed `min_position`: what the server reads and the OpenAPI says.
+
+    Comma-separated `topic:partition:offset` tokens on these topics (offsets fit 64 bits), spaces
+    around tokens and empty tokens allowed.
+    """
+    token = _token(topics)
+    return rf"^ *({token})? *(, *({token})? *)*$"
+
+
 def parse_positions(raw: str, topics: Sequence[str] = TOPICS) -> list[Position]:
     """Parse `topic:partition:offset[,...]` (topics as named on the broker); ValueError otherwise."""
+    token_re = re.compile(_token(topics))
     out = []
-    for token in (t.strip() for t in raw.split(",")):
+    for token in (t.strip(" ") for t in raw.split(",")):
         if not token:
             continue
-        try:
-            pos = Position.parse(token)
-        except ValueError:
-            raise ValueError(f"{token!r} is not a position; expected topic:partition:offset") from None
-        if pos.topic not in topics:
-            raise ValueError(f"{pos.topic!r} is not a projected topic ({', '.join(topics)})")
-        if pos.partition < 0 or pos.offset < 0:
-            raise ValueError(f"{token!r}: partition and offset must not be negative")
-        out.append(pos)
+        match = token_re.fullmatch(token)
+        if match is None:
+            topic, sep, _ = token.rpartition(":")
+            topic = topic.rpartition(":")[0] if sep else ""
+            if topic and topic not in topics:
+                raise ValueError(f"{topic!r} is not a projected topic ({', '.join(topics)})")
+            raise ValueError(f"{token!r} is not a position; expected topic:partition:offset")
+        out.append(Position(match.group(1), int(match.group(2)), int(match.group(3))))
     return out
 
 
@@ -78,3 +95,22 @@ async def wait_for_positions(catalog: Catalog, wanted: list[Position], timeout: 
         else:  # the in-process projector sets this after each commit
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake().wait(), pause)
+
+
+def document_positions(app: FastAPI, topics: Sequence[str]) -> None:
+    """Make the OpenAPI say exactly which `min_position` / `X-Min-Position` values are read (not `null`)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    for param in operation.get("parameters", []):
+                        if param.get("name", "").lower() in ("min_position", "x-min-position"):
+                            param["schema"] = {"type": "string", "pattern": positions_pattern(topics),
+                                               "title": param.get("schema", {}).get("title", param["name"])}
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

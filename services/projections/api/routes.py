@@ -13,7 +13,7 @@ from complaints.readmodel.kpis import compute_kpis
 from complaints.readmodel.model import Status
 from complaints.readmodel.queue import BadCursor, Cursor, QueueFilter, Sort
 from schemas.common import Channel, Department, Level
-from services.projections.api.deps import AsOf, FirstResponseDep, GenerationDep, RuntimeDep, Window, invalid
+from services.projections.api.deps import AsOf, FirstResponseDep, GenerationDep, RuntimeDep, Window
 from services.projections.api.personal import page_without_customer, sees_customers, without_customer
 from services.projections.api.views import (
     CasePage,
@@ -49,7 +49,9 @@ async def get_complaint(complaint_id: str, staff: StaffDep, gen: GenerationDep, 
     return view if sees_customers(staff) else without_customer(view)
 
 
-@router.get("/complaints", response_model=CasePage, tags=["cases"], responses={**CONFLICT, **INVALID})
+@router.get("/complaints", response_model=CasePage, tags=["cases"], responses={
+    404: {"description": "`cursor` is well-formed but no page this API issued (for this `sort`)."},
+    **CONFLICT, **INVALID})
 async def list_complaints(
     staff: StaffDep,
     gen: GenerationDep,
@@ -66,7 +68,8 @@ async def list_complaints(
                                             "(cases with nothing pending last); newest/oldest: received time.")]
     = "urgency",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.",
+                                        pattern=r"^[A-Za-z0-9_-]*$")] = None,
     as_of: AsOf = None,
 ) -> CasePage:
     """The queue: filtered cases, most urgent first by default, with cursor pagination."""
@@ -75,8 +78,8 @@ async def list_complaints(
                                              "(roles agent, lead, admin)."})
     try:
         after = Cursor.decode(cursor, sort) if cursor else None
-    except BadCursor as exc:
-        raise invalid("query", "cursor", str(exc)) from None
+    except BadCursor as exc:  # well-formed (the pattern held) but not ours: no such page
+        raise HTTPException(404, f"cursor: {exc}") from None
     f = QueueFilter(status=tuple(status or ()), open=open, level=level, department=department, channel=channel,
                     breached=breached, customer=customer, received_from=received[0], received_to=received[1])
     now = as_of or datetime.now(UTC)

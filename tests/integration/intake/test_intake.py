@@ -10,6 +10,7 @@ from complaints.pii import Vault
 from complaints.settings import Settings
 from complaints.topics import topic_name
 from services.intake.app import create_app
+from tests.conftest import TEST_SECRETS
 from tests.kafka_helpers import read_topic
 
 SANDWICH = {
@@ -57,7 +58,7 @@ def test_personal_data_never_in_clear_and_erasure_shreds_it(settings: Settings) 
         assert secret not in raw
 
     event = record.envelope().event
-    vault = Vault(settings.vault_url, "test-secret")
+    vault = Vault(settings.vault_url, TEST_SECRETS)
     opened = vault.open(event.personal, aad=event.complaint_id)  # type: ignore[attr-defined]
     assert opened["email"] == "ana@example.com" and "vegetarian" in opened["description"]
 
@@ -84,15 +85,35 @@ def test_idempotency_key_same_body_same_id_nothing_new_different_body_409(settin
     assert len(read_topic(settings, "ComplaintReceived")) == 1
 
 
-def test_repeat_customer_is_counted_by_any_identifier(settings: Settings) -> None:
-    second = {**SANDWICH, "customer": {"phone": "+27 21 555 0100"}, "description": "Late delivery again"}
+def test_repeat_customer_is_counted_when_the_same_identifiers_come_back(settings: Settings) -> None:
+    again = {**SANDWICH, "customer": {"email": "ANA@example.com", "phone": "+27 21 555 0100", "name": "Ana"},
+             "description": "Late delivery again"}
     with TestClient(create_app(settings)) as client:
         assert client.post("/complaints", json=SANDWICH).status_code == 202
-        assert client.post("/complaints", json=second).status_code == 202
+        assert client.post("/complaints", json=again).status_code == 202
     events = sorted((r.envelope().event for r in read_topic(settings, "ComplaintReceived")),
                     key=lambda e: e.prior_complaints)  # type: ignore[attr-defined]
     assert [e.prior_complaints for e in events] == [0, 1]  # type: ignore[attr-defined]
     assert events[0].customer_ref == events[1].customer_ref  # type: ignore[attr-defined]
+
+
+def test_someone_elses_email_does_not_attach_a_complaint_to_their_history(settings: Settings) -> None:
+    """Mallory knows Ana's email: her complaint gets its own customer, no history, Ana's key untouched."""
+    mallory = [{"email": "ana@example.com"}, {"email": "ana@example.com", "phone": "+1 999 0000"},
+               {"phone": "+27 21 555 0100"}]
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/complaints", json=SANDWICH).status_code == 202
+        for customer in mallory:
+            assert client.post("/complaints", json={**SANDWICH, "customer": customer}).status_code == 202
+        assert client.post("/complaints", json=SANDWICH).status_code == 202  # Ana again
+    ana, *theirs, ana_again = sorted((r.envelope().event for r in read_topic(settings, "ComplaintReceived")),
+                                     key=lambda e: e.received_at)  # type: ignore[attr-defined]
+    assert ana_again.customer_ref == ana.customer_ref  # type: ignore[attr-defined]
+    assert ana_again.prior_complaints == 1  # type: ignore[attr-defined]
+    for event in theirs:
+        assert event.customer_ref != ana.customer_ref and event.prior_complaints == 0  # type: ignore[attr-defined]
+        assert event.personal.key_ref != ana.customer_ref  # type: ignore[attr-defined]
+    assert len({e.customer_ref for e in theirs}) == 3  # type: ignore[attr-defined]
 
 
 def test_invalid_input_is_422_naming_field_and_reason_and_publishes_nothing(settings: Settings) -> None:
@@ -101,14 +122,19 @@ def test_invalid_input_is_422_naming_field_and_reason_and_publishes_nothing(sett
         "description": {**SANDWICH, "description": "   "},
         "channel": {**SANDWICH, "channel": "carrier_pigeon"},
         "amount_at_stake.amount": {**SANDWICH, "amount_at_stake": {"amount": "-3", "currency": "USD"}},
+        "amount_at_stake.amount.": {**SANDWICH, "amount_at_stake": {"amount": "1e200000000", "currency": "USD"}},
         "customer.email": {**SANDWICH, "customer": {"email": "not-an-email"}},
+        "customer.id": {**SANDWICH, "customer": {"id": 42}},
+        "occurred_at": {**SANDWICH, "occurred_at": 0},
+        "public": {**SANDWICH, "public": 1},
+        "wants_human": {**SANDWICH, "wants_human": "yes"},
     }
     with TestClient(create_app(settings)) as client:
         for field, body in cases.items():
             reply = client.post("/complaints", json=body)
             assert reply.status_code == 422, (field, reply.text)
             fields = [e["field"] for e in reply.json()["errors"]]
-            assert any(f == field or f.startswith(field) for f in fields), (field, fields)
+            assert any(f == field.rstrip(".") or f.startswith(field.rstrip(".")) for f in fields), (field, fields)
             assert all(e["reason"] for e in reply.json()["errors"])
     assert read_topic(settings, "ComplaintReceived") == []
 

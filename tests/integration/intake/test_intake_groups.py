@@ -38,9 +38,8 @@ def db_settings(settings: Settings, db_url: str) -> Settings:
 async def intake(db_settings: Settings) -> AsyncIterator[Intake]:
     producer = EventProducer(db_settings)
     await producer.start()
-    secret = db_settings.pii_lookup_secret.get_secret_value()
     try:
-        yield Intake(producer, IntakeStore(db_settings.database_url), Vault(db_settings.vault_url, secret),
+        yield Intake(producer, IntakeStore(db_settings.database_url), Vault.from_settings(db_settings),
                      "http://intake.test", history_days=365)
     finally:
         await producer.stop()
@@ -68,21 +67,24 @@ def event_of(result: Any) -> Any:
 
 
 async def test_one_group_matches_one_request_at_a_time(intake: Intake) -> None:
-    ana, ana_phone = {"email": "ana@example.com", "phone": "+1 555 0100"}, {"phone": "+1 555 0100"}
+    ana, ana_again = {"email": "ana@example.com", "phone": "+1 555 0100"}, {"phone": "+1 555 0100",
+                                                                           "email": "ANA@Example.com"}
+    stranger = {"email": "ana@example.com", "phone": "+1 999 0000"}  # Ana's email with a phone of their own
     group = [submission(body(ana), 1), submission(body({"email": "bo@example.com"}), 2),
-             submission(body(ana_phone), 3), submission(body({"email": "cy@example.com"}), 4, key="k-1"),
+             submission(body(ana_again), 3), submission(body({"email": "cy@example.com"}), 4, key="k-1"),
              submission(body({"email": "cy@example.com"}, "Something else"), 5, key="k-1"),
-             submission(body({"email": "ANA@example.com"}), 6)]
-    first, bo, second, cy, cy_again, third = intake._handle(list(group))
+             submission(body(ana), 6), submission(body(stranger), 10)]
+    first, bo, second, cy, cy_again, third, other = intake._handle(list(group))
     assert event_of(first).customer_ref == event_of(second).customer_ref == event_of(third).customer_ref
     assert [event_of(r).prior_complaints for r in (first, second, third)] == [0, 1, 2]
     assert event_of(bo).customer_ref != event_of(first).customer_ref and event_of(bo).prior_complaints == 0
+    assert event_of(other).customer_ref != event_of(first).customer_ref and event_of(other).prior_complaints == 0
     # the same key twice in one group: the first claim stands; the second body differs (the API's 409)
     assert cy_again.event is None and cy_again.claim.complaint_id == "c-4" == event_of(cy).complaint_id
     assert cy_again.claim.fingerprint != group[4].fingerprint
 
     # the next group: known customers are counted in SQL; a claimed key answers from its claim
-    later, cy_replay = intake._handle([submission(body(ana_phone), 7), submission(body({"email": "cy@example.com"}),
+    later, cy_replay = intake._handle([submission(body(ana), 7), submission(body({"email": "cy@example.com"}),
                                                                                    8, key="k-1")])
     assert event_of(later).customer_ref == event_of(first).customer_ref and event_of(later).prior_complaints == 3
     assert cy_replay.event is None and cy_replay.claim.complaint_id == "c-4"

@@ -12,11 +12,12 @@ from sqlalchemy import event, func, select
 
 from complaints.pii import KeyErased, ToSeal, Vault
 from complaints.pii.vault import identities, keys
+from tests.conftest import TEST_SECRETS
 
 
 @pytest.fixture
 def vault(db_url: str) -> Iterator[Vault]:
-    v = Vault(db_url, "secret")
+    v = Vault(db_url, TEST_SECRETS)
     yield v
     v.engine.dispose()
 
@@ -28,23 +29,31 @@ def count(vault: Vault, table: Any) -> int:
 
 def test_duplicates_within_a_group_are_one_customer_with_one_key(vault: Vault) -> None:
     refs = vault.customer_refs([
-        {"email": "ana@example.com"},
-        {"email": "ANA@example.com ", "phone": "+1 555"},  # same customer, normalised; links the phone
-        {"phone": "+1 555"},
+        {"email": "ana@example.com", "phone": "+1 555"},
+        {"email": "ANA@example.com ", "phone": "+1 555"},  # the same set, normalised
+        {"phone": "+1 555"},  # another set: never merged with the first
         {"handle": "@bo"},
         {"handle": "@bo", "id": None},
     ])
-    assert refs[0] == refs[1] == refs[2] != refs[3] == refs[4]
-    assert count(vault, keys) == 2 and count(vault, identities) == 3
-    assert vault.customer_ref({"phone": "+1 555"}) == refs[0]  # what one-by-one calls see afterwards
+    assert refs[0] == refs[1] != refs[2] != refs[3] == refs[4] and refs[2] != refs[0]
+    assert count(vault, keys) == 3 and count(vault, identities) == 3
+    assert vault.customer_ref({"phone": "+1 555", "email": "ana@example.com"}) == refs[0]  # one-by-one afterwards
+
+
+def test_someone_elses_identifier_never_attaches_a_submission_to_that_customer(vault: Vault) -> None:
+    ana = vault.customer_ref({"email": "ana@example.com", "phone": "+1 555"})
+    stranger = vault.customer_refs([{"email": "ana@example.com"}, {"email": "ana@example.com", "phone": "+1 999"},
+                                    {"phone": "+1 555", "handle": "@mallory"}])
+    assert ana not in stranger and len(set(stranger)) == 3
+    assert vault.customer_ref({"email": "ana@example.com", "phone": "+1 555"}) == ana  # Ana is still herself
 
 
 def test_existing_customers_are_found_and_sealed_with_their_own_key(vault: Vault) -> None:
-    ana = vault.customer_ref({"email": "ana@example.com"})
+    ana = vault.customer_ref({"email": "ana@example.com", "phone": "+1 555"})
     blobs = vault.seal_many([
         ToSeal({"email": "ana@example.com", "phone": "+1 555"}, {"name": "Ana"}, "case-1"),
         ToSeal({"email": "cy@example.com"}, {"name": "Cy"}, "case-2"),
-        ToSeal({"phone": "+1 555"}, {"name": "Ana again"}, "case-3"),
+        ToSeal({"phone": "+1 555", "email": "Ana@example.com"}, {"name": "Ana again"}, "case-3"),
     ])
     assert [b.key_ref for b in blobs] == [ana, blobs[1].key_ref, ana] and blobs[1].key_ref != ana
     assert vault.open(blobs[0], aad="case-1") == {"name": "Ana"}
@@ -70,7 +79,7 @@ def test_an_erased_customer_gets_a_new_ref_and_key_and_old_blobs_stay_unreadable
 
 def test_an_identifier_left_linked_to_an_erased_customer_is_replaced(vault: Vault) -> None:
     ref = vault.customer_ref({"email": "ana@example.com"})
-    lookup = vault._lookups({"phone": "+1 555"})[0]
+    lookup = vault._lookup({"phone": "+1 555"})
     vault.erase(ref)
     with vault.engine.begin() as conn:  # what a race between a link and `erase` can leave behind
         conn.execute(identities.insert().values(lookup=lookup, customer_ref=ref))
@@ -80,25 +89,25 @@ def test_an_identifier_left_linked_to_an_erased_customer_is_replaced(vault: Vaul
 
 
 def test_a_replica_linking_the_same_new_identifiers_first_wins_and_is_used(db_url: str, vault: Vault) -> None:
-    replica = Vault(db_url, "secret")
+    replica = Vault(db_url, TEST_SECRETS)
     theirs: list[str] = []
 
     @event.listens_for(vault.engine, "before_cursor_execute")
     def replica_first(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         # between this vault's lookup and its inserts, the replica creates the same customer
         if statement.lstrip().upper().startswith("INSERT INTO VAULT_KEYS") and not theirs:
-            theirs.append(replica.customer_ref({"email": "ana@example.com"}))
+            theirs.append(replica.customer_ref({"email": "ana@example.com", "phone": "+1 555"}))
 
     refs = vault.customer_refs([{"email": "ana@example.com", "phone": "+1 555"}, {"handle": "@bo"}])
     event.remove(vault.engine, "before_cursor_execute", replica_first)
     assert theirs and refs[0] == theirs[0] != refs[1]  # the IntegrityError was resolved to the replica's customer
-    assert vault.customer_ref({"phone": "+1 555"}) == theirs[0]
+    assert vault.customer_ref({"phone": "+1 555", "email": "ana@example.com"}) == theirs[0]
     assert count(vault, keys) == 2  # this vault's key for the lost race was rolled back
     replica.engine.dispose()
 
 
 def test_two_vaults_racing_on_one_database_agree_on_every_customer(db_url: str, vault: Vault) -> None:
-    replica = Vault(db_url, "secret")
+    replica = Vault(db_url, TEST_SECRETS)
     start = threading.Barrier(2)
 
     def run(v: Vault) -> list[list[str]]:

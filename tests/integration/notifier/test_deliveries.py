@@ -21,6 +21,7 @@ from services.notifier.case import fold
 from services.notifier.plan import emails_for
 from services.notifier.sender import Sender
 from services.notifier.store import NotifierStore
+from tests.conftest import TEST_LOOKUP_SECRET, TEST_MASTER_KEY
 from tests.integration.notifier.harness import mails
 from tests.unit.domain.helpers import complaint
 
@@ -57,12 +58,13 @@ def test_a_claim_whose_sender_died_is_taken_over_after_its_lease(db_url: str) ->
 def settings_for(tmp_path: Path, smtp_port: int) -> Settings:
     return Settings(database_url=f"sqlite:///{tmp_path}/n.db", vault_url=f"sqlite:///{tmp_path}/v.db",
                     smtp_port=smtp_port, notify_max_attempts=2, notify_retry_base_s=0.05,
-                    pii_lookup_secret="s", customer_link_secret="l")  # type: ignore[arg-type]
+                    pii_lookup_secret=TEST_LOOKUP_SECRET, vault_master_key=TEST_MASTER_KEY,  # type: ignore[arg-type]
+                    customer_link_secret="l", profile="dev")  # type: ignore[arg-type]
 
 
 def sender_with_case(settings: Settings, complaint_id: str, email: str | None) -> tuple[Sender, NotifierStore, Vault]:
     store = NotifierStore(settings.database_url)
-    vault = Vault(settings.vault_url, "s")
+    vault = Vault.from_settings(settings)
     [sealed] = vault.seal_many([_to_seal(email, complaint_id)])
     received = complaint(complaint_id, personal=sealed, customer_ref=sealed.key_ref)
     store.save({complaint_id: (fold(None, received, f"ev-{complaint_id}", NOW), 0)},

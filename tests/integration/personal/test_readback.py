@@ -27,7 +27,7 @@ NOW = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
 
 
 def vault_of(settings: Settings) -> Vault:
-    return Vault(settings.vault_url, settings.pii_lookup_secret.get_secret_value())
+    return Vault.from_settings(settings)
 
 
 def case_events(vault: Vault, cid: str) -> tuple[str, list[ComplaintReceived | FollowedUp]]:

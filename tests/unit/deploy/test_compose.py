@@ -39,7 +39,8 @@ def settings_vars() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def env_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("compose") / "test.env"
-    path.write_text("COMPLAINTS_PII_LOOKUP_SECRET=compose-test-secret\nCOMPLAINTS_CUSTOMER_LINK_SECRET=link-secret\n")
+    path.write_text("COMPLAINTS_PII_LOOKUP_SECRET=compose-test-secret\nCOMPLAINTS_CUSTOMER_LINK_SECRET=link-secret\n"
+                    "COMPLAINTS_VAULT_MASTER_KEY=mk-1:" + "A" * 43 + "=\n")
     return path
 
 
@@ -75,8 +76,8 @@ def test_the_validator_rejects_what_the_specification_forbids(env_file: Path, tm
 
 
 @pytest.mark.parametrize(("given", "missing"), [
-    ("COMPLAINTS_CUSTOMER_LINK_SECRET=y\n", "COMPLAINTS_PII_LOOKUP_SECRET"),
-    ("COMPLAINTS_PII_LOOKUP_SECRET=x\n", "COMPLAINTS_CUSTOMER_LINK_SECRET"),
+    ("COMPLAINTS_CUSTOMER_LINK_SECRET=y\nCOMPLAINTS_VAULT_MASTER_KEY=mk-1:x\n", "COMPLAINTS_PII_LOOKUP_SECRET"),
+    ("COMPLAINTS_PII_LOOKUP_SECRET=x\nCOMPLAINTS_VAULT_MASTER_KEY=mk-1:x\n", "COMPLAINTS_CUSTOMER_LINK_SECRET"),
 ])
 def test_the_secrets_must_be_set(tmp_path: Path, given: str, missing: str) -> None:
     partial = tmp_path / "partial.env"
@@ -84,6 +85,14 @@ def test_the_secrets_must_be_set(tmp_path: Path, given: str, missing: str) -> No
     out = run_compose(["config", "--quiet"], env_file=partial, check=False)
     assert out.returncode != 0
     assert missing in out.stderr and "deploy/README.md" in out.stderr
+
+
+def test_vault_master_key_must_be_set(tmp_path: Path) -> None:
+    only_lookup = tmp_path / "lookup.env"
+    only_lookup.write_text("COMPLAINTS_PII_LOOKUP_SECRET=x\nCOMPLAINTS_CUSTOMER_LINK_SECRET=y\n")
+    out = run_compose(["config", "--quiet"], env_file=only_lookup, check=False)
+    assert out.returncode != 0
+    assert "COMPLAINTS_VAULT_MASTER_KEY" in out.stderr and "deploy/README.md" in out.stderr
 
 
 # --- services -------------------------------------------------------------------------------
@@ -324,7 +333,8 @@ def test_env_example_parses_as_what_compose_reads(tmp_path: Path) -> None:
     text = (ROOT / "deploy" / "compose.env.example").read_text()
     env = tmp_path / ".env"
     text = re.sub(r"^COMPLAINTS_PII_LOOKUP_SECRET=$", "COMPLAINTS_PII_LOOKUP_SECRET=x", text, flags=re.M)
-    env.write_text(re.sub(r"^COMPLAINTS_CUSTOMER_LINK_SECRET=$", "COMPLAINTS_CUSTOMER_LINK_SECRET=y", text, flags=re.M))
+    text = re.sub(r"^COMPLAINTS_CUSTOMER_LINK_SECRET=$", "COMPLAINTS_CUSTOMER_LINK_SECRET=y", text, flags=re.M)
+    env.write_text(re.sub(r"^COMPLAINTS_VAULT_MASTER_KEY=$", "COMPLAINTS_VAULT_MASTER_KEY=mk-1:x", text, flags=re.M))
     out = run_compose(["config", "--quiet"], env_file=env, check=False)
     assert out.returncode == 0, out.stderr
 

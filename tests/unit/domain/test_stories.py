@@ -152,13 +152,13 @@ def test_no_answer_within_the_window_closes_the_case_flagged(case: Lifecycle) ->
 
 
 def test_a_remedy_beyond_the_front_line_is_escalated_instead_of_offered(case: Lifecycle) -> None:
-    case.receive(complaint(category="product_defect", severity="medium", amount_at_stake=usd("180.00")))
+    case.receive(complaint(category="product_defect", severity="medium", amount_at_stake=usd("80.00")))
 
     escalated = case.last(Escalated)
-    assert (escalated.level, escalated.reason) == ("manager", "triage")
-    assert any("raised to a manager" in reason for reason in escalated.reasons)
+    assert (escalated.level, escalated.reason) == ("supervisor", "triage")
+    assert any("raised to a supervisor" in reason for reason in escalated.reasons)
     offer = case.last(RecoveryOffered)
-    assert offer.level == "manager" and offer.total == usd("185.00") and offer.authority_limit == usd("500.00")
+    assert offer.level == "supervisor" and offer.total == usd("85.00") and offer.authority_limit == usd("100.00")
 
 
 def test_an_agent_cannot_offer_beyond_their_levels_authority(case: Lifecycle, policy: Policy) -> None:

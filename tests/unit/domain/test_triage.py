@@ -48,7 +48,7 @@ def test_a_large_billing_question_goes_to_finance(policy: Policy) -> None:
 def test_the_level_is_raised_until_its_authority_covers_the_fair_remedy(policy: Policy) -> None:
     decided = triage(complaint(category="billing", severity="low", amount_at_stake=usd("150")), policy)
     assert decided.level == "manager" and decided.remedy.total == usd("155.00")
-    assert decided.reasons == (
+    assert decided.reasons[:1] == (  # then the declared-amount cap (test_declared_cap.py)
         "The fair remedy (USD 155.00) is above the authority of the front line (USD 25.00): "
         "raised to a manager (authority USD 500.00).",
     )

@@ -100,7 +100,7 @@ async def test_as_of_answers_as_the_system_stood(proj_settings: Settings, publis
         assert r.status_code == 422 and "as_of" in r.json()["message"]
 
 
-BAD_QUERIES = [{"level": "boss"}, {"limit": "0"}, {"breached": "maybe"}, {"sort": "random"}, {"cursor": "garbage"},
+BAD_QUERIES = [{"level": "boss"}, {"limit": "0"}, {"breached": "maybe"}, {"sort": "random"}, {"cursor": "not/a=cursor"},
                {"status": "lost"}, {"from": "2026-02-01T00:00:00Z", "to": "2026-01-01"}]
 
 
@@ -112,6 +112,10 @@ async def test_bad_query_parameters_are_refused_naming_the_field_and_every_endpo
             assert r.status_code == 422, (query, r.text)
             field = "to" if "to" in query else next(iter(query))
             assert field in {e["field"].split(".")[0] for e in r.json()["errors"]}, (query, r.json())
+        r = await client.get("/complaints", params={"cursor": "garbage"})  # well-formed, never issued
+        assert r.status_code == 404 and "not a cursor this API issued" in r.json()["detail"]
+        r = await client.get("/kpis", params={"from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"})
+        assert r.status_code == 200 and r.json()["volume"] == 0  # `to` before `from`: an empty window
         r = await client.get("/kpis", params={"channel": "pigeon"})
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "channel"
         spec = (await client.get("/openapi.json")).json()
