@@ -104,6 +104,8 @@ def manual_offer(
 
 
 def _automatic_offer(state: CaseState, facts: CaseFacts, policy: Policy, now: datetime) -> list[Emit]:
+    if facts.wants_human:
+        return []  # a customer who asked for a person gets one, at every level and in every episode
     current = state.current_escalation
     if current is None:
         if state.episode != 1 or state.escalations or state.received_id is None:

@@ -62,6 +62,9 @@ def triage(received: ComplaintReceived | CaseFacts, policy: Policy) -> Triage:
     if department is None and rank(level) >= rank("department"):
         department = policy.department_for(facts.category)
         reasons.append(f"The {words(department)} department answers {words(facts.category)} complaints.")
+    if facts.wants_human:
+        reasons.append(f"A person answers: no automatic offer for a customer who asked for one; "
+                       f"the case waits for {LEVEL_LABELS[level]}, and its SLA still climbs if nobody answers.")
     reason: EscalationReason | None = None
     if level != "front_line":
         reason = "customer_request" if facts.wants_human else "triage"
@@ -70,7 +73,7 @@ def triage(received: ComplaintReceived | CaseFacts, policy: Policy) -> Triage:
         department=department,
         reasons=tuple(reasons),
         escalation_reason=reason,
-        auto_offer=fits and (policy.auto_offer(level) if auto is None else auto),
+        auto_offer=fits and not facts.wants_human and (policy.auto_offer(level) if auto is None else auto),
         remedy=remedy,
         sla_due_at=first_response_due(facts.received_at, facts.channel, facts.severity, facts.public,
                                       policy.first_response_sla),
