@@ -54,7 +54,7 @@ def test_it_waits_in_its_levels_queue_and_the_sla_still_climbs(policy: Policy) -
     assert case.kinds() == ["ComplaintReceived", "Escalated", "Escalated", "Escalated"]
     assert [e.event.level for e in case.log if isinstance(e.event, Escalated)] == ["manager", "department",
                                                                                   "executive"]
-    assert all(e.event.reason == "sla_breached" for e in case.log[2:])
+    assert all(isinstance(e.event, Escalated) and e.event.reason == "sla_breached" for e in case.log[2:])
 
 
 def test_a_person_can_still_make_the_offer(policy: Policy) -> None:
@@ -64,4 +64,5 @@ def test_a_person_can_still_make_the_offer(policy: Policy) -> None:
     sorry = [Remedy(type="apology", description="Sorry, in person.")]
     emits = recovery.manual_offer(state, agent="sup-3", level="supervisor", remedies=sorry,
                                   apology=None, policy=policy, now=T0 + MINUTE, request_id="r-1")
-    assert emits[0].event.offered_by == "sup-3"
+    offer = emits[0].event
+    assert isinstance(offer, RecoveryOffered) and offer.offered_by == "sup-3"
