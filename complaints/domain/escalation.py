@@ -120,7 +120,7 @@ def _triage_escalation(state: CaseState, policy: Policy) -> list[Emit]:
         reasons=decided.reasons,
         sla_due_at=decided.sla_due_at,
         episode=1,
-        policy_version=policy.version,
+        policy_version=policy.policy_id,
     )
     return [Emit(event, event_id, state.received_id)]
 
@@ -171,7 +171,7 @@ def _escalated(
         reasons=reasons,
         sla_due_at=due,
         episode=episode or state.episode,
-        policy_version=policy.version,
+        policy_version=policy.policy_id,
         requested_by=requested_by,
     )
 

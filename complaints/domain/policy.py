@@ -8,10 +8,12 @@ is recorded in every decision event.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from datetime import timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -30,6 +32,7 @@ from pydantic import (
 
 from complaints.domain.durations import format_duration, parse_duration
 from complaints.domain.policy_checks import check_policy
+from complaints.domain.policy_intake import IntakePolicy
 from schemas.common import LEVELS, Category, Channel, Department, Level, Money, RemedyType, Severity
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -148,6 +151,7 @@ class Policy(_Strict):
     sla: SlaPolicy
     follow_up: FollowUpPolicy
     recovery: RecoveryPolicy
+    intake: IntakePolicy
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
@@ -155,6 +159,17 @@ class Policy(_Strict):
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    @cached_property
+    def digest(self) -> str:
+        """SHA-256 of the policy's content (canonical JSON of every key, not of the file's layout)."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @property
+    def policy_id(self) -> str:
+        """`<version>@<first 12 hex digits of digest>`: what every decision records in `policy_version`."""
+        return f"{self.version}@{self.digest[:12]}"
 
     def auto_offer(self, level: Level) -> bool:
         configured = self.levels[level].auto_offer

@@ -186,5 +186,5 @@ def _offer(
         follow_up_at=follow_up_at,
         respond_by=follow_up_at + policy.follow_up.answer_window,
         episode=state.episode,
-        policy_version=policy.version,
+        policy_version=policy.policy_id,
     )

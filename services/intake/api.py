@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, HTTPException, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from complaints.domain.intake import build_received, complaint_id_for, fingerprint
+from complaints.domain.policy import Policy
 from schemas.common import Category, Channel, Money, Sealed, Severity
 from schemas.events import ComplaintReceived
 from services.intake.service import Intake, Submission
@@ -90,7 +91,7 @@ async def post_complaint(
         identifiers={"id": customer.id, "email": customer.email, "phone": customer.phone, "handle": customer.handle},
         personal={**customer.model_dump(exclude_none=True), "description": body.description},
         received_at=now,
-        build=partial(_build, body, complaint_id, now),
+        build=partial(_build, intake.policy, body, complaint_id, now),
         idempotency_key=idempotency_key,
         fingerprint=request_fp,
     ))
@@ -106,7 +107,7 @@ async def post_complaint(
                     headers={"Location": status_url})
 
 
-def _build(body: ComplaintIn, complaint_id: str, now: datetime, customer_ref: str, personal: Sealed,
+def _build(policy: Policy, body: ComplaintIn, complaint_id: str, now: datetime, customer_ref: str, personal: Sealed,
            prior_complaints: int) -> ComplaintReceived:
     return build_received(
         complaint_id=complaint_id,
@@ -123,4 +124,5 @@ def _build(body: ComplaintIn, complaint_id: str, now: datetime, customer_ref: st
         occurred_at=body.occurred_at,
         received_at=now,
         prior_complaints=prior_complaints,
+        policy=policy,
     )
