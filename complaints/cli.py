@@ -15,6 +15,8 @@ app = typer.Typer(help="Complaint-lifecycle platform: run the stack, manage topi
                   no_args_is_help=True)
 topics_app = typer.Typer(help="Create and verify the lifecycle topics.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
+policy_app = typer.Typer(help="Versioned policies: ids, publishing kept versions.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
 
 
 @app.command()
@@ -102,6 +104,25 @@ def export_schemas() -> None:
 
     for path in export():
         typer.echo(str(path))
+
+
+@policy_app.command("id")
+def policy_id(path: Annotated[Path, typer.Argument(help="A policy file.")]) -> None:
+    """Print the policy's content-addressed id (`<version>@<hash>`), after validating it."""
+    from complaints.domain.policy import load_policy
+
+    typer.echo(load_policy(path).policy_id)
+
+
+@policy_app.command("publish")
+def policy_publish(
+    path: Annotated[Path, typer.Argument(help="A policy file.")],
+    folder: Annotated[Path | None, typer.Option(help="Kept versions (default: policies/ beside the file).")] = None,
+) -> None:
+    """Keep the policy under its id so every service can act under it and past decisions stay explainable."""
+    from complaints.domain.policy_book import publish
+
+    typer.echo(str(publish(path, folder)))
 
 
 if __name__ == "__main__":

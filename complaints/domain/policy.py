@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -146,6 +147,7 @@ class Policy(_Strict):
     """One version of the policy; every lookup the decisions need is a method here."""
 
     version: str = Field(min_length=1)
+    effective_from: AwareDatetime | None = None  # in force from then on (docs/policy.md, roll-out)
     levels: dict[Level, LevelPolicy]
     triage: TriagePolicy
     sla: SlaPolicy

@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI, Header
 from pydantic import BaseModel, ConfigDict, Field
 
 from complaints.domain import escalation
-from complaints.domain.policy import load_policy
+from complaints.domain.policy_book import load_book
 from complaints.settings import Settings, get_settings
 from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
@@ -50,8 +50,8 @@ async def escalate(
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    decider = LifecycleDecider(load_policy(settings.policy_file), escalation.react, escalation.on_tick,
-                               escalation.next_due)
+    book = load_book(settings.policy_file)
+    decider = LifecycleDecider(book.configured, escalation.react, escalation.on_tick, escalation.next_due, book)
     worker = edges.install(Worker("escalation", settings, decider))
     return create_worker_app(worker, router, "Complaints escalation",
                              "Triage, first-response SLA timers, reopen escalation and manual escalation.")

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from complaints.domain import followup
 from complaints.domain.case import CaseState
 from complaints.domain.emit import Emit
-from complaints.domain.policy import Policy, load_policy
+from complaints.domain.policy import Policy
+from complaints.domain.policy_book import load_book
 from complaints.pii import Vault
 from complaints.settings import Settings, get_settings
 from complaints.worker import edges
@@ -66,7 +67,8 @@ def _next_due(state: CaseState, policy: Policy) -> datetime | None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    decider = LifecycleDecider(load_policy(settings.policy_file), on_tick_fn=followup.on_tick, next_due_fn=_next_due)
+    book = load_book(settings.policy_file)
+    decider = LifecycleDecider(book.configured, on_tick_fn=followup.on_tick, next_due_fn=_next_due, book=book)
     # No reaction to consumed events: follow-ups come from answers (HTTP) and the answer-window timer.
     worker = edges.install(Worker("followup", settings, decider))
     app = create_worker_app(worker, router, "Complaints follow-up",

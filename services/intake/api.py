@@ -91,7 +91,7 @@ async def post_complaint(
         identifiers={"id": customer.id, "email": customer.email, "phone": customer.phone, "handle": customer.handle},
         personal={**customer.model_dump(exclude_none=True), "description": body.description},
         received_at=now,
-        build=partial(_build, intake.policy, body, complaint_id, now),
+        build=partial(_build, intake.policies.in_force(now), body, complaint_id, now),
         idempotency_key=idempotency_key,
         fingerprint=request_fp,
     ))

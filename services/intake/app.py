@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from complaints.domain.policy import load_policy
+from complaints.domain.policy_book import load_book
 from complaints.http import health_router, install_error_handlers, startup_frozen
 from complaints.kafka.producer import EventProducer
 from complaints.pii import Vault
@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             vault=Vault(settings.vault_url, settings.pii_lookup_secret.get_secret_value()),
             public_api_url=settings.public_api_url.rstrip("/"),
             history_days=settings.customer_history_days,
-            policy=load_policy(settings.policy_file),
+            policies=load_book(settings.policy_file),
         )
         try:
             with startup_frozen():

@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI, Header
 from pydantic import BaseModel, ConfigDict, Field
 
 from complaints.domain import recovery
-from complaints.domain.policy import load_policy
+from complaints.domain.policy_book import load_book
 from complaints.settings import Settings, get_settings
 from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
@@ -52,8 +52,8 @@ async def make_offer(
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    worker = edges.install(Worker("recovery", settings, LifecycleDecider(load_policy(settings.policy_file),
-                                                                         recovery.react)))
+    book = load_book(settings.policy_file)
+    worker = edges.install(Worker("recovery", settings, LifecycleDecider(book.configured, recovery.react, book=book)))
     return create_worker_app(worker, router, "Complaints recovery",
                              "Recovery offers: automatic within authority, or by an agent over HTTP.")
 

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from complaints.domain.intake import fingerprint
 from complaints.domain.policy import load_policy
+from complaints.domain.policy_book import PolicyBook
 from complaints.kafka.producer import EventProducer
 from complaints.pii import Vault
 from complaints.settings import Settings, default_policy_file
@@ -45,7 +46,7 @@ async def intake(db_settings: Settings) -> AsyncIterator[Intake]:
     secret = db_settings.pii_lookup_secret.get_secret_value()
     try:
         yield Intake(producer, IntakeStore(db_settings.database_url), Vault(db_settings.vault_url, secret),
-                     "http://intake.test", history_days=365, policy=POLICY)
+                     "http://intake.test", history_days=365, policies=PolicyBook.of(POLICY))
     finally:
         await producer.stop()
 
