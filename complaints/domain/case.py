@@ -1,6 +1,7 @@
 """A case's state, folded from its events: `evolve` is pure, idempotent and order-tolerant.
 
-The state keeps the facts of each event (as small views) and derives everything
+The state keeps the facts of each event (as small records: `EscalationRecord`, `OfferRecord`,
+`FollowUpRecord`; the read model's `*View` classes are what staff see) and derives everything
 else from them — level, episode, status, the open offer — so the same set of
 events yields the same state whatever order they arrive in across topics.
 """
@@ -26,7 +27,7 @@ from schemas.common import (
 )
 from schemas.events import ComplaintReceived, Escalated, Event, FollowedUp, RecoveryOffered
 
-__all__ = ["CaseFacts", "CaseState", "EscalationView", "FollowUpView", "OfferView", "Status", "evolve"]
+__all__ = ["CaseFacts", "CaseState", "EscalationRecord", "FollowUpRecord", "OfferRecord", "Status", "evolve"]
 
 
 class _Frozen(BaseModel):
@@ -54,7 +55,7 @@ class CaseFacts(_Frozen):
         return cls.model_validate(received.model_dump(include=set(cls.model_fields)))
 
 
-class EscalationView(_Frozen):
+class EscalationRecord(_Frozen):
     event_id: str
     level: Level
     from_level: Level
@@ -70,10 +71,11 @@ class EscalationView(_Frozen):
 
     @property
     def fact(self) -> EscalationFact:
-        return EscalationFact(self.episode, self.level, self.department, self.reason, self.sla_due_at, self.at)
+        return tuple.__new__(EscalationFact, (self.episode, self.level, self.department, self.reason, self.sla_due_at,
+                                                self.at))
 
 
-class OfferView(_Frozen):
+class OfferRecord(_Frozen):
     offer_id: str
     level: Level
     total: Money
@@ -91,10 +93,10 @@ class OfferView(_Frozen):
 
     @property
     def fact(self) -> OfferFact:
-        return OfferFact(self.offer_id, self.episode, self.level, self.at, self.supersedes)
+        return tuple.__new__(OfferFact, (self.offer_id, self.episode, self.level, self.at, self.supersedes))
 
 
-class FollowUpView(_Frozen):
+class FollowUpRecord(_Frozen):
     event_id: str
     offer_id: str
     outcome: FollowUpOutcome
@@ -103,7 +105,7 @@ class FollowUpView(_Frozen):
 
     @property
     def fact(self) -> FollowUpFact:
-        return FollowUpFact(self.offer_id, self.episode, self.outcome)
+        return tuple.__new__(FollowUpFact, (self.offer_id, self.episode, self.outcome))
 
 
 class CaseState(_Frozen):
@@ -116,10 +118,10 @@ class CaseState(_Frozen):
     facts: CaseFacts | None = None  # None until the ComplaintReceived arrives
     sla_due_at: datetime | None = None  # due time set by the latest escalation of this episode
     first_response_at: datetime | None = None  # first offer of this episode
-    open_offer: OfferView | None = None
-    escalations: tuple[EscalationView, ...] = ()
-    offers: tuple[OfferView, ...] = ()
-    followups: tuple[FollowUpView, ...] = ()
+    open_offer: OfferRecord | None = None
+    escalations: tuple[EscalationRecord, ...] = ()
+    offers: tuple[OfferRecord, ...] = ()
+    followups: tuple[FollowUpRecord, ...] = ()
     closed: bool = False
     outcome: FollowUpOutcome | None = None
     flagged: bool = False  # closed without an answer from the customer
@@ -127,7 +129,7 @@ class CaseState(_Frozen):
     updated_at: datetime | None = None
 
     @property
-    def current_escalation(self) -> EscalationView | None:
+    def current_escalation(self) -> EscalationRecord | None:
         """The escalation that put the case at its level in this episode, if any."""
         top = self.escalations[-1] if self.escalations else None
         return top if top is not None and top.episode == self.episode else None
@@ -138,7 +140,7 @@ class CaseState(_Frozen):
         return self.derived().responded_at is not None
 
     @property
-    def offer_awaiting_answer(self) -> OfferView | None:
+    def offer_awaiting_answer(self) -> OfferRecord | None:
         """The open offer, unless the case has since moved above it (then a new offer is expected)."""
         offer = self.open_offer
         return offer if offer is not None and self.derived().offer_awaiting_answer is not None else None
@@ -185,25 +187,25 @@ def _record(state: CaseState, event: Event, event_id: str, at: datetime) -> Case
             return state
         return state.model_copy(update={"facts": CaseFacts.of(event), "received_id": event_id})
     if isinstance(event, Escalated):
-        fields = set(EscalationView.model_fields) - {"at"}
-        view = EscalationView(event_id=event_id, at=at, **event.model_dump(include=fields))
+        fields = set(EscalationRecord.model_fields) - {"at"}
+        view = EscalationRecord(event_id=event_id, at=at, **event.model_dump(include=fields))
         return state.model_copy(update={"escalations": tuple(sorted((*state.escalations, view), key=_esc_key))})
     if isinstance(event, RecoveryOffered):
-        offer = OfferView(at=at, **event.model_dump(include=set(OfferView.model_fields) - {"at"}))
+        offer = OfferRecord(at=at, **event.model_dump(include=set(OfferRecord.model_fields) - {"at"}))
         return state.model_copy(update={"offers": tuple(sorted((*state.offers, offer), key=_offer_key))})
     if isinstance(event, FollowedUp):
-        fields = set(FollowUpView.model_fields) - {"event_id"}
-        view_f = FollowUpView(event_id=event_id, **event.model_dump(include=fields))
+        fields = set(FollowUpRecord.model_fields) - {"event_id"}
+        view_f = FollowUpRecord(event_id=event_id, **event.model_dump(include=fields))
         ordered = sorted((*state.followups, view_f), key=lambda f: (f.episode, f.event_id))
         return state.model_copy(update={"followups": tuple(ordered)})
     raise TypeError(f"not a lifecycle event: {type(event).__name__}")
 
 
-def _esc_key(view: EscalationView) -> tuple[int, int, str]:
+def _esc_key(view: EscalationRecord) -> tuple[int, int, str]:
     return view.key
 
 
-def _offer_key(view: OfferView) -> tuple[int, int, datetime, str]:
+def _offer_key(view: OfferRecord) -> tuple[int, int, datetime, str]:
     return view.key
 
 

@@ -98,9 +98,10 @@ def manual(
 
 def next_due(state: CaseState, policy: Policy) -> datetime | None:
     """When the pending first response is due (index this for the timer); None when nothing is pending."""
-    if state.facts is None or state.closed or state.responded or state.level == "executive":
+    if state.facts is None or state.closed or state.level == "executive":
         return None
-    return state.due_at(policy.first_response_sla)  # None: a reopen whose escalation is not in yet
+    life = state.derived(policy.first_response_sla)
+    return None if life.responded_at is not None else life.due_at  # None: a reopen not escalated yet
 
 
 def _triage_escalation(state: CaseState, policy: Policy) -> list[Emit]:

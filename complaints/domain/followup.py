@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from complaints.domain.case import CaseState, OfferView
+from complaints.domain.case import CaseState, OfferRecord
 from complaints.domain.durations import format_duration
 from complaints.domain.emit import Emit
 from complaints.domain.errors import CaseClosed, DomainError, NoOpenOffer, UnknownCase
@@ -76,7 +76,7 @@ def next_due(state: CaseState) -> datetime | None:
 
 def _followed_up(
     state: CaseState,
-    offer: OfferView,
+    offer: OfferRecord,
     outcome: FollowUpOutcome,
     policy: Policy,
     reasons: tuple[str, ...],
