@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from complaints.domain.case import CaseState
 from complaints.domain.errors import DomainError
@@ -26,6 +27,16 @@ from complaints.domain.policy import Policy, PolicyError, load_policy
 
 class UnknownPolicyVersion(DomainError):
     """A case names a policy this service does not hold: it refuses rather than guess."""
+
+
+class Policies(Protocol):
+    """What a service asks of its kept policies (`PolicyBook`, or the shell's reloading `PolicyShelf`)."""
+
+    @property
+    def configured(self) -> Policy: ...
+    def get(self, policy_id: str) -> Policy: ...
+    def for_case(self, state: CaseState | None) -> Policy: ...
+    def in_force(self, now: datetime) -> Policy: ...
 
 
 @dataclass(frozen=True)

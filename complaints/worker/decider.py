@@ -10,7 +10,7 @@ from complaints.domain import step
 from complaints.domain.case import CaseState
 from complaints.domain.emit import Emit
 from complaints.domain.policy import Policy
-from complaints.domain.policy_book import PolicyBook
+from complaints.domain.policy_book import Policies
 from schemas.events import Event
 
 #: A decision on the state with the consumed event already folded in (`escalation.react`, ...).
@@ -37,7 +37,7 @@ class LifecycleDecider:
     react_fn: React = _no_reaction
     on_tick_fn: OnTick = _no_tick
     next_due_fn: NextDue = _never_due
-    book: PolicyBook | None = None  # the kept policies: each case is decided under the one it names
+    book: Policies | None = None  # the kept policies: each case is decided under the one it names
 
     def policy_for(self, state: CaseState | None) -> Policy:
         """The case's own policy (`PolicyBook.for_case`: refuses a version it does not hold)."""

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from complaints.domain.case import CaseState
 from complaints.domain.emit import Emit
 from complaints.domain.errors import CaseClosed, DomainError, NoOpenOffer, UnknownCase
+from complaints.domain.policy_book import UnknownPolicyVersion
 from complaints.http import health_router, install_error_handlers, startup_frozen
 from complaints.worker.runtime import Worker
 
@@ -46,6 +47,8 @@ async def perform(worker: Worker, complaint_id: str, decide: Callable[[CaseState
         raise HTTPException(404, str(exc)) from exc
     except (CaseClosed, NoOpenOffer) as exc:
         raise HTTPException(409, str(exc)) from exc
+    except UnknownPolicyVersion as exc:  # this service lacks the case's policy: never guess with another
+        raise HTTPException(503, str(exc)) from exc
     except DomainError as exc:
         raise HTTPException(422, {"message": str(exc), "errors": [{"field": field, "reason": str(exc)}]}) from exc
     return ActionResult(complaint_id=complaint_id, events=emitted, positions=[str(p) for p in positions])

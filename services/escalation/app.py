@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI, Header
 from pydantic import BaseModel, ConfigDict, Field
 
 from complaints.domain import escalation
-from complaints.domain.policy_book import load_book
+from complaints.policy_shelf import PolicyShelf
 from complaints.settings import Settings, get_settings
 from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
@@ -43,14 +43,15 @@ async def escalate(
 ) -> ActionResult:
     """A support agent escalates a case (one level up by default), with a reason."""
     decide = partial(escalation.manual, agent=body.agent, reason_text=body.reason, target_level=body.level,
-                     policy=worker.decider.policy, now=datetime.now(UTC),
+                     now=datetime.now(UTC),
                      request_id=idempotency_key or str(uuid.uuid4()))
-    return await perform(worker, complaint_id, decide, field="level")
+    return await perform(worker, complaint_id, lambda state: decide(state, policy=worker.decider.policy_for(state)),
+                         field="level")  # under the case's own policy version
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    book = load_book(settings.policy_file)
+    book = PolicyShelf(settings.policy_file)
     decider = LifecycleDecider(book.configured, escalation.react, escalation.on_tick, escalation.next_due, book)
     worker = edges.install(Worker("escalation", settings, decider))
     return create_worker_app(worker, router, "Complaints escalation",

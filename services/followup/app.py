@@ -16,8 +16,8 @@ from complaints.domain import followup
 from complaints.domain.case import CaseState
 from complaints.domain.emit import Emit
 from complaints.domain.policy import Policy
-from complaints.domain.policy_book import load_book
 from complaints.pii import Vault
+from complaints.policy_shelf import PolicyShelf
 from complaints.settings import Settings, get_settings
 from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
@@ -56,7 +56,7 @@ async def record_answer(complaint_id: str, body: FollowUpAnswer, worker: WorkerD
         if body.comment and state is not None and state.facts is not None:
             comment = vault.seal(state.facts.customer_ref, {"comment": body.comment}, aad=complaint_id)
         return followup.answer(state, satisfied=body.satisfied, csat=body.csat, comment=comment,
-                               agent=body.agent, policy=worker.decider.policy, now=now)
+                               agent=body.agent, policy=worker.decider.policy_for(state), now=now)
 
     return await perform(worker, complaint_id, decide, field="satisfied")
 
@@ -67,7 +67,7 @@ def _next_due(state: CaseState, policy: Policy) -> datetime | None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    book = load_book(settings.policy_file)
+    book = PolicyShelf(settings.policy_file)
     decider = LifecycleDecider(book.configured, on_tick_fn=followup.on_tick, next_due_fn=_next_due, book=book)
     # No reaction to consumed events: follow-ups come from answers (HTTP) and the answer-window timer.
     worker = edges.install(Worker("followup", settings, decider))

@@ -7,10 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from complaints.domain.policy_book import load_book
 from complaints.http import health_router, install_error_handlers, startup_frozen
 from complaints.kafka.producer import EventProducer
 from complaints.pii import Vault
+from complaints.policy_shelf import PolicyShelf
 from complaints.settings import Settings, get_settings
 from services.intake.api import router
 from services.intake.service import Intake
@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             vault=Vault(settings.vault_url, settings.pii_lookup_secret.get_secret_value()),
             public_api_url=settings.public_api_url.rstrip("/"),
             history_days=settings.customer_history_days,
-            policies=load_book(settings.policy_file),
+            policies=PolicyShelf(settings.policy_file),
         )
         try:
             with startup_frozen():

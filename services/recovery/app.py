@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI, Header
 from pydantic import BaseModel, ConfigDict, Field
 
 from complaints.domain import recovery
-from complaints.domain.policy_book import load_book
+from complaints.policy_shelf import PolicyShelf
 from complaints.settings import Settings, get_settings
 from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
@@ -45,14 +45,15 @@ async def make_offer(
 ) -> ActionResult:
     """A support agent makes (or raises) an offer; it supersedes the open one."""
     decide = partial(recovery.manual_offer, agent=body.agent, level=body.level, remedies=tuple(body.remedies),
-                     apology=body.apology, policy=worker.decider.policy, now=datetime.now(UTC),
+                     apology=body.apology, now=datetime.now(UTC),
                      request_id=idempotency_key or str(uuid.uuid4()))
-    return await perform(worker, complaint_id, decide, field="remedies")
+    return await perform(worker, complaint_id, lambda state: decide(state, policy=worker.decider.policy_for(state)),
+                         field="remedies")  # under the case's own policy version
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    book = load_book(settings.policy_file)
+    book = PolicyShelf(settings.policy_file)
     worker = edges.install(Worker("recovery", settings, LifecycleDecider(book.configured, recovery.react, book=book)))
     return create_worker_app(worker, router, "Complaints recovery",
                              "Recovery offers: automatic within authority, or by an agent over HTTP.")
