@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -123,6 +124,27 @@ def policy_publish(
     from complaints.domain.policy_book import publish
 
     typer.echo(str(publish(path, folder)))
+
+
+@app.command("what-if")
+def what_if(
+    policy: Annotated[Path, typer.Option(help="The candidate policy file.")],
+    start: Annotated[datetime | None, typer.Option("--from", help="Cases received from (ISO 8601, UTC).")] = None,
+    end: Annotated[datetime | None, typer.Option("--to", help="…and before (default: now); also the as-of.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The whole report as JSON.")] = False,
+) -> None:
+    """Re-decide the recorded history under a candidate policy (read-only): what would differ."""
+    from datetime import UTC
+
+    from complaints.domain.policy import load_policy
+    from complaints.domain.whatif import what_if as report_for
+    from complaints.whatif.history import read_history
+    from complaints.whatif.render import text
+
+    candidate = load_policy(policy)
+    start, end = (t if t is None or t.tzinfo else t.replace(tzinfo=UTC) for t in (start, end))
+    report = report_for(read_history(get_settings(), start, end), candidate, end or datetime.now(UTC))
+    typer.echo(report.model_dump_json(indent=2) if as_json else text(report))
 
 
 if __name__ == "__main__":
