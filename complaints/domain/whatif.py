@@ -2,7 +2,7 @@
 
 For each case: who triage sends it to, whether the policy offers on its own and how much, and when
 the first response is due — recorded (as the events say) against the candidate (`triage` and
-`fair_remedy` under it). The first response is the earliest episode-1 offer; under the candidate, an
+`triage` prices the fair remedy under it). The first response is the earliest episode-1 offer; under the candidate, an
 automatic offer answers when the case arrives (as recorded automatic offers did), a person's recorded
 offer answers when it did, and a recorded automatic offer the candidate would not make leaves the
 case waiting for a person (no response known). Breach is `lifecycle.is_breached` as of `as_of`.
@@ -21,7 +21,6 @@ from pydantic import BaseModel, ConfigDict
 from complaints.domain.case import CaseFacts
 from complaints.domain.lifecycle import is_breached
 from complaints.domain.policy import Policy
-from complaints.domain.remedy import fair_remedy
 from complaints.domain.triage import triage
 from schemas.common import Channel, Department, Level, Money
 from schemas.events import ComplaintReceived, Escalated, Event, RecoveryOffered
@@ -85,7 +84,7 @@ def recorded(events: Sequence[Recorded], as_of: datetime) -> tuple[ComplaintRece
     offer, offered_at = offers[0] if offers else (None, None)
     level, department = (first[0][0].level, first[0][0].department) if first else ("front_line", None)
     due = first[0][0].sla_due_at if first else received.first_response_due_at
-    return received, Handling(level=level, department=department,
+    return received, Handling.model_construct(level=level, department=department,
                               automatic=offer is not None and offer.offered_by == "policy",
                               offer=offer.total if offer else None, responded_at=offered_at, due_at=due,
                               breached=None if due is None else is_breached(due, offered_at, False, as_of))
@@ -95,15 +94,16 @@ def redecide(received: ComplaintReceived, before: Handling, candidate: Policy, a
     facts = CaseFacts.of(received)
     decided = triage(facts, candidate)
     if decided.auto_offer:
-        offer: Money | None = fair_remedy(facts, 1, candidate).total
+        offer: Money | None = decided.remedy.total  # triage priced the fair remedy under the candidate
         responded = before.responded_at if before.automatic else received.received_at
     elif before.automatic or before.offer is None:
         offer, responded = None, None  # waits for a person: no response known
     else:
         offer, responded = before.offer, before.responded_at  # a person's offer stands
-    return Handling(level=decided.level, department=decided.department, automatic=decided.auto_offer, offer=offer,
-                    responded_at=responded, due_at=decided.sla_due_at,
-                    breached=is_breached(decided.sla_due_at, responded, False, as_of))
+    return Handling.model_construct(level=decided.level, department=decided.department,
+                                    automatic=decided.auto_offer, offer=offer, responded_at=responded,
+                                    due_at=decided.sla_due_at,
+                                    breached=is_breached(decided.sla_due_at, responded, False, as_of))
 
 
 def what_if(histories: Iterable[Sequence[Recorded]], candidate: Policy, as_of: datetime) -> Report:
@@ -113,8 +113,9 @@ def what_if(histories: Iterable[Sequence[Recorded]], candidate: Policy, as_of: d
         found = recorded(events, as_of)
         if found is not None:
             received, before = found
-            cases.append(CaseWhatIf(complaint_id=received.complaint_id, channel=received.channel, before=before,
-                                    after=redecide(received, before, candidate, as_of)))
+            after = redecide(received, before, candidate, as_of)
+            cases.append(CaseWhatIf.model_construct(complaint_id=received.complaint_id, channel=received.channel,
+                                                    before=before, after=after))
     differ = [c for c in cases if c.before.offer != c.after.offer]
     return Report(
         candidate=candidate.policy_id, as_of=as_of, cases=len(cases),
