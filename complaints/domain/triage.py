@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict
 
 from complaints.domain.case import CaseFacts
 from complaints.domain.levels import rank
-from complaints.domain.lifecycle import first_response_due
 from complaints.domain.policy import Match, Policy, TriageOutcome
 from complaints.domain.remedy import FairRemedy, fair_remedy
 from complaints.domain.wording import LEVEL_LABELS, show, words
@@ -75,8 +74,7 @@ def triage(received: ComplaintReceived | CaseFacts, policy: Policy) -> Triage:
         escalation_reason=reason,
         auto_offer=fits and not facts.wants_human and (policy.auto_offer(level) if auto is None else auto),
         remedy=remedy,
-        sla_due_at=first_response_due(facts.received_at, facts.channel, facts.severity, facts.public,
-                                      policy.first_response_sla),
+        sla_due_at=policy.first_response_due(facts.received_at, facts.channel, facts.severity, facts.public),
     )
 
 

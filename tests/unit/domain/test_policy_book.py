@@ -103,3 +103,9 @@ def test_a_version_takes_effect_at_its_instant_for_every_service(policy: Policy)
     for service in (LifecycleDecider(policy, book=book), LifecycleDecider(v2, book=book)):
         state = service.consume(None, after, "r-2", at, at).state
         assert service.policy_for(state) is v2  # whichever file it was started with
+
+
+def test_the_id_ignores_layout_and_comments(policy: Policy) -> None:
+    data = yaml.safe_load(DEFAULT_POLICY.read_text())
+    reordered = dict(reversed(list(data.items())))  # another key order, no comments, another layout
+    assert parse_policy(yaml.safe_load(yaml.safe_dump(reordered, sort_keys=False))).policy_id == policy.policy_id
