@@ -26,7 +26,7 @@ from bench.procs import py_spy
 from bench.report import render
 
 ROOT = Path(__file__).resolve().parent
-PHASES = ("startup", "intake", "lifecycle", "replay", "timers")
+PHASES = ("startup", "intake", "lifecycle", "replay", "timers", "overhead")
 
 app = typer.Typer(add_completion=False)
 
@@ -133,6 +133,11 @@ def main(
 
             run_timers(run)
             timed("timers")
+        if "overhead" in phases:
+            from bench.overhead import run_overhead
+
+            run_overhead(run)
+            timed("overhead")
         run.details["phase_seconds"] = timings
         run.say(f"phase seconds: {timings}")
         import os

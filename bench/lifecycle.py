@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ from bench.kafkaio import produce
 from bench.mix import Complaint, Mix, received_records
 from bench.procs import Proc, Services, cpu_seconds, profiler_wrap, rss_mb, service_env
 from bench.readmodel import ReadModel
+from complaints.auth.staff import Staff
+from complaints.auth.tokens import create_dev_key, issue_dev_token
 from complaints.broker.embedded import EmbeddedBroker, start_broker
 from complaints.domain.policy import Policy, load_policy
 from complaints.envelope import Record
@@ -51,7 +54,20 @@ class Lifecycle:
 def _env(broker: EmbeddedBroker, folder: Path, partitions: int, projections_url: str | None = None) -> dict[str, str]:
     return service_env(bootstrap=broker.bootstrap, database_url=f"sqlite:///{folder}/complaints.db",
                        projections_url=projections_url or f"sqlite:///{folder}/projections.db",
-                       vault_url=f"sqlite:///{folder}/vault.db", policy=POLICY, partitions=partitions)
+                       vault_url=f"sqlite:///{folder}/vault.db", policy=POLICY, partitions=partitions,
+                       auth_key_file=_key(folder))
+
+
+def _key(folder: Path) -> Path:
+    path = folder / "auth-signing-key.pem"
+    return path if path.exists() else create_dev_key(path)
+
+
+def staff_headers(folder: Path) -> tuple[tuple[str, str], ...]:
+    """A senior agent's token for the staff requests the bench makes (case views, follow-ups)."""
+    staff = Staff(id="bench", level="executive", roles=frozenset({"agent"}))
+    token = issue_dev_token(Settings(auth_dev_key_file=_key(folder)), staff, timedelta(hours=12))
+    return (("authorization", f"Bearer {token}"),)
 
 
 # ceiling: the bare agent ----------------------------------------------------
@@ -192,6 +208,7 @@ class Stack:
         self.folder = folder
         self.projections_url = f"sqlite:///{folder}/projections.db"
         self.services = Services(_env(broker, folder, run.sizes.partitions, self.projections_url), folder)
+        self.staff = staff_headers(folder)
         if not run.shared_db:  # each service its own SQLite file, as `complaints dev` runs them
             self.services.overrides = {n: {"COMPLAINTS_DATABASE_URL": f"sqlite:///{folder}/{n}.db"} for n in ALL}
         self.model = ReadModel(self.projections_url)
@@ -213,18 +230,18 @@ class Stack:
         self.model.dispose()
 
 
-async def _follow_up(conn: Connection, complaint_id: str, answer: str, rng: random.Random) -> int:
+async def _follow_up(conn: Connection, complaint_id: str, answer: str, rng: random.Random,
+                     auth: tuple[tuple[str, str], ...]) -> int:
     """Post the customer's answer; retried while the follow-up service has not seen the offer yet.
 
     That is 409 (case known, offer not yet) or 404 (case not yet seen at all): the case view can
     show an offer before the follow-up worker consumed it, and this id is known to exist.
     """
     satisfied = answer == "satisfied"
-    body = json.dumps({"satisfied": satisfied, "csat": rng.choice([4, 5] if satisfied else [1, 2]),
-                       "agent": "bench"}).encode()
+    body = json.dumps({"satisfied": satisfied, "csat": rng.choice([4, 5] if satisfied else [1, 2])}).encode()
     status = 0
     for _ in range(100):
-        status, _ = await conn.send(Request("POST", f"/complaints/{complaint_id}/follow-up", body))
+        status, _ = await conn.send(Request("POST", f"/complaints/{complaint_id}/follow-up", body, auth))
         if status not in (404, 409):
             return status
         await asyncio.sleep(0.05)
@@ -249,13 +266,13 @@ async def _offer_watch(stack: Stack, pending: dict[str, float], seen: dict[str, 
 
     async def answer(cid: str, what: str) -> None:
         async with follow_lock:
-            status = await _follow_up(follow, cid, what, rng)
+            status = await _follow_up(follow, cid, what, rng, stack.staff)
         stats[str(status)] = stats.get(str(status), 0) + 1
 
     async def confirm(cid: str) -> None:
         conn = await idle.get()
         try:
-            status, body = await conn.send(Request("GET", f"/complaints/{cid}"))
+            status, body = await conn.send(Request("GET", f"/complaints/{cid}", headers=stack.staff))
         finally:
             idle.put_nowait(conn)
             checking.discard(cid)
@@ -376,7 +393,7 @@ def throughput(run: Run, stack: Stack, mix: Mix) -> dict[str, Any]:
         rng = random.Random(2)
         t1 = time.perf_counter()
         for cid, answer in answers.items():
-            status = await _follow_up(conn, cid, answer, rng)
+            status = await _follow_up(conn, cid, answer, rng, stack.staff)
             stats[str(status)] = stats.get(str(status), 0) + 1
         t_follow = time.perf_counter() - t1
         await conn.close()

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -164,7 +165,16 @@ class Services:
             proc.stop()
 
     def stats(self, name: str) -> dict[str, object]:
-        return dict(httpx.get(f"{self.procs[name].url}/stats", timeout=10).json())
+        """A worker's counters (`/stats` needs a token with stats:read: the bench signs an admin one)."""
+        from complaints.auth.staff import Staff
+        from complaints.auth.tokens import issue_dev_token
+        from complaints.settings import Settings
+
+        key = Path(self.env["COMPLAINTS_AUTH_DEV_KEY_FILE"])
+        token = issue_dev_token(Settings(auth_dev_key_file=key), Staff(id="bench", roles=frozenset({"admin"})),
+                                timedelta(minutes=5))
+        return dict(httpx.get(f"{self.procs[name].url}/stats", headers={"authorization": f"Bearer {token}"},
+                              timeout=10).json())
 
 
 def py_spy() -> str | None:
@@ -209,7 +219,7 @@ def profiling(pid: int, out: Path) -> Iterator[None]:
 
 
 def service_env(*, bootstrap: str, database_url: str, projections_url: str, vault_url: str,
-                policy: Path, partitions: int) -> dict[str, str]:
+                policy: Path, partitions: int, auth_key_file: Path | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTS_")}
     env.update({
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
@@ -222,4 +232,6 @@ def service_env(*, bootstrap: str, database_url: str, projections_url: str, vaul
         "COMPLAINTS_PARTITIONS": str(partitions),
         "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
     })
+    if auth_key_file is not None:  # staff endpoints verify tokens signed with it (bench.lifecycle.staff_headers)
+        env["COMPLAINTS_AUTH_DEV_KEY_FILE"] = str(auth_key_file)
     return env

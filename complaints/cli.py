@@ -98,6 +98,52 @@ def erase_customer(customer_ref: str) -> None:
         raise typer.Exit(1)
 
 
+@app.command()
+def token(
+    sub: Annotated[str, typer.Option(help="Staff id: the log records it as offered_by / requested_by / recorded_by.")],
+    level: Annotated[str, typer.Option(help="front_line, supervisor, manager, department or executive.")],
+    department: Annotated[list[str] | None, typer.Option(help="A department (repeat for several).")] = None,
+    role: Annotated[list[str] | None, typer.Option(help="agent (default), lead, integration or admin (repeat).")]
+    = None,
+    ttl: Annotated[str, typer.Option(help="Lifetime, e.g. 15m, 8h, 1d.")] = "8h",
+) -> None:
+    """Print a staff token the running dev stack accepts (signed with the key `complaints dev` created)."""
+    from pydantic import ValidationError
+
+    from complaints.auth.staff import Staff
+    from complaints.auth.tokens import issue_dev_token
+    from complaints.domain.durations import parse_duration
+
+    try:
+        staff = Staff.model_validate({"id": sub, "level": level, "departments": department or (),
+                                      "roles": role or ("agent",)})
+        lifetime = parse_duration(ttl)
+    except ValidationError as exc:
+        option = {"id": "--sub", "level": "--level", "departments": "--department", "roles": "--role"}
+        problems = [f"{option.get(str(e['loc'][0]), e['loc'][0])}: {e['msg'].removeprefix('Value error, ')}"
+                    for e in exc.errors()]
+        raise typer.BadParameter("; ".join(problems)) from None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--ttl") from None
+    try:
+        typer.echo(issue_dev_token(get_settings(), staff, lifetime))
+    except (FileNotFoundError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command("dev-key")
+def dev_key() -> None:
+    """Create the dev signing key at COMPLAINTS_AUTH_DEV_KEY_FILE unless it exists (`complaints dev` makes its own)."""
+    from complaints.auth.tokens import create_dev_key
+
+    path = get_settings().auth_dev_key_file
+    if path.exists():
+        typer.echo(f"{path} exists")
+        return
+    typer.echo(f"created {create_dev_key(path)}")
+
+
 @app.command("export-schemas")
 def export_schemas() -> None:
     """Regenerate schemas/json/*.schema.json from the event models."""

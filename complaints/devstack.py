@@ -2,7 +2,7 @@
 
 Starts Tansu on loopback, creates the topics, starts every service as its own
 process (as in production), waits until each answers /health, prints the URLs
-and the start-to-ready time, and on Ctrl-C stops everything, broker last.
+(each service's, then each one's `/metrics`) and the start-to-ready time, and on Ctrl-C stops everything, broker last.
 The embedded broker keeps data in memory only, so each run starts from a fresh
 data folder (`var/dev/`): databases from an earlier log would not match.
 """
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from complaints.auth.tokens import create_dev_key
 from complaints.broker.embedded import EmbeddedBroker, die_with_parent, port_open, start_broker
 from complaints.settings import Settings
 from complaints.topics import ensure_topics
@@ -49,6 +50,10 @@ def available_services() -> list[Service]:
     return [s for s in SERVICES if importlib.util.find_spec(s.module) is not None]
 
 
+def metrics_url(settings: Settings, svc: Service) -> str:
+    return f"http://{settings.host}:{getattr(settings, svc.port_setting)}/metrics"
+
+
 def _wait_healthy(url: str, proc: subprocess.Popen[bytes], deadline: float) -> None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -76,6 +81,14 @@ def _stop(procs: list[subprocess.Popen[bytes]], broker: EmbeddedBroker | None) -
         broker.stop()
 
 
+def _shown(path: Path) -> str:
+    """`path` relative to the working directory when inside it (what a reader would type)."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
@@ -89,6 +102,7 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
             raise SystemExit(f"port {port} ({svc.name}) is in use; set COMPLAINTS_{svc.port_setting.upper()}")
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
+    key = create_dev_key(data_dir / "auth-signing-key.pem")  # `complaints token` signs with it
     broker = start_broker(settings.broker_port, tied_to_parent=True)
     procs: list[subprocess.Popen[bytes]] = []
     env = {
@@ -97,6 +111,9 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
         "COMPLAINTS_BROKER_PROFILE": "tansu",
         "COMPLAINTS_PROJECTIONS_DATABASE_URL": f"sqlite:///{data_dir}/projections.db",
         "COMPLAINTS_VAULT_URL": f"sqlite:///{data_dir}/vault.db",
+        "COMPLAINTS_ACCESS_LOG_URL": f"sqlite:///{data_dir}/access-log.db",
+        "COMPLAINTS_AUTH_MODE": "dev",
+        "COMPLAINTS_AUTH_DEV_KEY_FILE": str(key),
     }
     try:
         ensure_topics(settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap}))
@@ -114,6 +131,9 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
         print(f"broker      kafka://{broker.bootstrap}  (embedded Tansu, memory only)")
         for svc in services:
             print(f"{svc.name:<11} http://{settings.host}:{getattr(settings, svc.port_setting)}  {svc.title}")
+        for svc in services:  # Prometheus text format, one URL per service
+            print(f"{'metrics':<11} {metrics_url(settings, svc)}  {svc.name}")
+        print(f"{'tokens':<11} complaints token --sub <id> --level <level>  (signing key {_shown(key)})")
         print(f"stack ready in {ready:.1f}s — Ctrl-C stops everything", flush=True)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)

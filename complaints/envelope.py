@@ -2,7 +2,10 @@
 
 A record's key is the complaint id, its value the event's JSON, and its headers
 `ce_id`, `ce_source`, `ce_type`, `ce_specversion`, `ce_time`, `ce_subject`,
-`content-type: application/json`, `ce_correlationid` and `ce_causationid`.
+`content-type: application/json`, `ce_correlationid` and `ce_causationid`, and, when the
+event was made inside a trace, the CloudEvents distributed-tracing extension's
+`ce_traceparent` and `ce_tracestate` (W3C Trace Context; optional, so records without them
+are as valid as before).
 
 The Kafka binary binding is a direct mapping (each attribute is a `ce_<name>` header,
 UTF-8, the time in RFC 3339), so it is written here rather than through the
@@ -46,6 +49,9 @@ class Envelope:
     correlation_id: str
     causation_id: str | None
     event: Event
+    #: W3C Trace Context of the trace this event belongs to (CloudEvents distributed tracing).
+    traceparent: str | None = None
+    tracestate: str | None = None
 
     @property
     def complaint_id(self) -> str:
@@ -77,6 +83,8 @@ def encode(
     time: datetime | None = None,
     correlation_id: str | None = None,
     causation_id: str | None = None,
+    traceparent: str | None = None,
+    tracestate: str | None = None,
 ) -> Record:
     """Encode an event as a Kafka record in CloudEvents binary mode."""
     subject = event.complaint_id
@@ -92,6 +100,10 @@ def encode(
     ]
     if causation_id:
         headers.append(("ce_causationid", causation_id.encode()))
+    if traceparent:
+        headers.append(("ce_traceparent", traceparent.encode()))
+        if tracestate:
+            headers.append(("ce_tracestate", tracestate.encode()))
     value = event.model_dump_json(exclude_none=True).encode()
     return Record(event.topic, subject.encode(), value, headers, event_id)
 
@@ -126,6 +138,8 @@ def decode(
         correlation_id=attrs.get("correlationid") or subject,
         causation_id=attrs.get("causationid") or None,
         event=event,
+        traceparent=attrs.get("traceparent") or None,
+        tracestate=attrs.get("tracestate") or None,
     )
 
 

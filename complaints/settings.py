@@ -15,6 +15,9 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Asymmetric JWT algorithms a staff token may use (never `none` nor HMAC).
+SigningAlgorithm = Literal["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
+DEFAULT_ALGORITHMS: tuple[SigningAlgorithm, ...] = ("RS256", "ES256", "EdDSA")
 
 
 def default_policy_file() -> Path:
@@ -62,6 +65,18 @@ class Settings(BaseSettings):
 
     policy_file: Path = Field(default_factory=lambda: default_policy_file())
 
+    #: Staff identity (complaints/auth, docs/security.md). `oidc`: bearer tokens from the
+    #: organisation's identity provider; `dev`: tokens signed with the key `complaints dev` creates.
+    auth_mode: Literal["dev", "oidc"] = "dev"
+    auth_issuer: str = "complaints-dev"
+    auth_audience: str = "complaints"
+    #: The provider's JWKS; unset = OIDC discovery at `<issuer>/.well-known/openid-configuration`.
+    auth_jwks_url: str | None = None
+    auth_algorithms: list[SigningAlgorithm] = Field(default_factory=lambda: list(DEFAULT_ALGORITHMS), min_length=1)
+    auth_dev_key_file: Path = Path("var/dev/auth-signing-key.pem")
+    #: Who read which case's personal data, when and why (append-only; kept after erasure).
+    access_log_url: str = "sqlite:///var/access-log.db"
+
     host: str = "127.0.0.1"
     api_port: int = 8000
     intake_port: int = 8001
@@ -71,6 +86,15 @@ class Settings(BaseSettings):
     broker_port: int = 9092
     #: Support API base URL, used in intake's Location header.
     public_api_url: str = "http://127.0.0.1:8000"
+
+    # Observability (complaints/observability): /metrics, JSON-lines logs, OTLP traces.
+    #: `/metrics` and every counter on; off only to measure what they cost (bench).
+    metrics_enabled: bool = True
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    #: OTLP/HTTP collector base URL (e.g. `http://collector:4318`); empty = no traces exported
+    #: (the standard OTEL_EXPORTER_OTLP_ENDPOINT also turns them on).
+    otlp_endpoint: str | None = None
 
 
 @lru_cache

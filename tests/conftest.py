@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from complaints.auth.tokens import create_dev_key
 from complaints.broker.embedded import free_port, start_broker
 from complaints.settings import Settings
 from complaints.topics import ensure_topics
@@ -107,6 +108,8 @@ def make_settings(broker: Broker, folder: Path) -> Settings:
         projections_database_url=f"sqlite:///{folder}/projections.db",
         vault_url=f"sqlite:///{folder}/vault.db",
         pii_lookup_secret="test-secret",  # type: ignore[arg-type]
+        access_log_url=f"sqlite:///{folder}/access-log.db",
+        auth_dev_key_file=create_dev_key(folder / "auth-signing-key.pem"),  # tests.tokens signs with it
     )
     ensure_topics(s)
     return s

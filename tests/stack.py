@@ -33,6 +33,9 @@ def service_env(settings: Settings, policy: Path = FAST_POLICY) -> dict[str, str
         "COMPLAINTS_PII_LOOKUP_SECRET": settings.pii_lookup_secret.get_secret_value(),
         "COMPLAINTS_POLICY_FILE": str(policy),
         "COMPLAINTS_TOPIC_PREFIX": settings.topic_prefix,
+        "COMPLAINTS_ACCESS_LOG_URL": settings.access_log_url,
+        "COMPLAINTS_AUTH_MODE": settings.auth_mode,
+        "COMPLAINTS_AUTH_DEV_KEY_FILE": str(settings.auth_dev_key_file),
     }
 
 
@@ -79,7 +82,12 @@ class ServiceProcess:
                 self.proc.wait()
 
     def stats(self) -> dict[str, Any]:
-        return dict(httpx.get(f"{self.url}/stats", timeout=5).json())
+        from complaints.settings import Settings
+        from tests.tokens import bearer
+
+        settings = Settings(auth_dev_key_file=Path(self.env["COMPLAINTS_AUTH_DEV_KEY_FILE"]))
+        admin = bearer(settings, "tests", roles=["admin"])
+        return dict(httpx.get(f"{self.url}/stats", headers=admin, timeout=5).json())
 
 
 @dataclass

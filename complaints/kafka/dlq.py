@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from complaints.kafka.producer import EventProducer, Position
+from complaints.observability.logs import log_context
 from complaints.topics import dlq
 
 log = logging.getLogger(__name__)
@@ -30,5 +31,8 @@ async def dead_letter(
         ("dlq_origin_partition", str(partition).encode()),
         ("dlq_origin_offset", str(offset).encode()),
     ]
-    log.error("dead-lettering %s[%s]@%s: %s", topic, partition, offset, error)
+    ids = {k[3:]: v.decode(errors="replace") for k, v in headers if k in ("ce_id", "ce_correlationid")}
+    with log_context(complaint_id=key.decode(errors="replace") if key else None, event_id=ids.get("id"),
+                     correlation_id=ids.get("correlationid")):
+        log.error("dead-lettering %s[%s]@%s: %s", topic, partition, offset, error)
     return await producer.send_raw(dlq(topic), value, key, [*headers, *extra])

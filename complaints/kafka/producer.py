@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaProducer
 
 from complaints.broker.profile import get_profile
 from complaints.envelope import Record
+from complaints.observability import tracing
 from complaints.settings import Settings
 from complaints.topics import topic_name
 
@@ -45,9 +46,15 @@ class EventProducer:
         await self._producer.stop()
 
     async def publish(self, records: Sequence[Record]) -> list[Position]:
-        """Send records (batched by the client) and return once the broker acked them all."""
+        """Send records (batched by the client) and return once the broker acked them all.
+
+        When tracing is on, a record made inside a trace that does not name its own carries the
+        current one (`ce_traceparent`, `ce_tracestate`: CloudEvents distributed tracing).
+        """
+        current = tracing.current_headers() if tracing.enabled() else []
         futures = [
-            await self._producer.send(topic_name(self._settings, r.topic), r.value, key=r.key, headers=r.headers)
+            await self._producer.send(topic_name(self._settings, r.topic), r.value, key=r.key,
+                                      headers=_traced(r.headers, current))
             for r in records
         ]
         metas = await asyncio.gather(*futures)
@@ -65,3 +72,9 @@ class EventProducer:
             return True
         except Exception:
             return False
+
+
+def _traced(headers: list[tuple[str, bytes]], current: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    if not current or any(name == "ce_traceparent" for name, _ in headers):
+        return headers
+    return [*headers, *current]

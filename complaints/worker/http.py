@@ -9,11 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from complaints.auth.http import StaffDep, install_auth
 from complaints.domain.case import CaseState
 from complaints.domain.emit import Emit
 from complaints.domain.errors import CaseClosed, DomainError, NoOpenOffer, UnknownCase
 from complaints.domain.policy_book import UnknownPolicyVersion
 from complaints.http import health_router, install_error_handlers, startup_frozen
+from complaints.observability.http import instrument_app
 from complaints.worker.runtime import Worker
 
 
@@ -58,7 +60,7 @@ stats_router = APIRouter(tags=["health"])
 
 
 @stats_router.get("/stats")
-async def stats(worker: WorkerDep) -> dict[str, object]:
+async def stats(worker: WorkerDep, _: StaffDep) -> dict[str, object]:
     """Counters since start: processed, duplicates skipped, unknown types skipped, dead-lettered, emitted."""
     return {"service": worker.service, "owned_partitions": sorted(worker.owned_partitions()), **worker.counters}
 
@@ -80,4 +82,4 @@ def create_worker_app(worker: Worker, router: APIRouter, title: str, description
     app.include_router(router)
     app.include_router(health_router)
     app.include_router(stats_router)
-    return app
+    return instrument_app(install_auth(app, worker.service, worker.settings), worker.service, worker.settings)

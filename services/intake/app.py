@@ -9,6 +9,9 @@ from fastapi import FastAPI
 
 from complaints.http import health_router, install_error_handlers, startup_frozen
 from complaints.kafka.producer import EventProducer
+from complaints.observability.http import instrument_app
+from complaints.observability.logs import service_log_config
+from complaints.observability.vault import instrument_vault
 from complaints.pii import Vault
 from complaints.policy_shelf import PolicyShelf
 from complaints.settings import Settings, get_settings
@@ -33,7 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.intake = Intake(
             producer=producer,
             store=IntakeStore(settings.database_url),
-            vault=Vault(settings.vault_url, settings.pii_lookup_secret.get_secret_value()),
+            vault=instrument_vault(Vault(settings.vault_url, settings.pii_lookup_secret.get_secret_value()),
+                                   settings.metrics_enabled),
             public_api_url=settings.public_api_url.rstrip("/"),
             history_days=settings.customer_history_days,
             policies=PolicyShelf(settings.policy_file),
@@ -49,11 +53,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(health_router)
-    return app
+    return instrument_app(app, "intake", settings)
 
 
 def main() -> None:
     import uvicorn
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.intake_port, log_level="warning")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.intake_port, log_level="warning",
+                log_config=service_log_config("intake", settings))

@@ -13,13 +13,22 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from complaints.auth.http import install_auth
 from complaints.http import install_error_handlers
+from complaints.observability.http import instrument_app
+from complaints.observability.logs import configure_logging, service_log_config
+from complaints.observability.projector import instrument_projector
+from complaints.observability.vault import instrument_vault
+from complaints.personal.access_log import AccessLog
+from complaints.pii import Vault
 from complaints.settings import Settings, get_settings
+from services.projections.api import personal
 from services.projections.api.deps import Runtime, not_caught_up
 from services.projections.api.positions import NotCaughtUp
 from services.projections.api.routes import router
 from services.projections.ingest.consumer import LiveProjector
 from services.projections.options import ProjectionOptions
+from services.projections.storage import queries
 from services.projections.storage.store import Catalog
 from services.projections.tuning import give_heap_back, under_batch_gc
 
@@ -33,7 +42,10 @@ The support API: every view here is a projection of the four lifecycle topics
   `topic:partition:offset` such as the one intake returns — and waits (bounded) until they are
   projected, else answers 409.
 * **Time travel**: `as_of` answers as the system stood at that moment, folded from the events.
-* Personal data is never shown: cases carry the customer reference only.
+* Personal data is never shown in views: cases carry the customer reference only (and not even that
+  to a token without `customers:read`). Roles lead/admin can read a case's personal data with a stated
+  reason (`POST /complaints/{id}/personal-data`); every such read is on its access log.
+* Every route but `/health` needs a staff bearer token (docs/security.md).
 """
 
 
@@ -46,10 +58,15 @@ def create_app(settings: Settings | None = None, options: ProjectionOptions | No
         catalog = await asyncio.to_thread(Catalog, settings.projections_database_url)
         await asyncio.to_thread(catalog.ensure_active)
         projector = LiveProjector(settings, catalog, opts, after_batch=give_heap_back) if opts.run_projector else None
+        instrument_projector(projector, lambda: queries.offsets(catalog.active() or catalog.ensure_active()),
+                             settings.metrics_enabled)
         stop = asyncio.Event()
         task = (asyncio.create_task(under_batch_gc(projector.run(stop)), name="projector")
                 if projector else None)
         app.state.runtime = Runtime(settings, catalog, opts, projector)
+        app.state.access_log = await asyncio.to_thread(AccessLog, settings.access_log_url)
+        app.state.vault = instrument_vault(await asyncio.to_thread(
+            Vault, settings.vault_url, settings.pii_lookup_secret.get_secret_value()), settings.metrics_enabled)
         try:
             yield
         finally:
@@ -62,19 +79,22 @@ def create_app(settings: Settings | None = None, options: ProjectionOptions | No
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
             await asyncio.to_thread(catalog.dispose)
+            await asyncio.to_thread(app.state.access_log.dispose)
 
     app = FastAPI(title="Complaints support API (projections)", version="1", description=DESCRIPTION,
                   lifespan=lifespan)
     install_error_handlers(app)
     app.add_exception_handler(NotCaughtUp, not_caught_up)
     app.include_router(router)
-    return app
+    app.include_router(personal.router)
+    return instrument_app(install_auth(app, "projections", settings), "projections", settings)
 
 
 def main() -> None:
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
+    configure_logging("projections", settings.log_level, settings.log_format)
     log.info("support API on http://%s:%s (OpenAPI docs at /docs)", settings.host, settings.api_port)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.api_port, log_level="warning")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.api_port, log_level="warning",
+                log_config=service_log_config("projections", settings))

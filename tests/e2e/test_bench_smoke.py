@@ -21,6 +21,7 @@ ROWS = (
     "memory: RSS per process",
     "replay (SQLite)",
     "SLA timers (SQLite)",
+    "overhead: instrumentation on vs off",
 )
 
 

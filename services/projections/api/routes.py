@@ -8,11 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from starlette.concurrency import run_in_threadpool
 
+from complaints.auth.http import StaffDep
 from complaints.readmodel.kpis import compute_kpis
 from complaints.readmodel.model import Status
 from complaints.readmodel.queue import BadCursor, Cursor, QueueFilter, Sort
 from schemas.common import Channel, Department, Level
 from services.projections.api.deps import AsOf, FirstResponseDep, GenerationDep, RuntimeDep, Window, invalid
+from services.projections.api.personal import page_without_customer, sees_customers, without_customer
 from services.projections.api.views import (
     CasePage,
     CaseView,
@@ -32,7 +34,7 @@ INVALID: Responses = {422: {"description": "A query parameter is invalid; the an
 
 @router.get("/complaints/{complaint_id}", response_model=CaseView, tags=["cases"],
             responses={404: {"description": "No such complaint (at `as_of`)."}, **CONFLICT, **INVALID})
-async def get_complaint(complaint_id: str, gen: GenerationDep, first_response: FirstResponseDep,
+async def get_complaint(complaint_id: str, staff: StaffDep, gen: GenerationDep, first_response: FirstResponseDep,
                         as_of: AsOf = None) -> CaseView:
     """One case: status, level, department, SLA, offers, follow-ups, outcome and its full timeline."""
     now = datetime.now(UTC)
@@ -43,11 +45,13 @@ async def get_complaint(complaint_id: str, gen: GenerationDep, first_response: F
     if found is None:
         raise HTTPException(404, f"no complaint {complaint_id!r}" + (f" as of {as_of.isoformat()}" if as_of else ""))
     case, timeline = found
-    return case_view(case, timeline, as_of or now, as_of)
+    view = case_view(case, timeline, as_of or now, as_of)
+    return view if sees_customers(staff) else without_customer(view)
 
 
 @router.get("/complaints", response_model=CasePage, tags=["cases"], responses={**CONFLICT, **INVALID})
 async def list_complaints(
+    staff: StaffDep,
     gen: GenerationDep,
     first_response: FirstResponseDep,
     received: Window,
@@ -66,6 +70,9 @@ async def list_complaints(
     as_of: AsOf = None,
 ) -> CasePage:
     """The queue: filtered cases, most urgent first by default, with cursor pagination."""
+    if customer is not None and not sees_customers(staff):
+        raise HTTPException(403, {"message": "A customer's history (`customer=`) needs customers:read "
+                                             "(roles agent, lead, admin)."})
     try:
         after = Cursor.decode(cursor, sort) if cursor else None
     except BadCursor as exc:
@@ -78,12 +85,13 @@ async def list_complaints(
     else:
         cases, nxt = await run_in_threadpool(queries.list_cases_at, gen, f, sort, after, limit, as_of,
                                              first_response)
-    return CasePage(items=[case_summary(c, now) for c in cases], next_cursor=nxt.encode() if nxt else None,
+    page = CasePage(items=[case_summary(c, now) for c in cases], next_cursor=nxt.encode() if nxt else None,
                     sort=sort, as_of=as_of)
+    return page if sees_customers(staff) else page_without_customer(page)
 
 
 @router.get("/kpis", response_model=KpiView, tags=["kpis"], responses={**CONFLICT, **INVALID})
-async def kpis(gen: GenerationDep, received: Window, channel: Channel | None = None) -> KpiView:
+async def kpis(_: StaffDep, gen: GenerationDep, received: Window, channel: Channel | None = None) -> KpiView:
     """KPIs of the cases received in the window (and channel), computed from their events."""
     now = datetime.now(UTC)
 

@@ -13,6 +13,7 @@ from complaints.settings import Settings
 from schemas.events import TOPICS
 from tests.kafka_helpers import read_topic
 from tests.stack import Stack
+from tests.tokens import bearer
 
 
 @dataclass
@@ -50,9 +51,10 @@ class Case:
             time.sleep(0.2)
         raise AssertionError(f"expected {list(expected)}, got {seen}")
 
-    def follow_up(self, **answer: Any) -> httpx.Response:
+    def follow_up(self, by: str = "senior-1", **answer: Any) -> httpx.Response:
+        """Someone senior (an executive-level token) records the customer's answer."""
         return httpx.post(f"{self.stack['followup'].url}/complaints/{self.complaint_id}/follow-up",
-                          json=answer, timeout=10)
+                          json=answer, headers=bearer(self.stack.settings, by, level="executive"), timeout=10)
 
 
 def case_events(settings: Settings, complaint_id: str) -> list[Envelope]:

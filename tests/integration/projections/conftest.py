@@ -18,6 +18,7 @@ from complaints.settings import Settings
 from complaints.topics import topic_name
 from services.projections.app import create_app
 from services.projections.options import ProjectionOptions
+from tests.tokens import bearer
 from tests.unit.readmodel.factory import Ev
 
 FAST = ProjectionOptions(read_wait_s=10.0, poll_timeout_ms=100, generation_check_s=0.2)
@@ -34,7 +35,8 @@ async def serve(settings: Settings, options: ProjectionOptions = FAST) -> AsyncI
     app = create_app(settings, options)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://projections", timeout=30) as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://projections", timeout=30,
+                                     headers=bearer(settings, "support-agent")) as client:
             yield client
 
 

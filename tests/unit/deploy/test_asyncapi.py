@@ -155,7 +155,8 @@ def test_kafka_bindings_are_the_topic_settings(doc: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("event", one_of_each(), ids=lambda e: e.topic)
 def test_headers_the_envelope_writes_are_the_documented_ones(doc: dict[str, Any], event: Any) -> None:
-    record = encode(event, event_id="e-1", source="complaints/test", causation_id="e-0")
+    record = encode(event, event_id="e-1", source="complaints/test", causation_id="e-0",
+                    traceparent="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", tracestate="vendor=1")
     headers = {k: v.decode() for k, v in record.headers}
     errors = [e.message for e in headers_validator(doc, event.topic).iter_errors(headers)]
     assert not errors

@@ -87,7 +87,7 @@ def test_pii_lookup_secret_must_be_set(tmp_path: Path) -> None:
 
 def test_every_service_of_the_code_is_in_compose(services: dict[str, Any]) -> None:
     assert set(APP_SERVICES) == {"intake", "escalation", "recovery", "followup", "projections"}
-    assert set(services) == {*APP_SERVICES, "kafka", "postgres", "topics"}
+    assert set(services) == {*APP_SERVICES, "kafka", "postgres", "topics", "prometheus", "grafana"}
 
 
 def test_one_image_from_deploy_dockerfile_runs_every_service(services: dict[str, Any]) -> None:

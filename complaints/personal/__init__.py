@@ -1,0 +1,1 @@
+"""Staff reading what the customer wrote: sealed fields read back from the log, and the access log."""

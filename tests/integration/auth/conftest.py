@@ -1,0 +1,59 @@
+"""The whole stack as real processes (intake, the three workers, projections) for the auth tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from complaints.envelope import Envelope
+from complaints.settings import Settings
+from schemas.events import TOPICS
+from tests.kafka_helpers import read_topic
+from tests.stack import Stack
+
+SERVICES = ("intake", "escalation", "recovery", "followup", "projections")
+
+
+@pytest.fixture(scope="module")
+def stack(module_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = Stack(module_settings, tmp_path_factory.mktemp("logs"))
+    try:
+        yield running.start(*SERVICES)
+    finally:
+        running.stop()
+
+
+def complain(stack: Stack, **complaint: Any) -> tuple[str, str]:
+    """POST a complaint (public: no token); its id and log position."""
+    reply = httpx.post(f"{stack['intake'].url}/complaints", json=complaint, timeout=10)
+    assert reply.status_code == 202, reply.text
+    return reply.json()["complaint_id"], reply.json()["position"]
+
+
+def events_of(settings: Settings, complaint_id: str) -> list[Envelope]:
+    seen: dict[str, Envelope] = {}
+    for topic in TOPICS:
+        for record in read_topic(settings, topic, idle=0.2):
+            if record.key == complaint_id.encode():
+                env = record.envelope()
+                seen.setdefault(env.id, env)
+    return sorted(seen.values(), key=lambda e: e.time)
+
+
+def wait_events(settings: Settings, complaint_id: str, *types: str, timeout: float = 20) -> list[Envelope]:
+    """Wait until the case's events are exactly `types` (in time order)."""
+    deadline = time.monotonic() + timeout
+    seen: list[str] = []
+    while time.monotonic() < deadline:
+        events = events_of(settings, complaint_id)
+        seen = [e.event.topic for e in events]
+        if seen == list(types):
+            return events
+        if len(seen) > len(types):
+            break
+        time.sleep(0.2)
+    raise AssertionError(f"expected {list(types)}, got {seen}")
