@@ -31,7 +31,9 @@ def dev(
 
 
 @app.command()
-def run(service: Annotated[str, typer.Argument(help="intake, escalation, recovery, followup or projections")]) -> None:
+def run(
+    service: Annotated[str, typer.Argument(help="intake, escalation, recovery, followup, projections or notifier")],
+) -> None:
     """Run one service in the foreground (what each container runs)."""
     from complaints.devstack import SERVICES
 
@@ -84,6 +86,15 @@ def replay() -> None:
 
     stats = do_replay(get_settings())
     typer.echo(json.dumps({k: v for k, v in vars(stats).items() if not k.startswith("_")}, default=str))
+
+
+@app.command("notifier-rebuild")
+def notifier_rebuild(into: Annotated[str, typer.Option(help="A fresh database URL for the rebuilt tables.")]) -> None:
+    """Rebuild the notifier's cases and compensation ledger from the topics (sends nothing)."""
+    from services.notifier.replay import rebuild
+
+    store = rebuild(get_settings(), into)
+    typer.echo(json.dumps({"offers": len(store.ledger(limit=1_000_000))}))
 
 
 @app.command("erase-customer")

@@ -22,6 +22,7 @@ import httpx
 
 from complaints.auth.tokens import create_dev_key
 from complaints.broker.embedded import EmbeddedBroker, die_with_parent, port_open, start_broker
+from complaints.mailsink import start_mail_sink
 from complaints.settings import Settings
 from complaints.topics import ensure_topics
 
@@ -40,6 +41,7 @@ SERVICES: tuple[Service, ...] = (
     Service("escalation", "services.escalation.app", "escalation_port", "escalation worker"),
     Service("recovery", "services.recovery.app", "recovery_port", "recovery worker"),
     Service("followup", "services.followup.app", "followup_port", "follow-up worker"),
+    Service("notifier", "services.notifier.app", "notifier_port", "notifier: emails, webhooks, the customer's page"),
 )
 
 
@@ -102,6 +104,10 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
             raise SystemExit(f"port {port} ({svc.name}) is in use; set COMPLAINTS_{svc.port_setting.upper()}")
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
+    if port_open(settings.smtp_host, settings.smtp_port):
+        raise SystemExit(f"port {settings.smtp_port} (mail sink) is in use; set COMPLAINTS_SMTP_PORT")
+    mail_dir = data_dir / "mail"
+    sink = start_mail_sink(mail_dir, settings.smtp_host, settings.smtp_port)  # every email lands in var/dev/mail/
     key = create_dev_key(data_dir / "auth-signing-key.pem")  # `complaints token` signs with it
     broker = start_broker(settings.broker_port, tied_to_parent=True)
     procs: list[subprocess.Popen[bytes]] = []
@@ -111,6 +117,11 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
         "COMPLAINTS_BROKER_PROFILE": "tansu",
         "COMPLAINTS_PROJECTIONS_DATABASE_URL": f"sqlite:///{data_dir}/projections.db",
         "COMPLAINTS_VAULT_URL": f"sqlite:///{data_dir}/vault.db",
+        "COMPLAINTS_SMTP_HOST": settings.smtp_host,
+        "COMPLAINTS_SMTP_PORT": str(settings.smtp_port),
+        # the links in emails open the notifier of this stack, whatever its port
+        "COMPLAINTS_CUSTOMER_URL": os.environ.get("COMPLAINTS_CUSTOMER_URL")
+        or f"http://{settings.host}:{settings.notifier_port}",
         "COMPLAINTS_ACCESS_LOG_URL": f"sqlite:///{data_dir}/access-log.db",
         "COMPLAINTS_AUTH_MODE": "dev",
         "COMPLAINTS_AUTH_DEV_KEY_FILE": str(key),
@@ -129,6 +140,7 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
             _wait_healthy(f"http://{settings.host}:{getattr(settings, svc.port_setting)}/health", proc, deadline)
         ready = time.monotonic() - started
         print(f"broker      kafka://{broker.bootstrap}  (embedded Tansu, memory only)")
+        print(f"mail        smtp://{settings.smtp_host}:{settings.smtp_port}  every email as a file in {mail_dir}/")
         for svc in services:
             print(f"{svc.name:<11} http://{settings.host}:{getattr(settings, svc.port_setting)}  {svc.title}")
         for svc in services:  # Prometheus text format, one URL per service
@@ -143,4 +155,5 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
         print("\nstopping…", flush=True)
     finally:
         _stop(procs, broker)
+        sink.stop()
         print("stopped", flush=True)

@@ -109,9 +109,13 @@ def encode(
 
 
 def decode(
-    headers: Iterable[tuple[str, bytes | None]] | Mapping[str, bytes], value: bytes | None, key: bytes | None = None
+    headers: Iterable[tuple[str, bytes | None]] | Mapping[str, bytes], value: bytes | None, key: bytes | None = None,
+    models: Mapping[str, type[Event]] = MODELS,
 ) -> Envelope:
-    """Decode a record; raises `UnknownEventType` (skip) or `MalformedEvent` (dead-letter)."""
+    """Decode a record; raises `UnknownEventType` (skip) or `MalformedEvent` (dead-letter).
+
+    `models`: the types this consumer reads (default: the lifecycle's; `ALL_MODELS` adds the customer's answers).
+    """
     try:
         attrs = _attrs(headers)
     except UnicodeDecodeError as exc:
@@ -122,7 +126,7 @@ def decode(
     if attrs["specversion"] != SPECVERSION:
         raise MalformedEvent(f"unsupported CloudEvents specversion {attrs['specversion']!r}")
     event_type = attrs["type"]
-    event = _event(event_type, value or b"")
+    event = _event(event_type, value or b"", models)
     time_text = attrs.get("time")
     try:
         time = datetime.fromisoformat(time_text) if time_text else datetime.now(UTC)
@@ -148,15 +152,15 @@ def _attrs(headers: Iterable[tuple[str, bytes | None]] | Mapping[str, bytes]) ->
     return {k[3:].lower(): v.decode() for k, v in items if v is not None and k[:3].lower() == "ce_"}
 
 
-def _event(event_type: str, value: bytes) -> Event:
-    model = MODELS.get(event_type)
+def _event(event_type: str, value: bytes, models: Mapping[str, type[Event]]) -> Event:
+    model = models.get(event_type)
     try:
         if model is not None:  # a current version: validate straight from the bytes
             return model.model_validate_json(value)
         payload = json.loads(value)
         if not isinstance(payload, dict):
             raise MalformedEvent("event data is not a JSON object")
-        return parse_event(event_type, payload)  # upcast an old version, or UnknownEventType
+        return parse_event(event_type, payload, dict(models))  # upcast an old version, or UnknownEventType
     except (ValidationError, ValueError) as exc:
         if isinstance(exc, MalformedEvent):
             raise

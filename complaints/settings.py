@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +26,14 @@ def default_policy_file() -> Path:
     if checkout.exists():
         return checkout
     return Path(__file__).resolve().parent / "data" / "policy.yaml"
+
+
+class WebhookEndpoint(BaseModel):
+    """Where the notifier delivers every event, signed per Standard Webhooks with `secret` (`whsec_<base64>`)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9._-]{1,40}$")
+    url: str = Field(pattern=r"^https?://")
+    secret: SecretStr
 
 
 class Settings(BaseSettings):
@@ -83,10 +91,31 @@ class Settings(BaseSettings):
     escalation_port: int = 8002
     recovery_port: int = 8003
     followup_port: int = 8004
+    notifier_port: int = 8005
     broker_port: int = 9092
     #: Support API base URL, used in intake's Location header.
     public_api_url: str = "http://127.0.0.1:8000"
 
+    # The notifier (services/notifier): mail, the customer's link, webhooks. `complaints dev` sets the
+    # SMTP ones to its local mail sink.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=1025, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "Customer care <care@complaints.example>"
+    #: Base URL of the customer page, as the customer's browser reaches it (the links in emails).
+    customer_url: str = "http://127.0.0.1:8005"
+    customer_link_secret: SecretStr = SecretStr("dev-only-change-me")
+    customer_link_days: int = Field(default=30, ge=1, le=365)
+    #: JSON list of {"name", "url", "secret"}: every event is delivered to each, signed.
+    webhooks: list[WebhookEndpoint] = Field(default_factory=list)
+    #: Attempts per message (mail or webhook) before it is dead-lettered, and the first retry pause.
+    notify_max_attempts: int = Field(default=8, ge=1, le=50)
+    notify_retry_base_s: float = Field(default=2.0, gt=0, le=3600)
+    #: Events older than this are folded (ledger, worklist) but cause no message: a fresh notifier
+    #: database on an old log (a new installation, a lost database) must not mail the past.
+    notify_max_event_age_h: float = Field(default=48.0, gt=0)
     # Observability (complaints/observability): /metrics, JSON-lines logs, OTLP traces.
     #: `/metrics` and every counter on; off only to measure what they cost (bench).
     metrics_enabled: bool = True

@@ -10,14 +10,14 @@ from kafka import KafkaConsumer, TopicPartition
 from complaints.envelope import MalformedEvent, decode
 from complaints.settings import Settings
 from complaints.topics import admin_kwargs, topic_name
-from schemas.registry import UnknownEventType
+from schemas.registry import ALL_MODELS, UnknownEventType
 
 
 def format_record(topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
                   headers: dict[str, bytes], raw: bool = False) -> str:
     where = f"{topic}:{partition}:{offset}"
     try:
-        env = decode(headers, value, key)
+        env = decode(headers, value, key, models=ALL_MODELS)
     except (MalformedEvent, UnknownEventType) as exc:
         return f"{where} undecodable ({type(exc).__name__}: {exc}) key={key!r}"
     data = (value or b"").decode() if raw else json.dumps(

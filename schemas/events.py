@@ -1,7 +1,8 @@
-"""The four event types of the complaint lifecycle (ComplaintReceived and FollowedUp at v2; older
+"""The event types of the complaint lifecycle (ComplaintReceived and FollowedUp at v2; older
 versions are upcast in `registry.py`).
 
-Each event is the JSON value of one Kafka record on the topic of the same name,
+Each event is the JSON value of one Kafka record on the topic of the same name (the
+customer's answers to an offer travel on the offer's topic, `RecoveryOffered`),
 keyed by `complaint_id`. Envelope attributes (id, time, source, correlation and
 causation) travel as CloudEvents headers, not in these payloads.
 """
@@ -32,6 +33,8 @@ class Event(Frozen):
     """Base of every lifecycle event."""
 
     topic: ClassVar[str]
+    #: The type's name when it differs from its topic's (several types share one topic).
+    name: ClassVar[str | None] = None
     version: ClassVar[int] = 1
 
     complaint_id: str = Field(description="Case id; also the Kafka key and `ce_subject`.")
@@ -39,7 +42,7 @@ class Event(Frozen):
     @classmethod
     def event_type(cls) -> str:
         """The CloudEvents `type`, e.g. `complaints.ComplaintReceived.v1`."""
-        return f"complaints.{cls.topic}.v{cls.version}"
+        return f"complaints.{cls.name or cls.topic}.v{cls.version}"
 
 
 class ComplaintReceived(Event):
@@ -135,5 +138,44 @@ class FollowedUp(Event):
                                      "(empty on upcast v1 records).")
 
 
+class OfferAccepted(Event):
+    """The customer accepted a recovery offer (through their link). On the `RecoveryOffered` topic."""
+
+    topic: ClassVar[str] = "RecoveryOffered"
+    name: ClassVar[str | None] = "OfferAccepted"
+
+    offer_id: str
+    episode: int = Field(ge=1)
+    recorded_by: str = Field(description="'customer' (their link), else the agent id.")
+
+
+class OfferDeclined(Event):
+    """The customer declined a recovery offer; a `FollowedUp` (unsatisfied) for it follows. On `RecoveryOffered`."""
+
+    topic: ClassVar[str] = "RecoveryOffered"
+    name: ClassVar[str | None] = "OfferDeclined"
+
+    offer_id: str
+    episode: int = Field(ge=1)
+    recorded_by: str = Field(description="'customer' (their link), else the agent id (their words: on the FollowedUp).")
+
+
+class OfferFulfilled(Event):
+    """What was promised was given: an accepted offer fulfilled (by staff or an integration). On `RecoveryOffered`."""
+
+    topic: ClassVar[str] = "RecoveryOffered"
+    name: ClassVar[str | None] = "OfferFulfilled"
+
+    offer_id: str
+    episode: int = Field(ge=1)
+    amount: Money = Field(description="What it cost us, exactly (at most the offer's total).")
+    reference: str = Field(min_length=1, max_length=200, description="The refund, credit or shipment reference.")
+    fulfilled_by: str = Field(min_length=1, max_length=200, description="Staff id, or the integration's name.")
+
+
+#: The lifecycle's types, which every lifecycle fold knows (`schemas.registry.MODELS`).
 EVENT_CLASSES: tuple[type[Event], ...] = (ComplaintReceived, Escalated, RecoveryOffered, FollowedUp)
+#: The customer's answers to an offer and its fulfilment: consumers that do not read them skip them.
+CUSTOMER_EVENT_CLASSES: tuple[type[Event], ...] = (OfferAccepted, OfferDeclined, OfferFulfilled)
+ALL_EVENT_CLASSES: tuple[type[Event], ...] = (*EVENT_CLASSES, *CUSTOMER_EVENT_CLASSES)
 TOPICS: tuple[str, ...] = tuple(c.topic for c in EVENT_CLASSES)

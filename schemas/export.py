@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from schemas.events import EVENT_CLASSES, Event
+from schemas.events import ALL_EVENT_CLASSES, Event
 
 JSON_DIR = Path(__file__).parent / "json"
 
@@ -30,7 +30,7 @@ def export(directory: Path = JSON_DIR) -> list[Path]:
     """Write one file per event type; returns the paths written."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for cls in EVENT_CLASSES:
+    for cls in ALL_EVENT_CLASSES:
         path = directory / schema_filename(cls)
         path.write_text(render(cls))
         written.append(path)

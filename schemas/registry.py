@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from schemas.events import EVENT_CLASSES, Event
+from schemas.events import ALL_EVENT_CLASSES, EVENT_CLASSES, Event
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
+#: The lifecycle's types: what the lifecycle folds (workers, read model) decode; others are skipped.
 MODELS: dict[str, type[Event]] = {cls.event_type(): cls for cls in EVENT_CLASSES}
+#: Every published type, the customer's answers included (the notifier reads them all).
+ALL_MODELS: dict[str, type[Event]] = {cls.event_type(): cls for cls in ALL_EVENT_CLASSES}
 #: old type -> (next type, pure function old payload -> next payload)
 UPCASTERS: dict[str, tuple[str, Upcaster]] = {}
 
@@ -43,10 +46,10 @@ def upcast(event_type: str, payload: dict[str, Any]) -> tuple[str, dict[str, Any
     return event_type, payload
 
 
-def parse_event(event_type: str, payload: dict[str, Any]) -> Event:
+def parse_event(event_type: str, payload: dict[str, Any], models: dict[str, type[Event]] = MODELS) -> Event:
     """Validate a payload of any known (or upcastable) type into its current model."""
     current_type, current = upcast(event_type, payload)
-    model = MODELS.get(current_type)
+    model = models.get(current_type)
     if model is None:
         raise UnknownEventType(event_type)
     return model.model_validate(current)

@@ -19,7 +19,7 @@ from complaints.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 FAST_POLICY = ROOT / "tests" / "policies" / "fast.yaml"
 PORT_ENV = {"intake": "INTAKE", "escalation": "ESCALATION", "recovery": "RECOVERY", "followup": "FOLLOWUP",
-            "projections": "API"}
+            "projections": "API", "notifier": "NOTIFIER"}
 
 
 def service_env(settings: Settings, policy: Path = FAST_POLICY) -> dict[str, str]:

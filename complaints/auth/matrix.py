@@ -49,6 +49,15 @@ RULES: dict[tuple[str, str, str], Capability] = {
     ("projections", "POST", "/complaints/{complaint_id}/personal-data"): "personal:read",
     ("projections", "GET", "/complaints/{complaint_id}/access-log"): "access-log:read",
     ("projections", "POST", "/customers/{customer_ref}/erasure"): "customers:erase",
+    # the notifier: the customer's page is public (its signed link is the capability); the rest is staff's
+    ("notifier", "GET", "/c/{token}"): PUBLIC,
+    **{("notifier", "POST", f"/c/{{token}}/{action}"): PUBLIC for action in ("accept", "decline", "answer")},
+    ("notifier", "GET", "/deliveries"): "stats:read",
+    ("notifier", "POST", "/deliveries/{delivery_id}/retry"): "stats:read",
+    ("notifier", "GET", "/stats"): "stats:read",
+    ("notifier", "GET", "/ledger"): "cases:read",
+    ("notifier", "GET", "/worklist/follow-ups"): "cases:read",
+    ("notifier", "POST", "/complaints/{complaint_id}/offers/{offer_id}/fulfilment"): "cases:act",
 }
 
 #: Finer rules inside an endpoint (enforced by the route, tested with it).

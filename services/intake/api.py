@@ -49,6 +49,8 @@ class ComplaintIn(BaseModel):
     order_ref: str | None = Field(default=None, max_length=100)
     amount_at_stake: Money | None = None
     occurred_at: AwareDatetime | None = None
+    language: str | None = Field(default=None, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$",
+                                 description="The customer's language (BCP 47, e.g. `de`), for their emails.")
 
     @field_validator("description")
     @classmethod
@@ -89,7 +91,8 @@ async def post_complaint(
     prepared = await intake.prepare(Submission(
         complaint_id=complaint_id,
         identifiers={"id": customer.id, "email": customer.email, "phone": customer.phone, "handle": customer.handle},
-        personal={**customer.model_dump(exclude_none=True), "description": body.description},
+        personal={**customer.model_dump(exclude_none=True), "description": body.description,
+                  **({"language": body.language} if body.language else {})},
         received_at=now,
         build=partial(_build, intake.policies.in_force(now), body, complaint_id, now),
         idempotency_key=idempotency_key,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import re
 import signal
@@ -18,7 +20,8 @@ from complaints.devstack import available_services
 
 def start_dev_stack(tmp_path: Path) -> tuple[dict[str, int], subprocess.Popen[str]]:
     """`complaints dev` on free ports (what `./scripts/dev` runs), its output piped."""
-    ports = {name: free_port() for name in ("API", "INTAKE", "ESCALATION", "RECOVERY", "FOLLOWUP", "BROKER")}
+    ports = {name: free_port() for name in ("API", "INTAKE", "ESCALATION", "RECOVERY", "FOLLOWUP", "NOTIFIER",
+                                            "BROKER", "SMTP")}
     env = {**os.environ, **{f"COMPLAINTS_{k}_PORT": str(v) for k, v in ports.items()}}
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     proc = subprocess.Popen([sys.executable, "-m", "complaints.cli", "dev", "--data-dir", str(tmp_path / "dev")],
@@ -43,8 +46,20 @@ def test_dev_stack_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
         for svc in available_services():
             assert svc.name in "".join(lines)
         reply = httpx.post(f"http://127.0.0.1:{ports['INTAKE']}/complaints", json={
-            "channel": "web", "customer": {"id": "cust-42"}, "description": "The checkout page hangs"})
+            "channel": "web", "customer": {"email": "dev@example.com"}, "description": "The checkout page hangs"})
         assert reply.status_code == 202
+        mail = tmp_path / "dev" / "mail"  # the README's "where to look": every email as an .eml file
+        deadline = time.monotonic() + 30
+        while len(list(mail.glob("*.eml"))) < 2 and time.monotonic() < deadline:  # received, then the offer
+            time.sleep(0.2)
+        first, second = (email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                         for p in sorted(mail.glob("*.eml"))[:2])
+        assert first["To"] == second["To"] == "dev@example.com"
+        assert str(first["Subject"]).startswith("We have your complaint")
+        assert str(second["Subject"]).startswith("How we would like to put it right")
+        link = re.search(r"http://\S+/c/\S+", str(second.get_body(("plain",)).get_content()))  # type: ignore[union-attr]
+        assert link and link.group(0).startswith(f"http://127.0.0.1:{ports['NOTIFIER']}/c/")
+        assert "Accept this offer" in httpx.get(link.group(0), timeout=5).text  # the customer's page opens
     finally:
         proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
         out, _ = proc.communicate(timeout=30)

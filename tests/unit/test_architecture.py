@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +27,8 @@ def lint(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_the_code_keeps_every_import_contract() -> None:
     run = lint(ROOT, "--config", "pyproject.toml")
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "4 kept, 0 broken" in run.stdout
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    assert f"{len(contracts)} kept, 0 broken" in run.stdout
 
 
 def test_a_cycle_between_sibling_modules_breaks_the_contract(tmp_path: Path) -> None:

@@ -14,8 +14,9 @@ from pydantic import ValidationError
 from complaints.envelope import MalformedEvent, decode, encode
 from complaints.ids import deterministic_id
 from schemas import EVENT_CLASSES, Escalated, Money
+from schemas.events import ALL_EVENT_CLASSES, CUSTOMER_EVENT_CLASSES, TOPICS, OfferAccepted
 from schemas.export import JSON_DIR, render, schema_filename
-from schemas.registry import UPCASTERS, UnknownEventType, parse_event, register_upcaster
+from schemas.registry import ALL_MODELS, UPCASTERS, UnknownEventType, parse_event, register_upcaster
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -33,7 +34,23 @@ def test_every_event_type_is_versioned_and_named_after_its_topic() -> None:
         "complaints.RecoveryOffered.v1", "complaints.FollowedUp.v2"]
 
 
-@pytest.mark.parametrize("cls", EVENT_CLASSES, ids=lambda c: c.__name__)
+def test_the_customer_answers_are_their_own_types_on_the_offer_topic() -> None:
+    assert [(c.event_type(), c.topic) for c in CUSTOMER_EVENT_CLASSES] == [
+        ("complaints.OfferAccepted.v1", "RecoveryOffered"), ("complaints.OfferDeclined.v1", "RecoveryOffered"),
+        ("complaints.OfferFulfilled.v1", "RecoveryOffered")]
+    assert TOPICS == ("ComplaintReceived", "Escalated", "RecoveryOffered", "FollowedUp")  # no new topic
+
+
+def test_lifecycle_consumers_skip_the_customer_answers_and_the_notifier_reads_them() -> None:
+    record = encode(OfferAccepted(complaint_id="c-1", offer_id="o-1", episode=1, recorded_by="customer"),
+                    event_id="e-9", source="/complaints/notifier", time=NOW)
+    with pytest.raises(UnknownEventType):
+        decode(record.headers, record.value)
+    assert decode(record.headers, record.value, models=ALL_MODELS).event == OfferAccepted(
+        complaint_id="c-1", offer_id="o-1", episode=1, recorded_by="customer")
+
+
+@pytest.mark.parametrize("cls", ALL_EVENT_CLASSES, ids=lambda c: c.__name__)
 def test_exported_json_schema_is_up_to_date(cls: type) -> None:
     path = JSON_DIR / schema_filename(cls)  # type: ignore[arg-type]
     assert path.read_text() == render(cls), "run `complaints export-schemas` and commit the result"  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ from schemas.events import TOPICS
 from tests.kafka_helpers import read_topic
 from tests.stack import Stack
 
-SERVICES = ("intake", "escalation", "recovery", "followup", "projections")
+SERVICES = ("intake", "escalation", "recovery", "followup", "projections", "notifier")
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from complaints.envelope import encode
 from complaints.kafka.dlq import dead_letter
 from complaints.settings import Settings
 from complaints.topics import TOPIC_CONFIG, all_topics, dlq
-from schemas.events import EVENT_CLASSES, TOPICS
+from schemas.events import ALL_EVENT_CLASSES, TOPICS
 from schemas.export import JSON_DIR, schema_filename
 from schemas.registry import parse_event
 from tests.unit.deploy.samples import one_of_each
@@ -76,7 +76,7 @@ def headers_validator(doc: dict[str, Any], name: str) -> Draft202012Validator:
 
 
 def payload_validator(name: str) -> Draft202012Validator:
-    [cls] = [c for c in EVENT_CLASSES if c.topic == name]
+    [cls] = [c for c in ALL_EVENT_CLASSES if (c.name or c.topic) == name]
     schema = json.loads((JSON_DIR / schema_filename(cls)).read_text())
     return Draft202012Validator(schema, format_checker=FormatChecker())
 
@@ -120,12 +120,12 @@ def test_channels_are_the_topics_and_their_dead_letter_twins(doc: dict[str, Any]
         assert name == ch["address"]
 
 
-@pytest.mark.parametrize("cls", EVENT_CLASSES, ids=lambda c: c.topic)
-def test_each_topic_carries_its_event_type_and_exported_schema(doc: dict[str, Any], cls: Any) -> None:
+@pytest.mark.parametrize("cls", ALL_EVENT_CLASSES, ids=lambda c: c.name or c.topic)
+def test_each_topic_carries_its_event_types_and_exported_schemas(doc: dict[str, Any], cls: Any) -> None:
     channel = doc["channels"][cls.topic]
-    [msg_ref] = channel["messages"].values()
-    msg = deref(doc, msg_ref)
-    assert msg["name"] == cls.topic
+    name = cls.name or cls.topic
+    msg = deref(doc, channel["messages"][name])
+    assert msg["name"] == name
     assert msg["contentType"] == "application/json"
     ref = msg["payload"]["$ref"]
     assert ref == f"./json/{schema_filename(cls)}"
@@ -165,7 +165,7 @@ def test_headers_the_envelope_writes_are_the_documented_ones(doc: dict[str, Any]
     without_cause = encode(event, event_id="e-1", source="complaints/test")
     assert {k for k, _ in without_cause.headers} == set(documented["required"])
     assert record.key.decode() == headers["ce_subject"] == event.complaint_id
-    assert not list(payload_validator(event.topic).iter_errors(json.loads(record.value)))
+    assert not list(payload_validator(event.name or event.topic).iter_errors(json.loads(record.value)))
 
 
 def test_dead_letter_headers_are_the_documented_ones(doc: dict[str, Any]) -> None:

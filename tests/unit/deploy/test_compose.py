@@ -39,7 +39,7 @@ def settings_vars() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def env_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("compose") / "test.env"
-    path.write_text("COMPLAINTS_PII_LOOKUP_SECRET=compose-test-secret\n")
+    path.write_text("COMPLAINTS_PII_LOOKUP_SECRET=compose-test-secret\nCOMPLAINTS_CUSTOMER_LINK_SECRET=link-secret\n")
     return path
 
 
@@ -74,19 +74,23 @@ def test_the_validator_rejects_what_the_specification_forbids(env_file: Path, tm
     assert "colour" in out.stderr
 
 
-def test_pii_lookup_secret_must_be_set(tmp_path: Path) -> None:
-    empty = tmp_path / "empty.env"
-    empty.write_text("")
-    out = run_compose(["config", "--quiet"], env_file=empty, check=False)
+@pytest.mark.parametrize(("given", "missing"), [
+    ("COMPLAINTS_CUSTOMER_LINK_SECRET=y\n", "COMPLAINTS_PII_LOOKUP_SECRET"),
+    ("COMPLAINTS_PII_LOOKUP_SECRET=x\n", "COMPLAINTS_CUSTOMER_LINK_SECRET"),
+])
+def test_the_secrets_must_be_set(tmp_path: Path, given: str, missing: str) -> None:
+    partial = tmp_path / "partial.env"
+    partial.write_text(given)
+    out = run_compose(["config", "--quiet"], env_file=partial, check=False)
     assert out.returncode != 0
-    assert "COMPLAINTS_PII_LOOKUP_SECRET" in out.stderr and "deploy/README.md" in out.stderr
+    assert missing in out.stderr and "deploy/README.md" in out.stderr
 
 
 # --- services -------------------------------------------------------------------------------
 
 
 def test_every_service_of_the_code_is_in_compose(services: dict[str, Any]) -> None:
-    assert set(APP_SERVICES) == {"intake", "escalation", "recovery", "followup", "projections"}
+    assert set(APP_SERVICES) == {"intake", "escalation", "recovery", "followup", "projections", "notifier"}
     assert set(services) == {*APP_SERVICES, "kafka", "postgres", "topics", "prometheus", "grafana"}
 
 
@@ -319,7 +323,8 @@ def test_env_example_parses_as_what_compose_reads(tmp_path: Path) -> None:
     """The example, with the secret filled in, is a working .env."""
     text = (ROOT / "deploy" / "compose.env.example").read_text()
     env = tmp_path / ".env"
-    env.write_text(re.sub(r"^COMPLAINTS_PII_LOOKUP_SECRET=$", "COMPLAINTS_PII_LOOKUP_SECRET=x", text, flags=re.M))
+    text = re.sub(r"^COMPLAINTS_PII_LOOKUP_SECRET=$", "COMPLAINTS_PII_LOOKUP_SECRET=x", text, flags=re.M)
+    env.write_text(re.sub(r"^COMPLAINTS_CUSTOMER_LINK_SECRET=$", "COMPLAINTS_CUSTOMER_LINK_SECRET=y", text, flags=re.M))
     out = run_compose(["config", "--quiet"], env_file=env, check=False)
     assert out.returncode == 0, out.stderr
 

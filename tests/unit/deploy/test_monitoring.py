@@ -132,7 +132,7 @@ def test_compose_runs_pinned_prometheus_and_grafana_with_this_config(tmp_path: P
     from tests.unit.deploy.tools import compose_model
 
     env = tmp_path / "test.env"
-    env.write_text("COMPLAINTS_PII_LOOKUP_SECRET=compose-test-secret\n")
+    env.write_text("COMPLAINTS_PII_LOOKUP_SECRET=compose-test-secret\nCOMPLAINTS_CUSTOMER_LINK_SECRET=link-secret\n")
     services = compose_model(env)["services"]
     prometheus, grafana = services["prometheus"], services["grafana"]
     assert re.fullmatch(r"prom/prometheus:v\d+\.\d+\.\d+", prometheus["image"])

@@ -1,0 +1,1 @@
+"""The customer's page: opened from the signed link in their email, no account needed."""
