@@ -152,12 +152,13 @@ class Mix:
     def offer_expected(self, body: dict[str, Any]) -> bool:
         """`expected_offer` for this body, cached on what decides it (not the customer or the ids)."""
         amount = body.get("amount_at_stake") or {}
-        category = body.get("category") or classify_category(body["description"])
+        category = body.get("category") or classify_category(body["description"], self.policy)[0]
         key = (body["channel"], category, body.get("category") is None, body.get("severity"),
                body.get("public", False), body.get("wants_human", False), amount.get("amount"), amount.get("currency"))
         found = self._offers.get(key)
         if found is None:
-            found = self._offers[key] = expected_offer(self.received(body, "bench-offer-check"), self.policy)
+            found = self._offers[key] = expected_offer(self.received(body, "bench-offer-check", self.policy),
+                                                        self.policy)
         return found
 
     def __iter__(self) -> Iterator[Complaint]:
@@ -168,7 +169,7 @@ class Mix:
         return [self.complaint() for _ in range(n)]
 
     @staticmethod
-    def received(body: dict[str, Any], complaint_id: str, prior: int = 0) -> ComplaintReceived:
+    def received(body: dict[str, Any], complaint_id: str, policy: Policy, prior: int = 0) -> ComplaintReceived:
         """The `ComplaintReceived` intake would publish for this body (personal data sealed by a stand-in)."""
         amount = body.get("amount_at_stake")
         ref = f"cust_{uuid.uuid5(uuid.NAMESPACE_URL, json.dumps(body['customer'], sort_keys=True)).hex}"
@@ -179,7 +180,7 @@ class Mix:
             public=body.get("public", False), wants_human=body.get("wants_human", False),
             order_ref=body.get("order_ref"),
             amount_at_stake=Money(amount=Decimal(amount["amount"]), currency=amount["currency"]) if amount else None,
-            occurred_at=None, received_at=datetime.now(UTC), prior_complaints=prior)
+            occurred_at=None, received_at=datetime.now(UTC), prior_complaints=prior, policy=policy)
 
 
 def expected_offer(received: ComplaintReceived, policy: Policy) -> bool:
@@ -207,7 +208,7 @@ def received_records(policy: Policy, n: int, seed: int = 11, run: str = "",
     for i in range(min(n, templates)):
         c = mix.complaint()
         cid = _bulk_id(mix.run, i)
-        event = Mix.received(c.body, cid)
+        event = Mix.received(c.body, cid, policy)
         made.append((encode(event, event_id=received_event_id(cid), source="/complaints/intake",
                             time=event.received_at), c.offer_expected, cid))
     records: list[Record] = []

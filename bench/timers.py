@@ -32,7 +32,7 @@ TARGET_RATIO = 1.5
 def _sample_state() -> str:
     policy = load_policy(POLICY)
     body = Mix(policy, seed=1).complaint().body
-    event = Mix.received(body, "sample")
+    event = Mix.received(body, "sample", policy)
     state = evolve(None, event, received_event_id("sample"), event.received_at)
     return state.model_dump_json()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,6 +19,8 @@ app = typer.Typer(help="Complaint-lifecycle platform: run the stack, manage topi
                   no_args_is_help=True)
 topics_app = typer.Typer(help="Create and verify the lifecycle topics.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
+policy_app = typer.Typer(help="Versioned policies: ids, publishing kept versions.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
 
 
 @app.command()
@@ -203,6 +206,46 @@ def export_schemas() -> None:
 
     for path in export():
         typer.echo(str(path))
+
+
+@policy_app.command("id")
+def policy_id(path: Annotated[Path, typer.Argument(help="A policy file.")]) -> None:
+    """Print the policy's content-addressed id (`<version>@<hash>`), after validating it."""
+    from complaints.domain.policy import load_policy
+
+    typer.echo(load_policy(path).policy_id)
+
+
+@policy_app.command("publish")
+def policy_publish(
+    path: Annotated[Path, typer.Argument(help="A policy file.")],
+    folder: Annotated[Path | None, typer.Option(help="Kept versions (default: policies/ beside the file).")] = None,
+) -> None:
+    """Keep the policy under its id so every service can act under it and past decisions stay explainable."""
+    from complaints.domain.policy_book import publish
+
+    typer.echo(str(publish(path, folder)))
+
+
+@app.command("what-if")
+def what_if(
+    policy: Annotated[Path, typer.Option(help="The candidate policy file.")],
+    start: Annotated[datetime | None, typer.Option("--from", help="Cases received from (ISO 8601, UTC).")] = None,
+    end: Annotated[datetime | None, typer.Option("--to", help="…and before (default: now); also the as-of.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The whole report as JSON.")] = False,
+) -> None:
+    """Re-decide the recorded history under a candidate policy (read-only): what would differ."""
+    from datetime import UTC
+
+    from complaints.domain.policy import load_policy
+    from complaints.domain.whatif import what_if as report_for
+    from complaints.whatif.history import read_history
+    from complaints.whatif.render import text
+
+    candidate = load_policy(policy)
+    start, end = (t if t is None or t.tzinfo else t.replace(tzinfo=UTC) for t in (start, end))
+    report = report_for(read_history(get_settings(), start, end), candidate, end or datetime.now(UTC))
+    typer.echo(report.model_dump_json(indent=2) if as_json else text(report))
 
 
 if __name__ == "__main__":

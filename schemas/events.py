@@ -1,4 +1,5 @@
-"""The event types of the complaint lifecycle, version 1.
+"""The event types of the complaint lifecycle (ComplaintReceived and FollowedUp at v2; older
+versions are upcast in `registry.py`).
 
 Each event is the JSON value of one Kafka record on the topic of the same name (the
 customer's answers to an offer travel on the offer's topic, `RecoveryOffered`),
@@ -45,9 +46,13 @@ class Event(Frozen):
 
 
 class ComplaintReceived(Event):
-    """A customer reported a service failure, on any channel."""
+    """A customer reported a service failure, on any channel.
+
+    v2 adds what intake decided under the policy: `policy_version`, `reasons` (classification and
+    triage) and `first_response_due_at` (v1 records are upcast with none of them)."""
 
     topic: ClassVar[str] = "ComplaintReceived"
+    version: ClassVar[int] = 2
 
     channel: Channel
     customer_ref: str = Field(description="Pseudonymous customer reference (no personal data).")
@@ -63,6 +68,11 @@ class ComplaintReceived(Event):
     occurred_at: datetime | None = None
     received_at: datetime
     prior_complaints: int = Field(ge=0, description="Earlier complaints by this customer, in the window.")
+    policy_version: str | None = Field(default=None, description="The policy (id with content hash) the case "
+                                       "was classified and triaged under; None on upcast v1 records.")
+    reasons: tuple[str, ...] = Field(default=(), description="Why: intake's classification and triage, in words.")
+    first_response_due_at: datetime | None = Field(
+        default=None, description="First response due by then at the level triage chose (None: a v1 record).")
 
 
 class Escalated(Event):
@@ -111,9 +121,10 @@ class RecoveryOffered(Event):
 
 
 class FollowedUp(Event):
-    """Someone checked back with the customer after a recovery offer."""
+    """Someone checked back with the customer after a recovery offer (v2 adds `reasons`)."""
 
     topic: ClassVar[str] = "FollowedUp"
+    version: ClassVar[int] = 2
 
     offer_id: str
     outcome: FollowUpOutcome
@@ -123,6 +134,8 @@ class FollowedUp(Event):
     episode: int = Field(ge=1)
     policy_version: str
     recorded_by: str = Field(description="Agent id, or 'policy' for no_response.")
+    reasons: tuple[str, ...] = Field(default=(), description="Why the case closed or reopened, in words "
+                                     "(empty on upcast v1 records).")
 
 
 class OfferAccepted(Event):

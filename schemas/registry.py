@@ -53,3 +53,14 @@ def parse_event(event_type: str, payload: dict[str, Any], models: dict[str, type
     if model is None:
         raise UnknownEventType(event_type)
     return model.model_validate(current)
+
+
+@register_upcaster("complaints.ComplaintReceived.v1", "complaints.ComplaintReceived.v2")
+def _received_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    """v1 recorded no policy, reasons nor due time: readers fall back to the policy they hold."""
+    return {**payload, "policy_version": None, "reasons": [], "first_response_due_at": None}
+
+
+@register_upcaster("complaints.FollowedUp.v1", "complaints.FollowedUp.v2")
+def _followed_up_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    return {**payload, "reasons": []}

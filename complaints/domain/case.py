@@ -47,6 +47,8 @@ class CaseFacts(_Frozen):
     amount_at_stake: Money | None
     prior_complaints: int
     received_at: datetime
+    policy_version: str | None = None  # the policy intake classified and triaged under (None: a v1 record)
+    first_response_due_at: datetime | None = None  # as intake recorded it (None: a v1 record)
 
     @classmethod
     def of(cls, received: ComplaintReceived) -> CaseFacts:
@@ -147,8 +149,8 @@ class CaseState(_Frozen):
         """The case's lifecycle (`complaints.domain.lifecycle.derive`); with the policy's
         `first_response_sla`, its due time before any escalation too."""
         facts = self.facts
-        front_line = None
-        if facts is not None and first_response is not None:
+        front_line = facts.first_response_due_at if facts is not None else None
+        if facts is not None and front_line is None and first_response is not None:
             front_line = lifecycle.first_response_due(facts.received_at, facts.channel, facts.severity,
                                                       facts.public, first_response)
         return lifecycle.derive([e.fact for e in self.escalations], [o.fact for o in self.offers],

@@ -56,7 +56,8 @@ def on_tick(state: CaseState, policy: Policy, now: datetime) -> list[Emit]:
         f"Moved up one level to {LEVEL_LABELS[to]}.",
     )
     event_id = deterministic_id("Escalated", state.complaint_id, state.episode, state.level, "sla_breached")
-    event = _escalated(state, to, "sla_breached", reasons, due + sla, policy)
+    due_next = policy.first_response_due(due, facts.channel, facts.severity, facts.public)
+    event = _escalated(state, to, "sla_breached", reasons, due_next, policy)
     return [Emit(event, event_id, _cause(state))]
 
 
@@ -90,7 +91,7 @@ def manual(
         )
     facts = state.facts
     reasons = (f"Escalated by {agent}: {reason_text.strip()}", f"Moved up to {LEVEL_LABELS[target_level]}.")
-    due = now + policy.first_response_sla(facts.channel, facts.severity, facts.public)
+    due = policy.first_response_due(now, facts.channel, facts.severity, facts.public)
     event = _escalated(state, target_level, "manual", reasons, due, policy, requested_by=agent)
     event_id = deterministic_id("Escalated", state.complaint_id, "manual", request_id)
     return [Emit(event, event_id, request_id)]
@@ -121,7 +122,7 @@ def _triage_escalation(state: CaseState, policy: Policy) -> list[Emit]:
         reasons=decided.reasons,
         sla_due_at=decided.sla_due_at,
         episode=1,
-        policy_version=policy.version,
+        policy_version=policy.policy_id,
     )
     return [Emit(event, event_id, state.received_id)]
 
@@ -147,7 +148,7 @@ def _reopen_escalation(state: CaseState, policy: Policy, now: datetime) -> list[
         reasons.append(f"Moved up one level to {LEVEL_LABELS[up]}.")
     if to != up:
         reasons.append(f"The fair remedy for a reopened case needs the authority of {LEVEL_LABELS[to]}.")
-    due = now + policy.first_response_sla(facts.channel, facts.severity, facts.public)
+    due = policy.first_response_due(now, facts.channel, facts.severity, facts.public)
     event = _escalated(state, to, "reopened", tuple(reasons), due, policy, episode=episode)
     return [Emit(event, event_id, cause.event_id)]
 
@@ -172,7 +173,7 @@ def _escalated(
         reasons=reasons,
         sla_due_at=due,
         episode=episode or state.episode,
-        policy_version=policy.version,
+        policy_version=policy.policy_id,
         requested_by=requested_by,
     )
 

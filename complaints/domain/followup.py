@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from complaints.domain.case import CaseState, OfferRecord
+from complaints.domain.durations import format_duration
 from complaints.domain.emit import Emit
 from complaints.domain.errors import CaseClosed, DomainError, NoOpenOffer, UnknownCase
 from complaints.domain.policy import Policy
+from complaints.domain.wording import when
 from complaints.ids import deterministic_id
 from schemas.common import FollowUpOutcome, Sealed
 from schemas.events import FollowedUp
@@ -43,7 +45,14 @@ def answer(
     if not agent.strip():
         raise DomainError("A follow-up needs the id of the person who recorded it.")
     outcome: FollowUpOutcome = "satisfied" if satisfied else "unsatisfied"
-    return [_followed_up(state, offer, outcome, policy, satisfied=satisfied, csat=csat, comment=comment, by=agent)]
+    score = f" (CSAT {csat})" if csat is not None else ""
+    if satisfied:
+        why = (f"{agent} recorded that the customer is satisfied with the offer{score}: the case closes.",)
+    else:
+        why = (f"{agent} recorded that the customer is not satisfied with the offer{score}: "
+               f"the case reopens (episode {offer.episode + 1}) one level up.",)
+    return [_followed_up(state, offer, outcome, policy, why, satisfied=satisfied, csat=csat, comment=comment,
+                         by=agent)]
 
 
 def on_tick(state: CaseState, policy: Policy, now: datetime) -> list[Emit]:
@@ -51,7 +60,12 @@ def on_tick(state: CaseState, policy: Policy, now: datetime) -> list[Emit]:
     offer = state.offer_awaiting_answer
     if state.closed or offer is None or now < offer.respond_by:
         return []
-    return [_followed_up(state, offer, "no_response", policy, satisfied=None, csat=None, comment=None, by="policy")]
+    why = (f"No answer from the customer by {when(offer.respond_by)}: the follow-up was due at "
+           f"{when(offer.follow_up_at)} and the policy waits {format_duration(policy.follow_up.answer_window)} "
+           "for an answer.",
+           "The case closes as no_response and is flagged for a person to review.")
+    return [_followed_up(state, offer, "no_response", policy, why, satisfied=None, csat=None, comment=None,
+                         by="policy")]
 
 
 def next_due(state: CaseState) -> datetime | None:
@@ -65,6 +79,7 @@ def _followed_up(
     offer: OfferRecord,
     outcome: FollowUpOutcome,
     policy: Policy,
+    reasons: tuple[str, ...],
     *,
     satisfied: bool | None,
     csat: int | None,
@@ -79,7 +94,8 @@ def _followed_up(
         csat=csat,
         comment=comment,
         episode=offer.episode,
-        policy_version=policy.version,
+        policy_version=policy.policy_id,
         recorded_by=by,
+        reasons=reasons,
     )
     return Emit(event, followup_id(offer.offer_id), offer.offer_id)

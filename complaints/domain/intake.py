@@ -11,40 +11,35 @@ import json
 from datetime import datetime
 from typing import Any
 
+from complaints.domain.policy import Policy
+from complaints.domain.triage import triage
+from complaints.domain.wording import LEVEL_LABELS, when, words
 from complaints.ids import deterministic_id
 from schemas.common import Category, Channel, Money, Sealed, Severity
 from schemas.events import ComplaintReceived
 
-# Ordered: the first category whose words appear in the description wins.
-KEYWORDS: tuple[tuple[Category, tuple[str, ...]], ...] = (
-    ("privacy", ("privacy", "personal data", "my data", "gdpr", "leak", "face recognition", "tracking")),
-    ("billing", ("charged", "charge", "bill", "invoice", "refund", "overcharg", "payment", "tax")),
-    ("delivery", ("deliver", "shipping", "shipment", "parcel", "package", "courier", "late")),
-    ("wrong_order", ("wrong order", "wrong item", "wrong sandwich", "not what i ordered", "instead of")),
-    ("product_defect", ("broken", "defect", "faulty", "doesn't work", "does not work", "stopped working")),
-    ("staff_conduct", ("rude", "staff", "employee", "manager was", "cashier", "shouted")),
-    ("wait_time", ("wait", "queue", "on hold", "slow", "hours")),
-    ("policy", ("policy", "fine", "fined", "penalty", "terms")),
-)
 
-
-def classify_category(description: str) -> Category:
+def classify_category(description: str, policy: Policy) -> tuple[Category, str]:
+    """The policy's first category whose words appear in the description, and why (else `other`)."""
     text = description.lower()
-    for category, words in KEYWORDS:
-        if any(w in text for w in words):
-            return category
-    return "other"
+    for entry in policy.intake.categories:
+        found = next((w for w in entry.words if w in text), None)
+        if found is not None:
+            return entry.category, f"Classified as {words(entry.category)}: the description mentions \"{found}\"."
+    return "other", f"Classified as other: {policy.intake.other_reason}"
 
 
-def classify_severity(category: Category, channel: Channel, public: bool, amount: Money | None) -> Severity:
-    """Privacy and big money are high; public complaints weigh more; the rest starts low."""
-    if category == "privacy":
-        return "high"
-    if amount is not None and amount.amount >= 500:
-        return "high"
-    if public or channel == "social" or (amount is not None and amount.amount >= 100):
-        return "medium"
-    return "low"
+def classify_severity(category: Category, channel: Channel, public: bool, amount: Money | None,
+                      policy: Policy) -> tuple[Severity, str]:
+    """The policy's first severity rule any of whose conditions holds, and its reason."""
+    for rule in policy.intake.severity:
+        when = rule.when
+        if ((when.category is not None and category in when.category)
+                or (when.channel is not None and channel in when.channel)
+                or (when.public is not None and public == when.public)
+                or (when.min_amount is not None and amount is not None and amount.amount >= when.min_amount)):
+            return rule.severity, rule.reason
+    return policy.intake.default_severity, policy.intake.default_reason
 
 
 def fingerprint(body: dict[str, Any]) -> str:
@@ -77,10 +72,19 @@ def build_received(
     occurred_at: datetime | None,
     received_at: datetime,
     prior_complaints: int,
+    policy: Policy,
 ) -> ComplaintReceived:
-    final_category = category or classify_category(description)
-    final_severity = severity or classify_severity(final_category, channel, public, amount_at_stake)
-    return ComplaintReceived(
+    """The received event, with intake's reasons, the policy it was classified under and the
+    first-response due time triage sets (a fact on the log: no reader recomputes it later)."""
+    reasons = []
+    final_category, final_severity = category, severity
+    if final_category is None:
+        final_category, why = classify_category(description, policy)
+        reasons.append(why)
+    if final_severity is None:
+        final_severity, why = classify_severity(final_category, channel, public, amount_at_stake, policy)
+        reasons.append(why)
+    received = ComplaintReceived(
         complaint_id=complaint_id,
         channel=channel,
         customer_ref=customer_ref,
@@ -96,4 +100,10 @@ def build_received(
         occurred_at=occurred_at,
         received_at=received_at,
         prior_complaints=prior_complaints,
+        policy_version=policy.policy_id,
     )
+    decided = triage(received, policy)
+    owner = (f"Triage under policy {policy.policy_id}: {LEVEL_LABELS[decided.level]} owns the case; "
+             f"first response due by {when(decided.sla_due_at)}.")
+    return received.model_copy(update={"reasons": (*reasons, owner, *decided.reasons),
+                                       "first_response_due_at": decided.sla_due_at})

@@ -8,28 +8,34 @@ is recorded in every decision event.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
+    PrivateAttr,
     StringConstraints,
     ValidationError,
     model_validator,
 )
 
 from complaints.domain.durations import format_duration, parse_duration
+from complaints.domain.policy_calendar import Calendar
 from complaints.domain.policy_checks import check_policy
+from complaints.domain.policy_intake import IntakePolicy
 from schemas.common import LEVELS, Category, Channel, Department, Level, Money, RemedyType, Severity, bounded_amount
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -107,6 +113,8 @@ class TriagePolicy(_Strict):
 class SlaPolicy(_Strict):
     first_response: dict[Channel, dict[SeverityKey, Duration]]
     public_max: Duration | None = None
+    # Channels whose SLAs count business time on a calendar of `calendars`; the others: the wall clock.
+    calendar_by_channel: dict[Channel, str] = Field(default_factory=dict)
 
 
 class FollowUpPolicy(_Strict):
@@ -155,11 +163,14 @@ class Policy(_Strict):
     """One version of the policy; every lookup the decisions need is a method here."""
 
     version: str = Field(min_length=1)
+    effective_from: AwareDatetime | None = None  # in force from then on (docs/policy.md, roll-out)
     levels: dict[Level, LevelPolicy]
     triage: TriagePolicy
     sla: SlaPolicy
     follow_up: FollowUpPolicy
     recovery: RecoveryPolicy
+    intake: IntakePolicy
+    calendars: dict[str, Calendar] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
@@ -167,6 +178,19 @@ class Policy(_Strict):
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    _source_digest: str | None = PrivateAttr(default=None)
+
+    @cached_property
+    def digest(self) -> str:
+        """SHA-256 of the policy's content: the canonical JSON of the keys as written (`parse_policy`), so
+        neither the file's layout nor a default added to the code later changes the id of a kept file."""
+        return self._source_digest or content_digest(self.model_dump(mode="json", exclude_defaults=True))
+
+    @property
+    def policy_id(self) -> str:
+        """`<version>@<first 12 hex digits of digest>`: what every decision records in `policy_version`."""
+        return f"{self.version}@{self.digest[:12]}"
 
     def auto_offer(self, level: Level) -> bool:
         configured = self.levels[level].auto_offer
@@ -192,6 +216,12 @@ class Policy(_Strict):
             sla = min(sla, self.sla.public_max)
         return sla
 
+    def first_response_due(self, start: datetime, channel: Channel, severity: Severity, public: bool) -> datetime:
+        """When a first response counted from `start` is due: on the channel's calendar, else the wall clock."""
+        sla = self.first_response_sla(channel, severity, public)
+        name = self.sla.calendar_by_channel.get(channel)
+        return start + sla if name is None else self.calendars[name].add(start, sla)
+
     def follow_up_delay(self, channel: Channel) -> timedelta:
         return self.follow_up.delay[channel]
 
@@ -200,6 +230,11 @@ class Policy(_Strict):
 
     def recipe(self, category: Category) -> Recipe:
         return self.recovery.recipes.get(category) or self.recovery.recipes["default"]
+
+
+def content_digest(data: object) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class PolicyError(ValueError):
@@ -215,9 +250,11 @@ def parse_policy(data: object, source: str = "<policy>") -> Policy:
     if not isinstance(data, dict):
         raise PolicyError(source, [f"the top level must be a mapping of keys (got {type(data).__name__})"])
     try:
-        return Policy.model_validate(data)
+        policy = Policy.model_validate(data)
     except ValidationError as exc:
         raise PolicyError(source, [p for err in exc.errors() for p in _describe(err)]) from None
+    policy._source_digest = content_digest(data)
+    return policy
 
 
 def load_policy(path: str | os.PathLike[str]) -> Policy:

@@ -18,7 +18,8 @@ APOLOGY_FIELDS = ("issue", "channel", "level")
 
 
 def check_policy(policy: Policy) -> list[str]:
-    return [*_levels(policy), *_triage(policy), *_sla(policy), *_follow_up(policy), *_recovery(policy)]
+    return [*_levels(policy), *_triage(policy), *_sla(policy), *_follow_up(policy), *_recovery(policy),
+            *_calendars(policy)]
 
 
 def _levels(policy: Policy) -> list[str]:
@@ -83,6 +84,11 @@ def _sla(policy: Policy) -> list[str]:
                 f"sla.first_response.{channel}: no SLA for severity {', '.join(missing)} (add them or a 'default')"
             )
     return problems
+
+
+def _calendars(policy: Policy) -> list[str]:
+    return [f"sla.calendar_by_channel.{channel}: {name!r} is not one of calendars ({', '.join(policy.calendars)})"
+            for channel, name in policy.sla.calendar_by_channel.items() if name not in policy.calendars]
 
 
 def _follow_up(policy: Policy) -> list[str]:

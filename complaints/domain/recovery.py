@@ -104,6 +104,8 @@ def manual_offer(
 
 
 def _automatic_offer(state: CaseState, facts: CaseFacts, policy: Policy, now: datetime) -> list[Emit]:
+    if facts.wants_human:
+        return []  # a customer who asked for a person gets one, at every level and in every episode
     current = state.current_escalation
     if current is None:
         if state.episode != 1 or state.escalations or state.received_id is None:
@@ -186,5 +188,5 @@ def _offer(
         follow_up_at=follow_up_at,
         respond_by=follow_up_at + policy.follow_up.answer_window,
         episode=state.episode,
-        policy_version=policy.version,
+        policy_version=policy.policy_id,
     )

@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict
 
 from complaints.domain.case import CaseFacts
 from complaints.domain.levels import rank
-from complaints.domain.lifecycle import first_response_due
 from complaints.domain.policy import Match, Policy, TriageOutcome
 from complaints.domain.remedy import FairRemedy, declared_above_cap, fair_remedy
 from complaints.domain.wording import LEVEL_LABELS, show, words
@@ -62,10 +61,13 @@ def triage(received: ComplaintReceived | CaseFacts, policy: Policy) -> Triage:
     if department is None and rank(level) >= rank("department"):
         department = policy.department_for(facts.category)
         reasons.append(f"The {words(department)} department answers {words(facts.category)} complaints.")
-    automatic = fits and (policy.auto_offer(level) if auto is None else auto)
+    automatic = fits and not facts.wants_human and (policy.auto_offer(level) if auto is None else auto)
     capped = declared_above_cap(facts, policy) if automatic else None
     if capped is not None:  # said only where the cap is what stops the automatic offer
         reasons.append(capped)
+    if facts.wants_human:
+        reasons.append(f"A person answers: no automatic offer for a customer who asked for one; "
+                       f"the case waits for {LEVEL_LABELS[level]}, and its SLA still climbs if nobody answers.")
     reason: EscalationReason | None = None
     if level != "front_line":
         reason = "customer_request" if facts.wants_human else "triage"
@@ -76,8 +78,7 @@ def triage(received: ComplaintReceived | CaseFacts, policy: Policy) -> Triage:
         escalation_reason=reason,
         auto_offer=automatic and capped is None,
         remedy=remedy,
-        sla_due_at=first_response_due(facts.received_at, facts.channel, facts.severity, facts.public,
-                                      policy.first_response_sla),
+        sla_due_at=policy.first_response_due(facts.received_at, facts.channel, facts.severity, facts.public),
     )
 
 

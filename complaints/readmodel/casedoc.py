@@ -118,7 +118,10 @@ def _derive(d: Doc, when: str, first_response: FirstResponse) -> None:
     """Status, episode, level, department and SLA from the recorded facts (`lifecycle.derive`)."""
     escalations, offers = d["escalations"], d["offers"]
     front_line = None
-    if d["received_at"] is not None and not escalations:  # later, the escalations set the due time
+    recorded = d.get("first_response_due_at")
+    if recorded is not None and not escalations:  # the due time intake recorded: a fact, never recomputed
+        front_line = _time(recorded)
+    elif d["received_at"] is not None and not escalations:  # a v1 record: the policy in hand
         front_line = lifecycle.first_response_due(_time(d["received_at"]), d["channel"], d["severity"],
                                                   d["public"], first_response)
     parsed, new = _PARSED.get, tuple.__new__  # the hot path: no call of the facts' generated __new__
@@ -152,7 +155,8 @@ def _received(d: Doc, ev: ComplaintReceived) -> None:
              public=ev.public, wants_human=ev.wants_human, order_ref=ev.order_ref,
              amount_at_stake=money(ev.amount_at_stake),
              occurred_at=jt(ev.occurred_at) if ev.occurred_at else None, received_at=received,
-             prior_complaints=ev.prior_complaints)
+             prior_complaints=ev.prior_complaints, policy_version=ev.policy_version, reasons=list(ev.reasons),
+             first_response_due_at=jt(ev.first_response_due_at) if ev.first_response_due_at else None)
     if d["event_count"] == 0:  # the normal case: the complaint opens its case
         d["episodes"] = _set_episode(d["episodes"], 1, started_at=received)
 
@@ -183,7 +187,7 @@ def _offered(d: Doc, ev: RecoveryOffered, when: str) -> None:
 def _followed_up(d: Doc, ev: FollowedUp, when: str) -> None:
     follow_up = {"offer_id": ev.offer_id, "at": when, "episode": ev.episode, "outcome": ev.outcome,
                  "satisfied": ev.satisfied, "csat": ev.csat, "has_comment": ev.comment is not None,
-                 "recorded_by": ev.recorded_by, "policy_version": ev.policy_version}
+                 "recorded_by": ev.recorded_by, "policy_version": ev.policy_version, "reasons": list(ev.reasons)}
     if not any(e["number"] == ev.episode and e["ended_at"] is not None for e in d["episodes"]):
         d["episodes"] = _set_episode(d["episodes"], ev.episode, ended_at=when, outcome=ev.outcome)
     d["follow_ups"] = [*d["follow_ups"], follow_up]

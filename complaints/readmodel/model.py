@@ -80,6 +80,7 @@ class FollowUpView(Value):
     has_comment: bool = Field(default=False, description="The customer left a (sealed) comment; never shown here.")
     recorded_by: str
     policy_version: str
+    reasons: tuple[str, ...] = Field(default=(), description="Why it closed or reopened (empty on v1 records).")
 
 
 class EscalationView(Value):
@@ -148,6 +149,10 @@ class CaseFields(Value):
     occurred_at: datetime | None = None
     received_at: datetime | None = None
     prior_complaints: int | None = None
+    policy_version: str | None = Field(default=None, description="The policy the case was triaged under.")
+    reasons: tuple[str, ...] = Field(default=(), description="Intake's classification and triage, in words.")
+    first_response_due_at: datetime | None = Field(
+        default=None, description="The front line's due time as recorded at intake (None: an old record).")
     sla: Sla = Sla()
     offers: tuple[OfferView, ...] = ()
     follow_ups: tuple[FollowUpView, ...] = ()

@@ -15,12 +15,13 @@ from schemas.events import ComplaintReceived, Escalated, Event, FollowedUp, Reco
 ESSENTIAL_FIELDS: dict[str, set[str]] = {
     "ComplaintReceived": {"channel", "customer_ref", "category", "category_source", "severity", "severity_source",
                           "public", "wants_human", "order_ref", "amount_at_stake", "occurred_at", "received_at",
-                          "prior_complaints"},
+                          "prior_complaints", "policy_version", "reasons", "first_response_due_at"},
     "Escalated": {"level", "department", "from_level", "reason", "reasons", "sla_due_at", "episode",
                   "policy_version", "requested_by"},
     "RecoveryOffered": {"offer_id", "supersedes", "total", "level", "department", "offered_by", "follow_up_at",
                         "respond_by", "episode", "policy_version"},
-    "FollowedUp": {"offer_id", "outcome", "satisfied", "csat", "episode", "policy_version", "recorded_by"},
+    "FollowedUp": {"offer_id", "outcome", "satisfied", "csat", "episode", "policy_version", "recorded_by",
+                   "reasons"},
 }
 
 

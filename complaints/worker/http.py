@@ -13,6 +13,7 @@ from complaints.auth.http import StaffDep, install_auth
 from complaints.domain.case import CaseState
 from complaints.domain.emit import Emit
 from complaints.domain.errors import CaseClosed, DomainError, NoOpenOffer, UnknownCase
+from complaints.domain.policy_book import UnknownPolicyVersion
 from complaints.http import TOO_LARGE, health_router, install_guards, startup_frozen
 from complaints.observability.http import instrument_app
 from complaints.pii import KeyErased
@@ -63,6 +64,8 @@ async def perform(worker: Worker, complaint_id: str, decide: Callable[[CaseState
         raise HTTPException(404, str(exc)) from exc
     except (CaseClosed, NoOpenOffer) as exc:
         raise HTTPException(409, str(exc)) from exc
+    except UnknownPolicyVersion as exc:  # this service lacks the case's policy: never guess with another
+        raise HTTPException(503, str(exc)) from exc
     except DomainError as exc:  # a well-formed request the case's state or the policy refuses: a conflict
         raise HTTPException(409, {"message": str(exc), "errors": [{"field": field, "reason": str(exc)}]}) from exc
     except KeyErased as exc:

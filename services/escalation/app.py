@@ -6,6 +6,7 @@ Run with `complaints run escalation`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Annotated
@@ -16,9 +17,11 @@ from pydantic import ConfigDict, Field
 from complaints.auth.authority import acting_as
 from complaints.auth.http import StaffDep
 from complaints.domain import escalation
-from complaints.domain.policy import load_policy
+from complaints.domain.case import CaseState
+from complaints.domain.emit import Emit
 from complaints.observability.logs import service_log_config
 from complaints.observability.worker import instrument_worker
+from complaints.policy_shelf import PolicyShelf
 from complaints.settings import Settings, get_settings
 from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
@@ -46,16 +49,21 @@ async def escalate(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ActionResult:
     """A support agent escalates a case one level up, with a reason; `requested_by` is the token's `sub`."""
-    policy = worker.decider.policy
-    decide = partial(escalation.manual, agent=staff.id, reason_text=body.reason, target_level=None,
-                     policy=policy, now=datetime.now(UTC), request_id=idempotency_key or str(uuid.uuid4()))
-    return await perform(worker, complaint_id, acting_as(staff, decide, policy), field="reason")
+    request_id, now = idempotency_key or str(uuid.uuid4()), datetime.now(UTC)
+
+    def decide(state: CaseState | None) -> Sequence[Emit]:
+        policy = worker.decider.policy_for(state)  # the case's own policy version
+        manual = partial(escalation.manual, agent=staff.id, reason_text=body.reason, target_level=None,
+                         policy=policy, now=now, request_id=request_id)
+        return acting_as(staff, manual, policy)(state)
+
+    return await perform(worker, complaint_id, decide, field="reason")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    decider = LifecycleDecider(load_policy(settings.policy_file), escalation.react, escalation.on_tick,
-                               escalation.next_due)
+    book = PolicyShelf(settings.policy_file)
+    decider = LifecycleDecider(book.configured, escalation.react, escalation.on_tick, escalation.next_due, book)
     worker = edges.install(instrument_worker(Worker("escalation", settings, decider), settings.metrics_enabled))
     return create_worker_app(worker, router, "Complaints escalation",
                              "Triage, first-response SLA timers, reopen escalation and manual escalation.")

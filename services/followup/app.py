@@ -17,12 +17,13 @@ from complaints.auth.http import StaffDep
 from complaints.domain import followup
 from complaints.domain.case import CaseState
 from complaints.domain.emit import Emit
-from complaints.domain.policy import Policy, load_policy
+from complaints.domain.policy import Policy
 from complaints.guards import JsonInt
 from complaints.observability.logs import service_log_config
 from complaints.observability.vault import instrument_vault
 from complaints.observability.worker import instrument_worker
 from complaints.pii import Vault
+from complaints.policy_shelf import PolicyShelf
 from complaints.settings import Settings, get_settings
 from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
@@ -64,9 +65,12 @@ async def record_answer(complaint_id: str, body: FollowUpAnswer, worker: WorkerD
         if body.comment and state is not None and state.facts is not None:
             comment = vault.seal(state.facts.customer_ref, {"comment": body.comment}, aad=complaint_id)
         return followup.answer(state, satisfied=body.satisfied, csat=body.csat, comment=comment,
-                               agent=staff.id, policy=worker.decider.policy, now=now)
+                               agent=staff.id, policy=worker.decider.policy_for(state), now=now)
 
-    return await perform(worker, complaint_id, acting_as(staff, decide, worker.decider.policy), field="satisfied")
+    def guarded(state: CaseState | None) -> Sequence[Emit]:
+        return acting_as(staff, decide, worker.decider.policy_for(state))(state)  # the case's own policy
+
+    return await perform(worker, complaint_id, guarded, field="satisfied")
 
 
 def _next_due(state: CaseState, policy: Policy) -> datetime | None:
@@ -75,7 +79,8 @@ def _next_due(state: CaseState, policy: Policy) -> datetime | None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    decider = LifecycleDecider(load_policy(settings.policy_file), on_tick_fn=followup.on_tick, next_due_fn=_next_due)
+    book = PolicyShelf(settings.policy_file)
+    decider = LifecycleDecider(book.configured, on_tick_fn=followup.on_tick, next_due_fn=_next_due, book=book)
     # No reaction to consumed events: follow-ups come from answers (HTTP) and the answer-window timer.
     worker = edges.install(instrument_worker(Worker("followup", settings, decider), settings.metrics_enabled))
     app = create_worker_app(worker, router, "Complaints follow-up",

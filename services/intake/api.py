@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from complaints.domain.intake import build_received, complaint_id_for, fingerprint
+from complaints.domain.policy import Policy
 from complaints.guards import IsoDateTime
 from complaints.http import TOO_LARGE
 from complaints.ratelimit import RateLimit
@@ -113,7 +114,7 @@ async def post_complaint(
         personal={**customer.model_dump(exclude_none=True), "description": body.description,
                   **({"language": body.language} if body.language else {})},
         received_at=now,
-        build=partial(_build, body, complaint_id, now),
+        build=partial(_build, intake.policies.in_force(now), body, complaint_id, now),
         idempotency_key=idempotency_key,
         fingerprint=request_fp,
     ))
@@ -129,7 +130,7 @@ async def post_complaint(
                     headers={"Location": status_url})
 
 
-def _build(body: ComplaintIn, complaint_id: str, now: datetime, customer_ref: str, personal: Sealed,
+def _build(policy: Policy, body: ComplaintIn, complaint_id: str, now: datetime, customer_ref: str, personal: Sealed,
            prior_complaints: int) -> ComplaintReceived:
     return build_received(
         complaint_id=complaint_id,
@@ -146,4 +147,5 @@ def _build(body: ComplaintIn, complaint_id: str, now: datetime, customer_ref: st
         occurred_at=body.occurred_at,
         received_at=now,
         prior_complaints=prior_complaints,
+        policy=policy,
     )

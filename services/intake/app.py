@@ -13,6 +13,7 @@ from complaints.observability.http import instrument_app
 from complaints.observability.logs import service_log_config
 from complaints.observability.vault import instrument_vault
 from complaints.pii import Vault
+from complaints.policy_shelf import PolicyShelf
 from complaints.ratelimit import RateLimit
 from complaints.settings import Settings, get_settings
 from services.intake.api import router
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             vault=instrument_vault(vault, settings.metrics_enabled),
             public_api_url=settings.public_api_url.rstrip("/"),
             history_days=settings.customer_history_days,
+            policies=PolicyShelf(settings.policy_file),
         )
         try:
             with startup_frozen():

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from complaints.domain.intake import received_event_id
+from complaints.domain.policy_book import Policies
 from complaints.envelope import encode
 from complaints.kafka.producer import EventProducer
 from complaints.pii import ToSeal, Vault
@@ -87,6 +88,7 @@ class Intake:
     vault: Vault
     public_api_url: str
     history_days: int
+    policies: Policies  # the one in force classifies and triages (`complaints.domain.intake.build_received`)
     _jobs: queue.SimpleQueue[_Job] = field(default_factory=queue.SimpleQueue, init=False, repr=False)
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
 

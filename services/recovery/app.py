@@ -6,6 +6,7 @@ Run with `complaints run recovery`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Annotated
@@ -16,9 +17,11 @@ from pydantic import ConfigDict, Field
 from complaints.auth.authority import acting_as
 from complaints.auth.http import StaffDep
 from complaints.domain import recovery
-from complaints.domain.policy import load_policy
+from complaints.domain.case import CaseState
+from complaints.domain.emit import Emit
 from complaints.observability.logs import service_log_config
 from complaints.observability.worker import instrument_worker
+from complaints.policy_shelf import PolicyShelf
 from complaints.settings import Settings, get_settings
 from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
@@ -51,17 +54,22 @@ async def make_offer(
 ) -> ActionResult:
     """A support agent makes (or raises) an offer at the token's level, as the token's `sub`; it supersedes the
     open one."""
-    policy = worker.decider.policy
-    decide = partial(recovery.manual_offer, agent=staff.id, level=staff.level, remedies=tuple(body.remedies),
-                     apology=body.apology, policy=policy, now=datetime.now(UTC),
-                     request_id=idempotency_key or str(uuid.uuid4()))
-    return await perform(worker, complaint_id, acting_as(staff, decide, policy), field="remedies")
+    request_id, now = idempotency_key or str(uuid.uuid4()), datetime.now(UTC)
+
+    def decide(state: CaseState | None) -> Sequence[Emit]:
+        policy = worker.decider.policy_for(state)  # the case's own policy version
+        offer = partial(recovery.manual_offer, agent=staff.id, level=staff.level, remedies=tuple(body.remedies),
+                        apology=body.apology, policy=policy, now=now, request_id=request_id)
+        return acting_as(staff, offer, policy)(state)
+
+    return await perform(worker, complaint_id, decide, field="remedies")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    book = PolicyShelf(settings.policy_file)
     worker = edges.install(instrument_worker(Worker("recovery", settings, LifecycleDecider(
-        load_policy(settings.policy_file), recovery.react)), settings.metrics_enabled))
+        book.configured, recovery.react, book=book)), settings.metrics_enabled))
     return create_worker_app(worker, router, "Complaints recovery",
                              "Recovery offers: automatic within authority, or by an agent over HTTP.")
 

@@ -98,7 +98,7 @@ def test_the_readme_walkthrough_works_as_written(tmp_path: Path) -> None:
     view, followed, personal, access, queue, kpis = (next(r for r in replies if key in r) for key in (
         "timeline", "events", "contact", "reads", "items", "volume"))
     assert view["complaint_id"] == cid and view["offers"]
-    assert followed["events"] and re.search(r'complaints.FollowedUp.v1 .*"recorded_by": "sam"', out)
+    assert followed["events"] and re.search(r'complaints.FollowedUp.v2 .*"recorded_by": "sam"', out)
     assert personal["contact"] == {"email": "ana@example.com", "name": "Ana"}
     assert personal["description"] == "I got the wrong sandwich"
     assert [c["comment"] for c in personal["comments"]] == ["Lovely, thank you"]

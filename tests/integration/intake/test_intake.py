@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from fastapi.testclient import TestClient
 
+from complaints.domain.policy import load_policy
 from complaints.pii import Vault
 from complaints.settings import Settings
 from complaints.topics import topic_name
@@ -35,7 +37,7 @@ def test_posted_complaint_is_on_the_topic_with_key_headers_and_body(settings: Se
     assert record.topic == topic_name(settings, "ComplaintReceived")
     h = record.headers
     assert h["ce_specversion"] == b"1.0"
-    assert h["ce_type"] == b"complaints.ComplaintReceived.v1"
+    assert h["ce_type"] == b"complaints.ComplaintReceived.v2"
     assert h["ce_subject"] == complaint_id.encode()
     assert h["ce_source"] == b"/complaints/intake"
     assert h["content-type"] == b"application/json"
@@ -47,6 +49,11 @@ def test_posted_complaint_is_on_the_topic_with_key_headers_and_body(settings: Se
     assert body["category"] == "wrong_order" and body["category_source"] == "classified"
     assert body["severity"] == "low" and body["amount_at_stake"] == {"amount": "8.50", "currency": "USD"}
     assert body["customer_ref"].startswith("cust_")
+    policy = load_policy(settings.policy_file)
+    assert body["policy_version"] == policy.policy_id  # classified and triaged under this exact policy
+    assert body["reasons"][0] == 'Classified as wrong order: the description mentions "wrong sandwich".'
+    due = datetime.fromisoformat(body["first_response_due_at"]) - datetime.fromisoformat(body["received_at"])
+    assert due == policy.first_response_sla("in_person", "low", False)  # the deadline is a fact on the log
 
 
 def test_personal_data_never_in_clear_and_erasure_shreds_it(settings: Settings) -> None:

@@ -19,9 +19,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from complaints.domain.intake import fingerprint
+from complaints.domain.policy import load_policy
+from complaints.domain.policy_book import PolicyBook
 from complaints.kafka.producer import EventProducer
 from complaints.pii import Vault
-from complaints.settings import Settings
+from complaints.settings import Settings, default_policy_file
 from services.intake.api import ComplaintIn, _build
 from services.intake.app import create_app
 from services.intake.service import Intake, Prepared, Submission
@@ -34,13 +36,16 @@ def db_settings(settings: Settings, db_url: str) -> Settings:
     return settings.model_copy(update={"database_url": db_url, "vault_url": db_url})
 
 
+POLICY = load_policy(default_policy_file())
+
+
 @pytest.fixture
 async def intake(db_settings: Settings) -> AsyncIterator[Intake]:
     producer = EventProducer(db_settings)
     await producer.start()
     try:
         yield Intake(producer, IntakeStore(db_settings.database_url), Vault.from_settings(db_settings),
-                     "http://intake.test", history_days=365)
+                     "http://intake.test", history_days=365, policies=PolicyBook.of(POLICY))
     finally:
         await producer.stop()
 
@@ -57,7 +62,8 @@ def submission(raw: dict[str, Any], n: int, key: str | None = None) -> Submissio
     return Submission(complaint_id=complaint_id,
                       identifiers={"id": c.id, "email": c.email, "phone": c.phone, "handle": c.handle},
                       personal={**c.model_dump(exclude_none=True), "description": parsed.description},
-                      received_at=now, build=partial(_build, parsed, complaint_id, now), idempotency_key=key,
+                      received_at=now, build=partial(_build, POLICY, parsed, complaint_id, now),
+                      idempotency_key=key,
                       fingerprint=fingerprint(parsed.model_dump(mode="json")) if key else "")
 
 

@@ -69,7 +69,8 @@ def test_the_answer_is_recorded_with_its_score_and_sealed_comment(policy: Policy
         "mgr-7",
         1,
     )
-    assert emitted.policy_version == policy.version
+    assert emitted.policy_version == policy.policy_id
+    assert emitted.reasons and "satisfied" in emitted.reasons[0]
 
 
 def test_follow_up_refusals_are_explained(policy: Policy) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
+from complaints.domain import Policy
 from complaints.domain.intake import classify_category, classify_severity, complaint_id_for, fingerprint
 from schemas import Money
 
@@ -21,16 +23,19 @@ from schemas import Money
     ("You fined me $500 for a bad review", "policy"),
     ("Something odd happened", "other"),
 ])
-def test_category_is_classified_from_the_description(text: str, category: str) -> None:
-    assert classify_category(text) == category
+def test_category_is_classified_from_the_description(text: str, category: str, policy: Policy) -> None:
+    assert classify_category(text, policy)[0] == category
 
 
-def test_severity_weighs_privacy_money_and_publicity() -> None:
-    assert classify_severity("privacy", "email", False, None) == "high"
-    assert classify_severity("billing", "phone", False, Money(amount=Decimal("900"), currency="USD")) == "high"
-    assert classify_severity("other", "social", False, None) == "medium"
-    assert classify_severity("other", "web", True, None) == "medium"
-    assert classify_severity("wrong_order", "in_person", False, Money(amount=Decimal("8.5"), currency="USD")) == "low"
+def test_severity_weighs_privacy_money_and_publicity(policy: Policy) -> None:
+    def severity(category: Any, channel: Any, public: bool, amount: Money | None) -> str:
+        return classify_severity(category, channel, public, amount, policy)[0]
+
+    assert severity("privacy", "email", False, None) == "high"
+    assert severity("billing", "phone", False, Money(amount=Decimal("900"), currency="USD")) == "high"
+    assert severity("other", "social", False, None) == "medium"
+    assert severity("other", "web", True, None) == "medium"
+    assert severity("wrong_order", "in_person", False, Money(amount=Decimal("8.5"), currency="USD")) == "low"
 
 
 def test_same_body_same_fingerprint_and_same_key_same_complaint() -> None:

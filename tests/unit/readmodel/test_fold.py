@@ -143,7 +143,7 @@ def test_the_timeline_shows_essentials_and_never_personal_data() -> None:
     assert offer_entry.essentials["remedies"] == ["replacement", "free_product"]
     assert follow_entry.essentials == {"offer_id": "c-sandwich-o1", "outcome": "satisfied", "satisfied": True,
                                        "csat": 5, "episode": 1, "policy_version": "test-1",
-                                       "recorded_by": "agent-7", "has_comment": True}
+                                       "recorded_by": "agent-7", "has_comment": True, "reasons": []}
     dumped = "".join(e.model_dump_json() for e in timeline)
     assert "personal" not in dumped and "ciphertext" not in dumped and "c2VjcmV0" not in dumped
     assert offer_entry.summary == "offered replacement, free_product worth 9.50 EUR (front_line)"
