@@ -88,7 +88,8 @@ def dev_secrets(data_dir: Path) -> dict[str, str]:
     so commands such as `complaints erase-customer` can be pointed at this stack."""
     from complaints.pii.secrets import new_master_key, new_secret
 
-    secrets = {"COMPLAINTS_PII_LOOKUP_SECRET": new_secret(), "COMPLAINTS_VAULT_MASTER_KEY": new_master_key("dev")}
+    secrets = {"COMPLAINTS_PII_LOOKUP_SECRET": new_secret(), "COMPLAINTS_VAULT_MASTER_KEY": new_master_key("dev"),
+               "COMPLAINTS_CUSTOMER_LINK_SECRET": new_secret()}
     path = data_dir / "secrets.env"
     path.touch(mode=0o600)
     lines = {**secrets, "COMPLAINTS_VAULT_URL": f"sqlite:///{data_dir}/vault.db"}
