@@ -37,6 +37,7 @@ def service_env(settings: Settings, policy: Path = FAST_POLICY) -> dict[str, str
         "COMPLAINTS_VAULT_URL": settings.vault_url,
         "COMPLAINTS_PII_LOOKUP_SECRET": _secret(settings.pii_lookup_secret),
         "COMPLAINTS_VAULT_MASTER_KEY": _secret(settings.vault_master_key),
+        "COMPLAINTS_CUSTOMER_LINK_SECRET": _secret(settings.customer_link_secret),
         "COMPLAINTS_INTAKE_RATE_LIMIT": settings.intake_rate_limit,
         "COMPLAINTS_PROJECTIONS_READ_WAIT_S": str(settings.projections_read_wait_s),
         "COMPLAINTS_POLICY_FILE": str(policy),
