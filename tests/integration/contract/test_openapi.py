@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from complaints.settings import Settings
+from complaints.settings import ROOT, Settings
 from tests.stack import Stack
 from tests.tokens import bearer
 
@@ -37,7 +37,9 @@ SEEDED = {"channel": "web", "customer": {"email": "contract@example.com"}, "desc
 @pytest.fixture(scope="module")
 def stack(module_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     quick = module_settings.model_copy(update={"projections_read_wait_s": 0.2})  # a 409 need not take 5 s
-    running = Stack(quick, tmp_path_factory.mktemp("logs"))
+    # The shipped policy, not the fast test one: the seeded case must stay as it is while the runs
+    # go on (the fast policy closes it within seconds, and every follow-up would then be a 409).
+    running = Stack(quick, tmp_path_factory.mktemp("logs"), policy=ROOT / "deploy" / "policy.yaml")
     try:
         yield running.start(*SERVICES)
     finally:
