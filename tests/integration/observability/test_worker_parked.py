@@ -3,43 +3,20 @@
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
 from complaints.settings import Settings
-from tests.conftest import PG_URL, require_postgres
+from tests.integration.lifecycle.test_outage import lockable_db  # noqa: F401  (the fixture)
 from tests.integration.observability.test_worker_metrics import complaint, send
 from tests.stack import Stack
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def lockable_db() -> Iterator[tuple[str, Engine, str]]:
-    """A PostgreSQL schema owned by a role of its own, which the test can lock out and let back in."""
-    require_postgres()
-    role = f"parked_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
-        conn.execute(text(f'CREATE SCHEMA "{role}" AUTHORIZATION "{role}"'))
-    url = make_url(PG_URL).set(username=role).update_query_dict({"options": f"-csearch_path={role}"})
-    try:
-        yield url.render_as_string(hide_password=False), admin, role
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'ALTER ROLE "{role}" LOGIN'))
-            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'"))
-            conn.execute(text(f'DROP SCHEMA "{role}" CASCADE'))
-            conn.execute(text(f'DROP ROLE "{role}"'))
-        admin.dispose()
 
 
 def events(url: str) -> dict[tuple[str, str], float]:
@@ -49,7 +26,7 @@ def events(url: str) -> dict[tuple[str, str], float]:
 
 
 def test_events_held_back_during_a_database_outage_are_counted_as_parked(
-        settings: Settings, tmp_path: Path, lockable_db: tuple[str, Engine, str]) -> None:
+        settings: Settings, tmp_path: Path, lockable_db: tuple[str, Engine, str]) -> None:  # noqa: F811
     from complaints.domain.intake import received_event_id
     from complaints.envelope import encode
 
