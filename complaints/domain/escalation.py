@@ -56,7 +56,8 @@ def on_tick(state: CaseState, policy: Policy, now: datetime) -> list[Emit]:
         f"Moved up one level to {LEVEL_LABELS[to]}.",
     )
     event_id = deterministic_id("Escalated", state.complaint_id, state.episode, state.level, "sla_breached")
-    due_next = policy.first_response_due(due, facts.channel, facts.severity, facts.public)
+    department = _department(state.department, to, facts, policy)
+    due_next = policy.first_response_due(due, facts.channel, facts.severity, facts.public, to, department)
     event = _escalated(state, to, "sla_breached", reasons, due_next, policy)
     return [Emit(event, event_id, _cause(state))]
 
@@ -91,7 +92,8 @@ def manual(
         )
     facts = state.facts
     reasons = (f"Escalated by {agent}: {reason_text.strip()}", f"Moved up to {LEVEL_LABELS[target_level]}.")
-    due = policy.first_response_due(now, facts.channel, facts.severity, facts.public)
+    department = _department(state.department, target_level, facts, policy)
+    due = policy.first_response_due(now, facts.channel, facts.severity, facts.public, target_level, department)
     event = _escalated(state, target_level, "manual", reasons, due, policy, requested_by=agent)
     event_id = deterministic_id("Escalated", state.complaint_id, "manual", request_id)
     return [Emit(event, event_id, request_id)]
@@ -148,7 +150,8 @@ def _reopen_escalation(state: CaseState, policy: Policy, now: datetime) -> list[
         reasons.append(f"Moved up one level to {LEVEL_LABELS[up]}.")
     if to != up:
         reasons.append(f"The fair remedy for a reopened case needs the authority of {LEVEL_LABELS[to]}.")
-    due = policy.first_response_due(now, facts.channel, facts.severity, facts.public)
+    department = _department(state.department, to, facts, policy)
+    due = policy.first_response_due(now, facts.channel, facts.severity, facts.public, to, department)
     event = _escalated(state, to, "reopened", tuple(reasons), due, policy, episode=episode)
     return [Emit(event, event_id, cause.event_id)]
 
