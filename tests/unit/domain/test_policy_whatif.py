@@ -22,12 +22,16 @@ SEALED = Sealed(key_ref="cust-1", nonce="bm9uY2U", ciphertext="c2VhbGVk")
 
 def candidate() -> Policy:
     """Gestures of USD 10 (not 5), chat answered within 2h (not 10m), every chat complaint to a supervisor."""
-    data = yaml.safe_load(DEFAULT_POLICY.read_text())
+    return parse_policy(candidate_data())
+
+
+def candidate_data() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(DEFAULT_POLICY.read_text())
     data["recovery"]["gesture"]["USD"] = "10.00"
     data["sla"]["first_response"]["chat"] = {"default": "2h"}
     data["triage"]["rules"].insert(0, {"name": "chat", "when": {"channel": "chat", "wants_human": False},
                                        "level": "supervisor", "reason": "Chats go to a supervisor."})
-    return parse_policy(data)
+    return data
 
 
 class Recorder:
