@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -28,7 +29,8 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class CaseWhatIf(_Frozen):
+@dataclass(frozen=True, slots=True)
+class CaseWhatIf:
     complaint_id: str
     channel: Channel
     before: Handling
@@ -65,10 +67,10 @@ def what_if(histories: Iterable[Sequence[Recorded]], candidate: Policy, as_of: d
         if found is not None:
             received, episodes, before = found
             after = redecide(received, episodes, decide, as_of)
-            cases.append(CaseWhatIf.model_construct(complaint_id=received.complaint_id, channel=received.channel,
+            cases.append(CaseWhatIf(complaint_id=received.complaint_id, channel=received.channel,
                                                     before=before, after=after))
     differ = [c for c in cases if c.before.offers != c.after.offers]
-    return Report(
+    return Report.model_construct(
         candidate=candidate.policy_id, as_of=as_of, cases=len(cases),
         level_changes=sum(c.before.level != c.after.level for c in cases),
         department_changes=sum(c.before.department != c.after.department for c in cases),

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict
+from typing import Any, NamedTuple
 
 from complaints.domain.case import CaseFacts
 from complaints.domain.escalation import department_at, reopen_levels
@@ -35,10 +34,9 @@ Recorded = tuple[Event, datetime]  # an event and its time (the envelope's)
 FIRST = ("triage", "customer_request")
 
 
-class Handling(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Handling:
     """A case's handling over its episodes, as recorded or as the candidate would decide it."""
-
-    model_config = ConfigDict(frozen=True)
 
     level: Level  # where the case ends up (after reopens and the SLA ladder)
     department: Department | None
@@ -61,10 +59,8 @@ class Handling(BaseModel):
         return out
 
 
-class Episode(BaseModel):
+class Episode(NamedTuple):
     """What the log says about one episode: when it started, its first offer, the offer that stands."""
-
-    model_config = ConfigDict(frozen=True)
 
     number: int
     started_at: datetime
@@ -95,7 +91,7 @@ def episodes(received: ComplaintReceived, events: Sequence[Recorded]) -> list[Ep
         standing = [e.total for e, _ in offers if e.offer_id not in superseded]
         first = [e for e in ups if e.reason in FIRST] if n == 1 else [e for e in ups if e.reason == "reopened"]
         due = first[0].sla_due_at if first else received.first_response_due_at if n == 1 else None
-        out.append(Episode.model_construct(
+        out.append(Episode(
             number=n, started_at=opener[0] if opener else received.received_at, due_at=due,
             first_offer=offers[0][0] if offers else None, first_offer_at=offers[0][1] if offers else None,
             standing=standing[-1] if standing else None, sla_breached=any(e.reason == "sla_breached" for e in ups)))
@@ -120,7 +116,7 @@ def recorded(events: Sequence[Recorded], as_of: datetime) -> tuple[ComplaintRece
         elif ep.due_at is None and breached is False:
             breached = None
     one = eps[0]
-    return received, eps, Handling.model_construct(
+    return received, eps, Handling(
         level=life.level, department=life.department,
         automatic=one.first_offer is not None and one.first_offer.offered_by == "policy",
         offers=tuple(ep.standing for ep in eps), responded_at=one.first_offer_at, due_at=one.due_at,
@@ -210,5 +206,5 @@ def redecide(received: ComplaintReceived, eps: Sequence[Episode], cand: Candidat
         offers.append(offer)
         if ep.number == 1:
             first_response, automatic = responded, made
-    return Handling.model_construct(level=level, department=department, automatic=automatic, offers=tuple(offers),
+    return Handling(level=level, department=department, automatic=automatic, offers=tuple(offers),
                                     responded_at=first_response, due_at=first_due, breached=breached)
