@@ -12,7 +12,7 @@ from datetime import datetime
 
 from complaints.domain.case import CaseState
 from complaints.domain.emit import Emit
-from complaints.domain.errors import CaseClosed, CaseWorkRefused, UnknownCase
+from complaints.domain.errors import CaseWorkRefused, UnknownCase
 from complaints.domain.policy import Policy
 from complaints.ids import deterministic_id
 from schemas.common import CloseReason, Sealed
@@ -31,11 +31,12 @@ def retried(state: CaseState | None, event_id: str) -> bool:
 
 
 def require_case(state: CaseState | None, *, open_only: bool = True) -> CaseState:
-    """The case, refused when unknown (404) or, for `open_only`, closed (409)."""
+    """The case, refused when unknown (404) or, for `open_only`, closed (409, like every refusal of case work:
+    a `CaseWorkRefused`, so the answer always carries `message` and the field)."""
     if state is None or state.facts is None:
         raise UnknownCase("There is no such complaint (or it has not been received yet).")
     if open_only and state.closed:
-        raise CaseClosed(f"Complaint {state.complaint_id} is closed; reopen it first.")
+        raise CaseWorkRefused(f"Complaint {state.complaint_id} is closed; reopen it first.")
     return state
 
 
