@@ -10,9 +10,11 @@ from complaints.domain import CaseState, Emit, Policy, casework, escalation, evo
 from complaints.domain.errors import CaseClosed, CaseWorkRefused, UnknownCase
 from complaints.readmodel.fold import effective_sla
 from complaints.readmodel.fold import fold as read_fold
+from complaints.readmodel.kpis import compute_kpis
 from complaints.readmodel.model import Case
 from complaints.readmodel.queue import QueueFilter, matches
 from complaints.readmodel.timeline import entry_for
+from schemas.common import CloseReason
 from schemas.events import CaseClosed as Closed
 from schemas.events import CaseReopened, CustomerReplied, Escalated, Remedy
 from tests.unit.readmodel.factory import T0, D, Ev, H, M, followed, offered, received, sealed
@@ -216,3 +218,15 @@ def test_timeline_entries_of_case_work_carry_no_sealed_text(policy: Policy) -> N
         assert entry.type in ("CustomerReplied", "NoteAdded") and "ana" in entry.summary
         assert not {"message", "text"} & set(entry.essentials)
         assert "ciphertext" not in entry.model_dump_json()
+
+
+def test_spam_and_duplicates_closed_by_staff_leave_the_recovery_rate_alone(policy: Policy) -> None:
+    cases = []
+    reasons: list[CloseReason] = ["abuse", "duplicate", "resolved"]
+    for cid, reason in zip(("k-spam", "k-dup", "k-ok"), reasons, strict=True):
+        story = Story(received(cid, T0))
+        story.act(casework.close(story.state, reason=reason, duplicate_of="k-0" if reason == "duplicate" else None,
+                                 by="a", now=T0 + M, request_id="1"), T0 + M)
+        cases.append(story.view(policy))
+    rate = compute_kpis(cases, T0 + D).recovery_rate
+    assert (rate.numerator, rate.denominator) == (0, 1), "only the resolved closure is a customer to win back"
