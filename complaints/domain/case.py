@@ -234,6 +234,13 @@ class CaseState(_Frozen):
         return self.derived(first_response).breached(now)
 
     @property
+    def closed_as(self) -> str | None:
+        """How the case closed, in a word: the follow-up's outcome, or the staff closure's reason (None: open)."""
+        if self.outcome is not None:
+            return self.outcome
+        return f"by staff: {self.closed_by_staff.reason}" if self.closed_by_staff is not None else None
+
+    @property
     def answered_offers(self) -> tuple[str, ...]:
         return tuple(f.offer_id for f in self.followups)
 
