@@ -76,7 +76,7 @@ def manual(
     if state is None or state.facts is None:
         raise UnknownCase("There is no such complaint (or it has not been received yet).")
     if state.closed:
-        raise CaseClosed(f"Complaint {state.complaint_id} is closed ({state.outcome}); it cannot be escalated.")
+        raise CaseClosed(f"Complaint {state.complaint_id} is closed ({state.closed_as}); it cannot be escalated.")
     if not agent.strip() or not reason_text.strip():
         raise InvalidEscalation("A manual escalation needs the agent's id and a reason.")
     if target_level is None:

@@ -61,7 +61,7 @@ def manual_offer(
     if state is None or state.facts is None:
         raise UnknownCase("There is no such complaint (or it has not been received yet).")
     if state.closed:
-        raise CaseClosed(f"Complaint {state.complaint_id} is closed ({state.outcome}); no new offer can be made.")
+        raise CaseClosed(f"Complaint {state.complaint_id} is closed ({state.closed_as}); no new offer can be made.")
     if level not in LEVELS:
         raise InvalidOffer(f"Unknown level {level!r}; levels are {', '.join(LEVELS)}.")
     if rank(level) < rank(state.level):

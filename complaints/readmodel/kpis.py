@@ -59,10 +59,11 @@ class Csat(BaseModel):
 class KpiReport(BaseModel):
     volume: int = Field(description="Cases received in the window.")
     escalated: Escalation
-    first_response: Durations = Field(description="First RecoveryOffered − received, per case.")
+    first_response: Durations = Field(description="First response (an offer, or a staff reply) − received, per case.")
     sla_by_channel: dict[str, SlaAttainment] = Field(description="First response within its SLA, per channel.")
     time_to_resolution: Durations = Field(description="Episode start → its follow-up, per ended episode.")
-    recovery_rate: Rate = Field(description="Closed satisfied / closed.")
+    recovery_rate: Rate = Field(description="Closed satisfied / closed (staff closures as abuse or duplicate "
+                                "left out).")
     csat_after_recovery: Csat = Field(description="Mean CSAT over follow-ups that carry one.")
     reopen_rate: Rate = Field(description="Cases reopened at least once / cases followed up at least once.")
     no_response_rate: Rate = Field(description="Follow-ups with outcome no_response / follow-ups.")
@@ -110,8 +111,8 @@ def compute_kpis(cases: Iterable[Case], now: datetime) -> KpiReport:
         for ep in case.episodes:
             if ep.started_at and ep.ended_at:
                 resolution.append((ep.ended_at - ep.started_at).total_seconds())
-        if case.status == "closed":
-            closed += 1
+        if case.status == "closed" and (case.closure is None or case.closure.reason == "resolved"):
+            closed += 1  # spam and duplicates closed by staff are no customer to win back
             closed_satisfied += case.outcome is not None and case.outcome.outcome == "satisfied"
         if case.follow_ups:
             followed += 1
