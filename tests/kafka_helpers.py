@@ -11,6 +11,7 @@ from kafka import KafkaConsumer, TopicPartition
 from complaints.envelope import Envelope, decode
 from complaints.settings import Settings
 from complaints.topics import topic_name
+from schemas.events import TOPICS
 
 
 @dataclass(frozen=True)
@@ -52,3 +53,14 @@ def wait_for(settings: Settings, topic: str, predicate: Callable[[list[Consumed]
             return records
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting on {topic}; saw {len(records)} records")
+
+
+def case_events(settings: Settings, complaint_id: str) -> list[Envelope]:
+    """Every event of one case on the four topics, once each (a re-published one counted once), by time."""
+    seen: dict[str, Envelope] = {}
+    for topic in TOPICS:
+        for record in read_topic(settings, topic, idle=0.2):
+            if record.key == complaint_id.encode():
+                env = record.envelope()
+                seen.setdefault(env.id, env)
+    return sorted(seen.values(), key=lambda e: e.time)

@@ -20,6 +20,7 @@ from complaints.kafka.dlq import dead_letter
 from complaints.kafka.producer import EventProducer
 from complaints.settings import Settings
 from complaints.topics import topic_name
+from complaints.worker import tuning
 from complaints.worker.faust_app import create_faust_app
 from complaints.worker.retry import Backoff, persist, transient
 from schemas.events import TOPICS
@@ -30,14 +31,15 @@ from services.notifier.store import Conflict, NotifierStore
 
 log = logging.getLogger(__name__)
 SERVICE = "notifier"
-CONFLICT_ATTEMPTS = 20
 
 
 class Consumer:
-    def __init__(self, settings: Settings, store: NotifierStore, producer: EventProducer) -> None:
+    def __init__(self, settings: Settings, store: NotifierStore, producer: EventProducer, *, batch_max: int,
+                 batch_within: float) -> None:
         self.settings = settings
         self.store = store
         self.producer = producer
+        self.batch_max, self.batch_within = batch_max, batch_within
         self.endpoints = [e.name for e in settings.webhooks]
         self.max_age = timedelta(hours=settings.notify_max_event_age_h)
         self.counters = {"processed": 0, "duplicates": 0, "skipped_unknown": 0, "dead_lettered": 0, "planned": 0}
@@ -52,7 +54,7 @@ class Consumer:
         self.joined = True
 
     async def _agent(self, stream: Any) -> None:
-        async for events in stream.take_events(500, within=0.05):
+        async for events in stream.take_events(self.batch_max, within=self.batch_within):
             await self.handle([event.message for event in events])
 
     async def handle(self, messages: Sequence[Any]) -> None:
@@ -81,7 +83,7 @@ class Consumer:
                 return None
             except Conflict as exc:  # another replica wrote the case: fold again (bounded: never spin forever)
                 conflicts += 1
-                if conflicts >= CONFLICT_ATTEMPTS:
+                if conflicts >= tuning.CONFLICT_ATTEMPTS:
                     return exc
                 continue
             except Exception as exc:
