@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await producer.start()
         consumer = Consumer(settings, store, producer, batch_max=tuning.BATCH_MAX,
                             batch_within=tuning.NOTIFY_BATCH_WITHIN_S)
-        sender = Sender(settings, store, vault, policy, links)
+        sender = Sender(settings, store, vault, policy, links, producer)
         stop = asyncio.Event()
         app.state.store, app.state.consumer, app.state.sender = store, consumer, sender
         app.state.desk = Desk(store, links, producer, vault, policy)
