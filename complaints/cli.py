@@ -158,7 +158,7 @@ def token(
     sub: Annotated[str, typer.Option(help="Staff id: the log records it as offered_by / requested_by / recorded_by.")],
     level: Annotated[str, typer.Option(help="front_line, supervisor, manager, department or executive.")],
     department: Annotated[list[str] | None, typer.Option(help="A department (repeat for several).")] = None,
-    role: Annotated[list[str] | None, typer.Option(help="agent (default), lead, integration or admin (repeat).")]
+    role: Annotated[list[str] | None, typer.Option(help="agent (default), lead, integration, admin, fulfilment.")]
     = None,
     ttl: Annotated[str, typer.Option(help="Lifetime, e.g. 15m, 8h, 1d.")] = "8h",
 ) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -94,3 +94,21 @@ def startup_frozen() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+def frozen_after_startup(app: FastAPI) -> FastAPI:
+    """The edge every service's wiring installs: its lifespan runs the app under `startup_frozen`.
+
+    Wraps whatever lifespan the app has (as `instrument_app` does): the freeze starts once the
+    app's own start-up is done and ends before its shutdown.
+    """
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: Any) -> AsyncIterator[Any]:
+        async with inner(a) as state:
+            with startup_frozen():
+                yield state
+
+    app.router.lifespan_context = lifespan
+    return app

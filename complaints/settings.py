@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,6 +129,10 @@ class Settings(BaseSettings):
     #: Events older than this are folded (ledger, worklist) but cause no message: a fresh notifier
     #: database on an old log (a new installation, a lost database) must not mail the past.
     notify_max_event_age_h: float = Field(default=48.0, gt=0)
+    #: Delivered (`sent`) and `skipped` messages are pruned from the deliveries table once this old;
+    #: dead ones stay until re-driven. Must exceed `notify_max_event_age_h`: a pruned row was the
+    #: message's claim, and only an event too old to be news may come again without one.
+    notify_retention_days: float = Field(default=30.0, gt=0, le=3650)
     # Observability (complaints/observability): /metrics, JSON-lines logs, OTLP traces.
     #: `/metrics` and every counter on; off only to measure what they cost (bench).
     metrics_enabled: bool = True
@@ -150,6 +154,15 @@ class Settings(BaseSettings):
             except ValueError as exc:
                 raise ValueError(f"not a rate limit such as '10/second;300/minute' (or 'off'): {value!r}") from exc
         return value
+
+
+    @model_validator(mode="after")
+    def _retention_outlives_the_news(self) -> Settings:
+        if self.notify_retention_days * 24 <= self.notify_max_event_age_h:
+            raise ValueError(f"notify_retention_days ({self.notify_retention_days:g}) must be longer than "
+                             f"notify_max_event_age_h ({self.notify_max_event_age_h:g} h): a delivered message "
+                             "pruned earlier could be sent again when its event is consumed again")
+        return self
 
 
 @lru_cache

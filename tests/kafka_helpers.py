@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from kafka import KafkaConsumer, TopicPartition
@@ -11,6 +11,8 @@ from kafka import KafkaConsumer, TopicPartition
 from complaints.envelope import Envelope, decode
 from complaints.settings import Settings
 from complaints.topics import topic_name
+from schemas.events import TOPICS, Event
+from schemas.registry import MODELS
 
 
 @dataclass(frozen=True)
@@ -52,3 +54,14 @@ def wait_for(settings: Settings, topic: str, predicate: Callable[[list[Consumed]
             return records
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting on {topic}; saw {len(records)} records")
+
+
+def case_events(settings: Settings, complaint_id: str, models: Mapping[str, type[Event]] = MODELS) -> list[Envelope]:
+    """Every event of one case on the four topics, once each (a re-published one counted once), by time."""
+    seen: dict[str, Envelope] = {}
+    for topic in TOPICS:
+        for record in read_topic(settings, topic, idle=0.2):
+            if record.key == complaint_id.encode():
+                env = decode(record.headers, record.value, record.key, models=models)
+                seen.setdefault(env.id, env)
+    return sorted(seen.values(), key=lambda e: e.time)

@@ -13,21 +13,25 @@ from typing import Literal
 from complaints.auth.staff import ROLES, Role
 
 Capability = Literal["public", "cases:read", "customers:read", "cases:act", "personal:read", "access-log:read",
-                     "stats:read", "customers:erase", "policy:what-if"]
+                     "stats:read", "customers:erase", "policy:what-if", "offers:fulfil"]
 PUBLIC: Capability = "public"
 ANY_SERVICE = "*"
 WORKERS = ("escalation", "recovery", "followup")
 
 #: What each role may do. agent: acts on cases within its level and departments; lead: also reads
 #: personal data; integration: read-only, no personal data (not even the customer reference);
-#: admin: operations (stats, personal data and its access log, erasure; replay is the CLI's).
+#: admin: operations (stats, personal data and its access log, erasure; replay is the CLI's);
+#: fulfilment: a payment, refund or shipping system's callback recording that an accepted offer was
+#: given — that one write and nothing else (no reads, no offers, no escalations). Not `integration`:
+#: a read-only client must stay read-only, and `cases:act` would let a payment system make offers.
 GRANTS: dict[Role, frozenset[Capability]] = {
-    "agent": frozenset({"cases:read", "customers:read", "cases:act"}),
+    "agent": frozenset({"cases:read", "customers:read", "cases:act", "offers:fulfil"}),
     "lead": frozenset({"cases:read", "customers:read", "cases:act", "personal:read", "access-log:read",
-                       "policy:what-if"}),
+                       "offers:fulfil", "policy:what-if"}),
     "integration": frozenset({"cases:read", "stats:read"}),
     "admin": frozenset({"cases:read", "customers:read", "personal:read", "access-log:read", "stats:read",
                         "customers:erase", "policy:what-if"}),
+    "fulfilment": frozenset({"offers:fulfil"}),
 }
 
 #: (service, method, path template) → what it needs.
@@ -62,7 +66,7 @@ RULES: dict[tuple[str, str, str], Capability] = {
     ("notifier", "GET", "/stats"): "stats:read",
     ("notifier", "GET", "/ledger"): "cases:read",
     ("notifier", "GET", "/worklist/follow-ups"): "cases:read",
-    ("notifier", "POST", "/complaints/{complaint_id}/offers/{offer_id}/fulfilment"): "cases:act",
+    ("notifier", "POST", "/complaints/{complaint_id}/offers/{offer_id}/fulfilment"): "offers:fulfil",
 }
 
 #: Finer rules inside an endpoint (enforced by the route, tested with it).

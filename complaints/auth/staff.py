@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from schemas.common import Department, Level
 
-Role = Literal["agent", "lead", "integration", "admin"]
+Role = Literal["agent", "lead", "integration", "admin", "fulfilment"]
 ROLES: tuple[Role, ...] = get_args(Role)
 
 

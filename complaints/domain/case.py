@@ -13,6 +13,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from complaints.domain import lifecycle
+from complaints.domain.errors import CaseClosed, UnknownCase
 from complaints.domain.levels import rank
 from complaints.domain.lifecycle import (
     ClosureFact,
@@ -342,3 +343,14 @@ def _derive(state: CaseState, *, applied: tuple[str, ...], updated_at: datetime)
             "updated_at": updated_at,
         }
     )
+
+
+def open_case(state: CaseState | None, closed: str) -> tuple[CaseState, CaseFacts]:
+    """The case a staff action acts on, with its facts; refused when unknown (404) or closed (409).
+
+    `closed` says what cannot be done to a closed case (e.g. "it cannot be escalated")."""
+    if state is None or state.facts is None:
+        raise UnknownCase("There is no such complaint (or it has not been received yet).")
+    if state.closed:
+        raise CaseClosed(f"Complaint {state.complaint_id} is already closed ({state.closed_as}); {closed}.")
+    return state, state.facts

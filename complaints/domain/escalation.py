@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from complaints.domain import step
-from complaints.domain.case import CaseFacts, CaseState
+from complaints.domain.case import CaseFacts, CaseState, open_case
 from complaints.domain.durations import format_duration
 from complaints.domain.emit import Emit
-from complaints.domain.errors import CaseClosed, InvalidEscalation, UnknownCase
+from complaints.domain.errors import InvalidEscalation
 from complaints.domain.levels import level_above, rank
 from complaints.domain.lifecycle import overdue
 from complaints.domain.policy import Policy
@@ -73,10 +73,7 @@ def manual(
     request_id: str,
 ) -> list[Emit]:
     """An agent moves the case up, to `target_level` or one level up; refuses anything else."""
-    if state is None or state.facts is None:
-        raise UnknownCase("There is no such complaint (or it has not been received yet).")
-    if state.closed:
-        raise CaseClosed(f"Complaint {state.complaint_id} is closed ({state.closed_as}); it cannot be escalated.")
+    state, facts = open_case(state, "it cannot be escalated")
     if not agent.strip() or not reason_text.strip():
         raise InvalidEscalation("A manual escalation needs the agent's id and a reason.")
     if target_level is None:
@@ -90,7 +87,6 @@ def manual(
         raise InvalidEscalation(
             f"The case is already at {state.level}; it can only go up (to: {above}), not to {target_level}."
         )
-    facts = state.facts
     reasons = (f"Escalated by {agent}: {reason_text.strip()}", f"Moved up to {LEVEL_LABELS[target_level]}.")
     department = _department(state.department, target_level, facts, policy)
     due = policy.first_response_due(now, facts.channel, facts.severity, facts.public, target_level, department)

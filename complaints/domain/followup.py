@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from complaints.domain.case import CaseState, OfferRecord
+from complaints.domain.case import CaseState, OfferRecord, open_case
 from complaints.domain.durations import format_duration
 from complaints.domain.emit import Emit
-from complaints.domain.errors import CaseClosed, DomainError, NoOpenOffer, UnknownCase
+from complaints.domain.errors import DomainError, NoOpenOffer
 from complaints.domain.policy import Policy
 from complaints.domain.wording import when
 from complaints.ids import deterministic_id
@@ -33,10 +33,7 @@ def answer(
     now: datetime,
 ) -> list[Emit]:
     """Record the customer's answer to the open offer: satisfied closes the case, unsatisfied reopens it."""
-    if state is None:
-        raise UnknownCase("There is no such complaint.")
-    if state.closed:
-        raise CaseClosed(f"Complaint {state.complaint_id} is already closed ({state.closed_as}).")
+    state, _ = open_case(state, "there is nothing left to answer")
     offer = state.open_offer
     if offer is None:
         raise NoOpenOffer(f"Complaint {state.complaint_id} has no recovery offer waiting for an answer.")

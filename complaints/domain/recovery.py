@@ -11,9 +11,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from complaints.domain import step
-from complaints.domain.case import CaseFacts, CaseState
+from complaints.domain.case import CaseFacts, CaseState, open_case
 from complaints.domain.emit import Emit
-from complaints.domain.errors import AuthorityExceeded, CaseClosed, InvalidOffer, UnknownCase
+from complaints.domain.errors import AuthorityExceeded, InvalidOffer
 from complaints.domain.levels import rank
 from complaints.domain.policy import Policy
 from complaints.domain.remedy import (
@@ -58,10 +58,7 @@ def manual_offer(
     request_id: str,
 ) -> list[Emit]:
     """An agent's offer at `level`, checked against that level's authority; supersedes the open offer."""
-    if state is None or state.facts is None:
-        raise UnknownCase("There is no such complaint (or it has not been received yet).")
-    if state.closed:
-        raise CaseClosed(f"Complaint {state.complaint_id} is closed ({state.closed_as}); no new offer can be made.")
+    state, facts = open_case(state, "no new offer can be made")
     if level not in LEVELS:
         raise InvalidOffer(f"Unknown level {level!r}; levels are {', '.join(LEVELS)}.")
     if rank(level) < rank(state.level):
@@ -79,7 +76,7 @@ def manual_offer(
     currencies = {r.amount.currency for r in remedies if r.amount is not None}
     if len(currencies) > 1:
         raise InvalidOffer(f"An offer is in one currency; this one mixes {', '.join(sorted(currencies))}.")
-    currency = currencies.pop() if currencies else case_currency(state.facts, policy)
+    currency = currencies.pop() if currencies else case_currency(facts, policy)
     total = money(sum((r.amount.amount for r in remedies if r.amount is not None), Decimal(0)), currency)
     limit = policy.authority(level, currency)
     if limit is None:
@@ -93,10 +90,10 @@ def manual_offer(
         )
     reasons = (f"Offered by {agent} at the {words(level)} level, within its authority of {show(limit)}.",)
     offer_id = deterministic_id("RecoveryOffered", state.complaint_id, "manual", request_id)
-    text = apology.strip() if apology and apology.strip() else apology_text(state.facts, level, policy)
+    text = apology.strip() if apology and apology.strip() else apology_text(facts, level, policy)
     event = _offer(
         state,
-        state.facts,
+        facts,
         offer_id,
         level,
         remedies=tuple(remedies),

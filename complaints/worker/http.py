@@ -14,7 +14,7 @@ from complaints.domain.case import CaseState
 from complaints.domain.emit import Emit
 from complaints.domain.errors import CaseClosed, DomainError, NoOpenOffer, UnknownCase
 from complaints.domain.policy_book import UnknownPolicyVersion
-from complaints.http import TOO_LARGE, health_router, install_guards, startup_frozen
+from complaints.http import TOO_LARGE, health_router, install_guards
 from complaints.observability.http import instrument_app
 from complaints.pii import KeyErased
 from complaints.worker.runtime import Worker
@@ -89,8 +89,7 @@ def create_worker_app(worker: Worker, router: APIRouter, title: str, description
         app.state.worker = worker
         app.state.health_check = worker.health
         try:
-            with startup_frozen():
-                yield
+            yield
         finally:
             await worker.stop()
 

@@ -12,6 +12,10 @@ from __future__ import annotations
 #: batched, the round trips are ~4 % of a worker (bench/RESULTS.md, "Workers process batches").
 BATCH_MAX = 500
 BATCH_WITHIN_S = 0.01
+#: The notifier's consumer (services/notifier/consumer.py) takes rounds of the same size and waits
+#: a little longer for one to fill: a round is one transaction of folds and claims, and a message
+#: is sent by its delivery loop, not by the round. Not measured: its value before the tunables moved here.
+NOTIFY_BATCH_WITHIN_S = 0.05
 
 #: Records faust buffers per stream before it pauses fetching (its default: 4096). bench/RESULTS.md
 #: "faust's stream buffer, 4096 -> 8192": escalation draining 20,000 complaints went from 4,487 to

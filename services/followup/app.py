@@ -18,13 +18,14 @@ from complaints.domain.case import CaseState
 from complaints.domain.emit import Emit
 from complaints.domain.policy import Policy
 from complaints.guards import JsonInt
+from complaints.http import frozen_after_startup
 from complaints.observability.logs import service_log_config
 from complaints.observability.vault import instrument_vault
 from complaints.observability.worker import instrument_worker
 from complaints.pii import Vault
 from complaints.policy_shelf import PolicyShelf
 from complaints.settings import Settings, get_settings
-from complaints.worker import edges
+from complaints.worker import edges, tuning
 from complaints.worker.decider import LifecycleDecider
 from complaints.worker.http import ActionBody, ActionResult, WorkerDep, create_worker_app, perform
 from complaints.worker.runtime import Worker
@@ -77,13 +78,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     book = PolicyShelf(settings.policy_file)
     decider = LifecycleDecider(book.configured, on_tick_fn=followup.on_tick, next_due_fn=_next_due, book=book)
     # No reaction to consumed events: follow-ups come from answers (HTTP) and the answer-window timer.
-    worker = edges.install(instrument_worker(Worker("followup", settings, decider), settings.metrics_enabled))
+    worker = edges.install(instrument_worker(Worker(
+        "followup", settings, decider, tick_interval=tuning.TICK_INTERVAL_S, batch_max=tuning.BATCH_MAX,
+        batch_within=tuning.BATCH_WITHIN_S), settings.metrics_enabled))
     app = create_worker_app(worker, router, "Complaints follow-up",
                             "Follow-ups after each recovery offer: answers, and no_response when none comes; "
                             "staff case work (take, assign, release, reply, note, close, reopen).")
 
     app.state.vault = instrument_vault(Vault.from_settings(settings), settings.metrics_enabled)
-    return app
+    return frozen_after_startup(app)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from complaints.http import health_router, install_guards, startup_frozen
+from complaints.http import frozen_after_startup, health_router, install_guards
 from complaints.kafka.producer import EventProducer
 from complaints.observability.http import instrument_app
 from complaints.observability.logs import service_log_config
@@ -44,8 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             policies=PolicyShelf(settings.policy_file),
         )
         try:
-            with startup_frozen():
-                yield
+            yield
         finally:
             await producer.stop()
 
@@ -55,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limit = RateLimit(settings.intake_rate_limit)
     app.include_router(router)
     app.include_router(health_router)
-    return instrument_app(app, "intake", settings)
+    return frozen_after_startup(instrument_app(app, "intake", settings))
 
 
 def main() -> None:

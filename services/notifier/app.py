@@ -16,7 +16,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 
 from complaints.auth.http import StaffDep, install_auth
 from complaints.domain.policy import load_policy
-from complaints.http import health_router, install_guards, startup_frozen
+from complaints.http import frozen_after_startup, health_router, install_guards
 from complaints.kafka.producer import EventProducer
 from complaints.observability.http import instrument_app
 from complaints.observability.logs import configure_logging, service_log_config
@@ -24,6 +24,7 @@ from complaints.observability.vault import instrument_vault
 from complaints.pii import Vault
 from complaints.pii.secrets import require_secret
 from complaints.settings import Settings, get_settings
+from complaints.worker import tuning
 from services.customer.links import Links
 from services.customer.routes import router as customer_router
 from services.notifier.consumer import Consumer
@@ -78,8 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         producer = EventProducer(settings)
         await producer.start()
-        consumer = Consumer(settings, store, producer)
-        sender = Sender(settings, store, vault, policy, links)
+        consumer = Consumer(settings, store, producer, batch_max=tuning.BATCH_MAX,
+                            batch_within=tuning.NOTIFY_BATCH_WITHIN_S)
+        sender = Sender(settings, store, vault, policy, links, producer)
         stop = asyncio.Event()
         app.state.store, app.state.consumer, app.state.sender = store, consumer, sender
         app.state.desk = Desk(store, links, producer, vault, policy)
@@ -92,8 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await consumer.app.start()
         sending = asyncio.create_task(sender.run(stop))
         try:
-            with startup_frozen():
-                yield
+            yield
         finally:
             stop.set()
             with contextlib.suppress(Exception):
@@ -108,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff_router)
     app.include_router(customer_router)
     app.include_router(health_router)
-    return instrument_app(install_auth(app, "notifier", settings), "notifier", settings)
+    return frozen_after_startup(instrument_app(install_auth(app, "notifier", settings), "notifier", settings))
 
 
 def main() -> None:

@@ -3,8 +3,9 @@
 At least once, idempotent: a batch of records is folded into the cases and its messages are
 inserted in ONE transaction before faust acks the records; a redelivered record is known by
 its id and plans nothing new (and the deliveries' unique claim would refuse it anyway). A record
-that cannot be decoded or folded is dead-lettered to `<topic>.dlq`; unknown types are skipped;
-a database or broker outage is waited out (the records stay un-acked).
+that cannot be decoded or folded is dead-lettered to `<topic>.dlq` — or, when the broker does not
+take it, kept for the delivery loop (`dead_letters.py`: bounded, never blocking); unknown types are
+skipped; a database or broker outage is waited out (the records stay un-acked).
 """
 
 from __future__ import annotations
@@ -16,31 +17,34 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from complaints.envelope import Envelope, decode
-from complaints.kafka.dlq import dead_letter
 from complaints.kafka.producer import EventProducer
 from complaints.settings import Settings
 from complaints.topics import topic_name
+from complaints.worker import tuning
 from complaints.worker.faust_app import create_faust_app
 from complaints.worker.retry import Backoff, persist, transient
 from schemas.events import TOPICS
 from schemas.registry import ALL_MODELS, UnknownEventType
+from services.notifier import dead_letters
 from services.notifier.case import CustomerCase, fold
 from services.notifier.plan import Planned, emails_for, news, webhooks_for
 from services.notifier.store import Conflict, NotifierStore
 
 log = logging.getLogger(__name__)
 SERVICE = "notifier"
-CONFLICT_ATTEMPTS = 20
 
 
 class Consumer:
-    def __init__(self, settings: Settings, store: NotifierStore, producer: EventProducer) -> None:
+    def __init__(self, settings: Settings, store: NotifierStore, producer: EventProducer, *, batch_max: int,
+                 batch_within: float) -> None:
         self.settings = settings
         self.store = store
         self.producer = producer
+        self.batch_max, self.batch_within = batch_max, batch_within
         self.endpoints = [e.name for e in settings.webhooks]
         self.max_age = timedelta(hours=settings.notify_max_event_age_h)
-        self.counters = {"processed": 0, "duplicates": 0, "skipped_unknown": 0, "dead_lettered": 0, "planned": 0}
+        self.counters = {"processed": 0, "duplicates": 0, "skipped_unknown": 0, "dead_lettered": 0,
+                         "dead_letters_kept": 0, "planned": 0}
         self.joined = False
         self.app = create_faust_app(f"{settings.topic_prefix}complaints-{SERVICE}", settings)
         self.app.on_rebalance_complete.connect(self._joined)  # type: ignore[arg-type]
@@ -52,7 +56,7 @@ class Consumer:
         self.joined = True
 
     async def _agent(self, stream: Any) -> None:
-        async for events in stream.take_events(500, within=0.05):
+        async for events in stream.take_events(self.batch_max, within=self.batch_within):
             await self.handle([event.message for event in events])
 
     async def handle(self, messages: Sequence[Any]) -> None:
@@ -81,7 +85,7 @@ class Consumer:
                 return None
             except Conflict as exc:  # another replica wrote the case: fold again (bounded: never spin forever)
                 conflicts += 1
-                if conflicts >= CONFLICT_ATTEMPTS:
+                if conflicts >= tuning.CONFLICT_ATTEMPTS:
                     return exc
                 continue
             except Exception as exc:
@@ -111,8 +115,14 @@ class Consumer:
         self.counters["planned"] += new
 
     async def _dead_letter(self, msg: Any, exc: BaseException) -> None:
-        headers = [(k, v) for k, v in (msg.headers or []) if v is not None]
-        await persist(f"{SERVICE}: dead letter for {msg.topic}@{msg.offset}", lambda: dead_letter(
-            self.producer, service=SERVICE, topic=msg.topic, partition=msg.partition, offset=msg.offset,
-            key=msg.key, value=msg.value, headers=headers, error=exc), lambda: None)
+        """One try at `<topic>.dlq`; refused, the record is kept for the delivery loop's bounded retries."""
+        record = dead_letters.kept(msg, exc, datetime.now(UTC))
+        try:
+            await dead_letters.publish(self.producer, record.payload or "")
+        except Exception as failed:
+            log.warning("%s: the dead letter for %s@%s was not taken (%s); kept as delivery %s", SERVICE, msg.topic,
+                        msg.offset, type(failed).__name__, record.delivery_id)
+            await persist(f"{SERVICE}: keeping the dead letter for {msg.topic}@{msg.offset}",
+                          lambda: asyncio.to_thread(self.store.save, {}, [record], record.due_at), lambda: None)
+            self.counters["dead_letters_kept"] += 1
         self.counters["dead_lettered"] += 1

@@ -19,7 +19,7 @@ from schemas.common import Sealed
 from schemas.events import CaseClosed, ComplaintReceived, CustomerReplied, Event, FollowedUp, RecoveryOffered
 from services.notifier.case import CustomerCase
 
-Kind = Literal["received", "offer", "follow_up", "closed", "reply", "event"]
+Kind = Literal["received", "offer", "follow_up", "closed", "reply", "event", "dead_letter"]  # dead_letter: dead_letters.py
 EMAIL = "email"
 
 

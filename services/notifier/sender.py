@@ -2,8 +2,11 @@
 
 A message is sent only by the process whose claim moved it to `sending`; a failure is retried
 with exponential backoff up to `COMPLAINTS_NOTIFY_MAX_ATTEMPTS`, then dead-lettered (status
-`dead`, listed at GET /deliveries). Contact details are opened from the vault just before
-sending and never logged or stored; errors are recorded by kind only.
+`dead`, listed at GET /deliveries); so is a message whose sender died mid-way that many times.
+The same loop publishes the dead letters the consumer could not (`dead_letters.py`, channel
+`dlq`), and prunes sent and skipped rows older than `COMPLAINTS_NOTIFY_RETENTION_DAYS` (dead ones
+stay). Contact details are opened from the vault just before sending and never logged or stored;
+errors are recorded by kind only.
 """
 
 from __future__ import annotations
@@ -11,16 +14,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from complaints.domain.policy import Policy
+from complaints.kafka.producer import EventProducer
 from complaints.pii import Vault
 from complaints.pii.vault import KeyErased
 from complaints.settings import Settings
 from services.customer.links import Links
-from services.notifier import mail, render, webhooks
+from services.notifier import dead_letters, mail, render, webhooks
 from services.notifier.plan import EMAIL, Kind, still_wanted
 from services.notifier.store import Delivery, NotifierStore
 
@@ -29,6 +34,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=20)  # > the SMTP and webhook timeouts (10 s)
 #: Messages delivered at once (SMTP connections, webhook requests).
 PARALLEL = 16
+#: How often sent and skipped rows past their retention are pruned (and once at start).
+PRUNE_EVERY_S = 600.0
 
 
 class Skip(Exception):
@@ -36,14 +43,17 @@ class Skip(Exception):
 
 
 class Sender:
-    def __init__(self, settings: Settings, store: NotifierStore, vault: Vault, policy: Policy, links: Links) -> None:
+    def __init__(self, settings: Settings, store: NotifierStore, vault: Vault, policy: Policy, links: Links,
+                 producer: EventProducer | None = None) -> None:
         self.settings = settings
+        self.producer = producer  # for the dead letters the consumer handed over (channel `dlq`)
         self.store = store
         self.vault = vault
         self.policy = policy
         self.links = links
         self.endpoints = {e.name: e for e in settings.webhooks}
-        self.counters = {"sent": 0, "retried": 0, "dead": 0, "skipped": 0}
+        self.counters = {"sent": 0, "retried": 0, "dead": 0, "skipped": 0, "pruned": 0}
+        self._pruned_at = float("-inf")
         self._client: httpx.AsyncClient | None = None
 
     async def run(self, stop: asyncio.Event, interval: float = 0.2) -> None:
@@ -51,6 +61,7 @@ class Sender:
             self._client = client
             while not stop.is_set():
                 try:
+                    await self.prune_when_due()
                     busy = await self.round()
                 except Exception:  # the database is away: try again next round
                     log.exception("notifier: delivery round failed")
@@ -58,6 +69,18 @@ class Sender:
                 if not busy:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), interval)
+
+    async def prune_when_due(self) -> int:
+        """Delete sent and skipped rows older than the retention, at most every `PRUNE_EVERY_S`."""
+        if time.monotonic() - self._pruned_at < PRUNE_EVERY_S:
+            return 0
+        cutoff = datetime.now(UTC) - timedelta(days=self.settings.notify_retention_days)
+        pruned = await asyncio.to_thread(self.store.prune, cutoff)
+        self._pruned_at = time.monotonic()
+        self.counters["pruned"] += pruned
+        if pruned:
+            log.info("deliveries: pruned %d sent or skipped rows older than %s", pruned, cutoff.isoformat())
+        return pruned
 
     async def round(self) -> int:
         """Claim and deliver what is due, several at a time (each claim is this process's alone)."""
@@ -77,9 +100,14 @@ class Sender:
     async def deliver(self, item: Delivery) -> None:
         now = datetime.now(UTC)
         attempt = item.attempts + 1
+        if item.attempts >= self.settings.notify_max_attempts:  # every claim so far lapsed: its sender died mid-way
+            await self._finish(item, "dead", now, f"its sender stopped mid-way (after {item.attempts} attempts)")
+            return
         try:
             if item.channel == EMAIL:
                 await self._email(item)
+            elif item.channel == dead_letters.DLQ:
+                await self._dead_letter(item)
             else:
                 await self._webhook(item, now)
         except Skip as exc:
@@ -130,6 +158,11 @@ class Sender:
         msg = mail.build(self.settings, delivery_id=item.id, to=address, subject=email.subject, body=email.body,
                          language=email.language)
         await mail.send(self.settings, msg)
+
+    async def _dead_letter(self, item: Delivery) -> None:
+        if self.producer is None or item.payload is None:
+            raise ConnectionError("this process has no producer to publish dead letters with")
+        await dead_letters.publish(self.producer, item.payload)
 
     async def _webhook(self, item: Delivery, now: datetime) -> None:
         endpoint = self.endpoints.get(item.channel.removeprefix("webhook:"))

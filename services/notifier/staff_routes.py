@@ -1,7 +1,8 @@
 """The staff's and integrations' side of the notifier: fulfilment, the compensation ledger, the worklist.
 
-Staff only (complaints/auth/matrix.py): the ledger and the worklist need `cases:read`, a fulfilment
-`cases:act` and is recorded as the token's staff member.
+Staff only (complaints/auth/matrix.py): the ledger and the worklist need `cases:read`; a fulfilment
+needs `offers:fulfil` (agents, leads, and the `fulfilment` role of a payment system's callback) and is
+recorded as the token's `sub`.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ class FulfilmentIn(BaseModel):
                         409: {"description": "Not accepted, or the amount does not fit the offer"}})
 async def fulfil(request: Request, complaint_id: str, offer_id: str, body: FulfilmentIn,
                  staff: StaffDep) -> dict[str, Any]:
-    """Record that an accepted offer was given: `OfferFulfilled`, once, by the token's staff member."""
+    """Record that an accepted offer was given: `OfferFulfilled`, once, by the token's `sub`.
+
+    Staff (agent, lead) or a payment system's callback (role `fulfilment`, which may do nothing else)."""
     desk: Desk = request.app.state.desk
     case = await asyncio.to_thread(desk.store.case, complaint_id)
     offered = case.offers[offer_id].total if case and offer_id in case.offers else None

@@ -161,6 +161,13 @@ class NotifierStore:
             conn.execute(update(deliveries).where(deliveries.c.id == item.id, deliveries.c.status == "sending",
                                                   deliveries.c.attempts == item.attempts + 1).values(**values))
 
+    def prune(self, before: datetime) -> int:
+        """Delete the sent and skipped messages created before `before`; dead (and unsent) ones stay."""
+        d = deliveries.c
+        with self.engine.begin() as conn:
+            return int(conn.execute(delete(deliveries).where(d.status.in_(("sent", "skipped")),
+                                                             d.created_at < before)).rowcount)
+
     def deliveries_count(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(deliveries)).scalar_one())

@@ -19,11 +19,12 @@ from complaints.auth.http import StaffDep
 from complaints.domain import recovery
 from complaints.domain.case import CaseState
 from complaints.domain.emit import Emit
+from complaints.http import frozen_after_startup
 from complaints.observability.logs import service_log_config
 from complaints.observability.worker import instrument_worker
 from complaints.policy_shelf import PolicyShelf
 from complaints.settings import Settings, get_settings
-from complaints.worker import edges
+from complaints.worker import edges, tuning
 from complaints.worker.decider import LifecycleDecider
 from complaints.worker.http import ActionBody, ActionResult, WorkerDep, create_worker_app, perform
 from complaints.worker.runtime import Worker
@@ -68,10 +69,13 @@ async def make_offer(
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     book = PolicyShelf(settings.policy_file)
-    worker = edges.install(instrument_worker(Worker("recovery", settings, LifecycleDecider(
-        book.configured, recovery.react, book=book)), settings.metrics_enabled))
-    return create_worker_app(worker, router, "Complaints recovery",
-                             "Recovery offers: automatic within authority, or by an agent over HTTP.")
+    decider = LifecycleDecider(book.configured, recovery.react, book=book)
+    worker = edges.install(instrument_worker(Worker(
+        "recovery", settings, decider, tick_interval=tuning.TICK_INTERVAL_S, batch_max=tuning.BATCH_MAX,
+        batch_within=tuning.BATCH_WITHIN_S), settings.metrics_enabled))
+    return frozen_after_startup(create_worker_app(
+        worker, router, "Complaints recovery",
+        "Recovery offers: automatic within authority, or by an agent over HTTP."))
 
 
 def main() -> None:

@@ -11,8 +11,7 @@ import pytest
 
 from complaints.envelope import Envelope
 from complaints.settings import Settings
-from schemas.events import TOPICS
-from tests.kafka_helpers import read_topic
+from tests.kafka_helpers import case_events
 from tests.stack import Stack
 
 SERVICES = ("intake", "escalation", "recovery", "followup", "projections", "notifier")
@@ -34,22 +33,12 @@ def complain(stack: Stack, **complaint: Any) -> tuple[str, str]:
     return reply.json()["complaint_id"], reply.json()["position"]
 
 
-def events_of(settings: Settings, complaint_id: str) -> list[Envelope]:
-    seen: dict[str, Envelope] = {}
-    for topic in TOPICS:
-        for record in read_topic(settings, topic, idle=0.2):
-            if record.key == complaint_id.encode():
-                env = record.envelope()
-                seen.setdefault(env.id, env)
-    return sorted(seen.values(), key=lambda e: e.time)
-
-
 def wait_events(settings: Settings, complaint_id: str, *types: str, timeout: float = 20) -> list[Envelope]:
     """Wait until the case's events are exactly `types` (in time order)."""
     deadline = time.monotonic() + timeout
     seen: list[str] = []
     while time.monotonic() < deadline:
-        events = events_of(settings, complaint_id)
+        events = case_events(settings, complaint_id)
         seen = [e.event.topic for e in events]
         if seen == list(types):
             return events

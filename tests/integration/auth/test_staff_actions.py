@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 
 from schemas.events import Escalated, FollowedUp, RecoveryOffered
-from tests.integration.auth.conftest import complain, events_of, wait_events
+from tests.integration.auth.conftest import complain, wait_events
+from tests.kafka_helpers import case_events
 from tests.stack import Stack
 from tests.tokens import bearer
 
@@ -32,7 +33,7 @@ def test_mallorys_9000_usd_executive_offer_is_refused(stack: Stack) -> None:
     detail = refused.json()["detail"]
     assert "USD 25.00" in detail["message"] and "executive" in detail["message"]
     assert detail["limit"] == {"amount": "25.00", "currency": "USD"} and detail["could_be_made_by"] == "executive"
-    offers = [e.event for e in events_of(stack.settings, cid) if isinstance(e.event, RecoveryOffered)]
+    offers = [e.event for e in case_events(stack.settings, cid) if isinstance(e.event, RecoveryOffered)]
     assert [o.offered_by for o in offers] == ["policy"]  # only the automatic one: nothing of mallory's
 
 

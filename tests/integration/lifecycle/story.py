@@ -9,9 +9,7 @@ from typing import Any
 import httpx
 
 from complaints.envelope import Envelope
-from complaints.settings import Settings
-from schemas.events import TOPICS
-from tests.kafka_helpers import read_topic
+from tests.kafka_helpers import case_events
 from tests.stack import Stack
 from tests.tokens import bearer
 
@@ -55,13 +53,3 @@ class Case:
         """Someone senior (an executive-level token) records the customer's answer."""
         return httpx.post(f"{self.stack['followup'].url}/complaints/{self.complaint_id}/follow-up",
                           json=answer, headers=bearer(self.stack.settings, by, level="executive"), timeout=10)
-
-
-def case_events(settings: Settings, complaint_id: str) -> list[Envelope]:
-    seen: dict[str, Envelope] = {}
-    for topic in TOPICS:
-        for record in read_topic(settings, topic, idle=0.2):
-            if record.key == complaint_id.encode():
-                env = record.envelope()
-                seen.setdefault(env.id, env)
-    return sorted(seen.values(), key=lambda e: e.time)

@@ -17,12 +17,11 @@ from typing import Any
 import httpx
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from complaints.envelope import Envelope, decode
+from complaints.envelope import Envelope
 from complaints.mailsink import messages
 from complaints.settings import Settings
-from schemas.events import TOPICS
 from schemas.registry import ALL_MODELS
-from tests.kafka_helpers import read_topic
+from tests.kafka_helpers import case_events
 from tests.tokens import bearer
 
 SECRET = "whsec_" + "c2VjcmV0LWZvci10aGUtdGVzdC1yZWNlaXZlcg=="
@@ -66,13 +65,7 @@ def link_in(msg: EmailMessage) -> str:
 
 def events(settings: Settings, complaint_id: str) -> list[Envelope]:
     """This case's events on the topics (every type, the customer's answers too), by time."""
-    seen: dict[str, Envelope] = {}
-    for topic in TOPICS:
-        for record in read_topic(settings, topic, idle=0.2):
-            if record.key == complaint_id.encode():
-                env = decode(record.headers, record.value, record.key, models=ALL_MODELS)
-                seen.setdefault(env.id, env)
-    return sorted(seen.values(), key=lambda e: e.time)
+    return case_events(settings, complaint_id, models=ALL_MODELS)
 
 
 def wait_events(settings: Settings, complaint_id: str, done: Any, timeout: float = 30.0) -> list[Envelope]:

@@ -21,7 +21,7 @@ from complaints.broker.embedded import free_port
 from complaints.envelope import encode
 from complaints.settings import Settings
 from complaints.topics import all_topics, dlq, topic_name
-from schemas.events import Escalated, FollowedUp, OfferAccepted, OfferDeclined, RecoveryOffered
+from schemas.events import Escalated, FollowedUp, OfferAccepted, OfferDeclined, OfferFulfilled, RecoveryOffered
 from services.customer.links import Links
 from services.notifier.replay import rebuild
 from tests.integration.notifier.conftest import Loop
@@ -117,6 +117,30 @@ def test_the_sandwich_story_reaches_the_customer_and_closes_satisfied(loop: Loop
     refused = httpx.post(f"{loop.notifier.url}/complaints/{cid}/offers/{offer_id}/fulfilment",
                          json={**given, "amount": {"amount": "999.00", "currency": "USD"}}, timeout=5, headers=staff)
     assert refused.status_code == 409 and "at most" in refused.text
+
+
+def test_a_payment_systems_callback_records_the_fulfilment_and_may_do_nothing_else(loop: Loop) -> None:
+    to = "gus.payments@example.com"
+    cid = post(loop, {**SANDWICH, "customer": {"email": to}})
+    link = link_in(wait_mail(loop.mailbox, to, "put it right")[0])
+    offer_id = form_value(httpx.get(link, timeout=5).text, "offer_id")
+    assert httpx.post(f"{link}/accept", data={"offer_id": offer_id}, timeout=10).status_code == 200
+    settings, url = loop.stack.settings, f"{loop.notifier.url}/complaints/{cid}/offers/{offer_id}/fulfilment"
+    given = {"amount": {"amount": "8.50", "currency": "USD"}, "reference": "PAY-0077"}
+
+    read_only = httpx.post(url, json=given, timeout=5, headers=bearer(settings, sub="crm-sync", roles=("integration",)))
+    assert read_only.status_code == 403 and "offers:fulfil" in read_only.text  # integration stays read-only
+    payments = bearer(settings, sub="payments-gw", roles=("fulfilment",))
+    retry_until(lambda: httpx.post(url, json=given, timeout=10, headers=payments), 202)
+    found = wait_events(settings, cid, lambda kinds: "OfferFulfilled" in kinds)
+    [fulfilled] = [e.event for e in found if isinstance(e.event, OfferFulfilled)]
+    assert (fulfilled.fulfilled_by, fulfilled.reference, str(fulfilled.amount.amount)) == ("payments-gw", "PAY-0077",
+                                                                                          "8.50")
+    # that one write, nothing else: no reading the ledger, no offers
+    assert httpx.get(f"{loop.notifier.url}/ledger", timeout=5, headers=payments).status_code == 403
+    offer = {"remedies": [{"type": "apology"}]}
+    made = httpx.post(f"{loop.stack['recovery'].url}/complaints/{cid}/offers", json=offer, timeout=5, headers=payments)
+    assert made.status_code == 403
 
 
 def answer_ref(loop: Loop, complaint_id: str) -> str:

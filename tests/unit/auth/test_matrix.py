@@ -37,6 +37,12 @@ def test_integration_reads_but_never_acts_nor_sees_personal_data() -> None:
     assert "personal:read" not in granted(frozenset({"agent"}))
 
 
+def test_a_payment_systems_fulfilment_role_records_fulfilment_and_nothing_else() -> None:
+    fulfil = rule_for("notifier", "POST", "/complaints/{complaint_id}/offers/{offer_id}/fulfilment")
+    assert fulfil == "offers:fulfil" and granted(frozenset({"fulfilment"})) == {"offers:fulfil"}
+    assert roles_with("offers:fulfil") == ["agent", "lead", "fulfilment"]  # staff still fulfil; read-only never
+
+
 def test_roles_add_up_and_no_role_grants_nothing() -> None:
     assert granted(frozenset()) == frozenset()
     assert granted(frozenset({"agent", "integration"})) == GRANTS["agent"] | GRANTS["integration"]
