@@ -13,7 +13,8 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from complaints.domain import lifecycle
-from complaints.domain.errors import CaseClosed, UnknownCase
+from complaints.domain.errors import CaseClosed as CaseClosedError
+from complaints.domain.errors import UnknownCase
 from complaints.domain.levels import rank
 from complaints.domain.lifecycle import (
     ClosureFact,
@@ -352,5 +353,5 @@ def open_case(state: CaseState | None, closed: str) -> tuple[CaseState, CaseFact
     if state is None or state.facts is None:
         raise UnknownCase("There is no such complaint (or it has not been received yet).")
     if state.closed:
-        raise CaseClosed(f"Complaint {state.complaint_id} is already closed ({state.closed_as}); {closed}.")
+        raise CaseClosedError(f"Complaint {state.complaint_id} is already closed ({state.closed_as}); {closed}.")
     return state, state.facts

@@ -19,7 +19,8 @@ from schemas.common import Sealed
 from schemas.events import CaseClosed, ComplaintReceived, CustomerReplied, Event, FollowedUp, RecoveryOffered
 from services.notifier.case import CustomerCase
 
-Kind = Literal["received", "offer", "follow_up", "closed", "reply", "event", "dead_letter"]  # dead_letter: dead_letters.py
+# dead_letter: see dead_letters.py
+Kind = Literal["received", "offer", "follow_up", "closed", "reply", "event", "dead_letter"]
 EMAIL = "email"
 
 
