@@ -88,7 +88,8 @@ class Proposal:
 def facts_of(case: Mapping[str, Any]) -> CaseFacts | None:
     """The facts the fair remedy depends on, from the case view (None for a case not yet received)."""
     try:
-        return CaseFacts.model_validate({**case, "customer_ref": case.get("customer_ref") or "-",
+        known = {k: v for k, v in case.items() if k in CaseFacts.model_fields}
+        return CaseFacts.model_validate({**known, "customer_ref": case.get("customer_ref") or "-",
                                          "wants_human": bool(case.get("wants_human")),
                                          "prior_complaints": case.get("prior_complaints") or 0})
     except ValidationError:

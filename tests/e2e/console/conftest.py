@@ -43,4 +43,7 @@ def browser(console_stack: Stack, tmp_path: Path) -> Iterator[Browser]:
     try:
         yield Browser(driver, console_stack["console"].url)
     finally:
-        driver.quit()
+        try:  # the last page, for a failing test's report
+            (tmp_path / "last-page.html").write_text(driver.page_source)
+        finally:
+            driver.quit()
