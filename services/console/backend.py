@@ -17,7 +17,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     # action -> (service, path under /complaints/{id})
     "take": ("followup", "take"), "release": ("followup", "release"), "reply": ("followup", "replies"),
     "note": ("followup", "notes"), "close": ("followup", "close"), "reopen": ("followup", "reopen"),
-    "assign": ("followup", "assign"), "follow-up": ("followup", "follow-up"), "offer": ("recovery", "offers"), "escalate": ("escalation", "escalate"),
+    "assign": ("followup", "assign"), "follow-up": ("followup", "follow-up"),
+    "offer": ("recovery", "offers"), "escalate": ("escalation", "escalate"),
 }
 
 

@@ -61,7 +61,8 @@ async def queue(request: Request, member: MemberDep, backend: BackendDep, view: 
     if department is None and member.staff.level == "department" and len(member.staff.departments) == 1:
         department = next(iter(member.staff.departments))
     params = queue_params(member, view, level, department, breached, state, cursor)
-    problem, page = None, {"items": [], "next_cursor": None}
+    problem: str | None = None
+    page: dict[str, Any] = {"items": [], "next_cursor": None}
     try:
         page = await backend.queue(member.token, params)
     except Refused as exc:

@@ -19,7 +19,8 @@ from services.console.backend import Backend
 from services.console.session import Member, csrf_of, take_flash
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-templates.env.globals.update(words=words, show_money=lambda m: show(None) if m is None else f"{m['currency']} {m['amount']}",
+templates.env.globals.update(words=words,
+                             show_money=lambda m: show(None) if m is None else f"{m['currency']} {m['amount']}",
                              level_label=LEVEL_LABELS, countdown=present.countdown, parse_time=present.parse_time,
                              percent=present.percent, nonce=lambda: secrets.token_urlsafe(12))
 templates.env.filters["when"] = lambda v: "" if not v else present.parse_time(v).strftime("%Y-%m-%d %H:%M:%S UTC")  # type: ignore[union-attr]

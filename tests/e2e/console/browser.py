@@ -51,7 +51,11 @@ class Browser:
     base: str
 
     def open(self, path: str) -> None:
-        patiently(f"GET {path}", lambda: self.driver.get(self.base + path) or True)
+        def load() -> bool:
+            self.driver.get(self.base + path)
+            return True
+
+        patiently(f"GET {path}", load)
 
     def find(self, css: str) -> WebElement:
         return patiently(f"element {css!r}", lambda: next(iter(self.driver.find_elements(By.CSS_SELECTOR, css)), None))

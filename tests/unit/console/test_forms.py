@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from starlette.datastructures import FormData
 
+from complaints.auth.staff import Staff
 from services.console.actions import BadForm, body_of
 from services.console.pages import queue_params
 from services.console.session import Member
-from complaints.auth.staff import Staff
 
 
 def form(**fields: str) -> FormData:

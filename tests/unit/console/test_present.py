@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from complaints.domain.policy import Policy, load_policy
-from services.console.present import countdown, cost_series, propose, queue_order, sla_bars
+from services.console.present import cost_series, countdown, propose, queue_order, sla_bars
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
