@@ -26,7 +26,7 @@ from bench.procs import py_spy
 from bench.report import render
 
 ROOT = Path(__file__).resolve().parent
-PHASES = ("startup", "intake", "lifecycle", "replay", "timers", "overhead")
+PHASES = ("startup", "intake", "lifecycle", "replay", "timers", "overhead", "console")
 
 app = typer.Typer(add_completion=False)
 
@@ -138,6 +138,11 @@ def main(
 
             run_overhead(run)
             timed("overhead")
+        if "console" in phases:
+            from bench.console import run_console
+
+            run_console(run)
+            timed("console")
         run.details["phase_seconds"] = timings
         run.say(f"phase seconds: {timings}")
         import os
