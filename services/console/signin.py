@@ -78,7 +78,10 @@ async def oidc_callback(request: Request, state: str | None = None, code: str | 
         return render(request, "signin.html", code=403, demo=(), oidc=True,
                       problem=f"The provider's token is not a staff token these services accept: {exc}")
     start(request, token)
-    reply = see_other("/queue")
+    # Not a redirect: this response ends a cross-site navigation (from the provider), and a browser would
+    # not send the SameSite=Strict session cookie on a redirect that continues it. Moving on from our own
+    # page is a same-site navigation.
+    reply = render(request, "signed_in.html")
     reply.delete_cookie(FLOW_COOKIE, path="/auth")
     return reply
 
