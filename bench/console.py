@@ -25,6 +25,7 @@ from bench.procs import Services, service_env
 from complaints.auth.staff import Staff
 from complaints.auth.tokens import create_dev_key, issue_dev_token
 from complaints.broker.embedded import start_broker
+from complaints.domain.policy import load_policy
 from complaints.envelope import Envelope, encode
 from complaints.ids import deterministic_id
 from complaints.settings import Settings, default_policy_file
@@ -53,6 +54,7 @@ def seed(url: str, cases: int, batch: int = 5_000) -> list[str]:
     catalog = Catalog(url)
     gen = catalog.ensure_active()
     ids, offsets = [], {"ComplaintReceived": 0, "RecoveryOffered": 0}
+    version = load_policy(default_policy_file()).policy_id  # cases received under the shipped policy
     sealed = Sealed(key_ref="bench", nonce="bm9uY2Vub25jZTE", ciphertext="c2VjcmV0")
     items: list[Classified] = []
     for n in range(cases):
@@ -62,7 +64,7 @@ def seed(url: str, cases: int, batch: int = 5_000) -> list[str]:
         items.append(_item(ComplaintReceived(
             complaint_id=cid, channel=CHANNELS[n % len(CHANNELS)], customer_ref=f"cust-{n % 5000}", personal=sealed,
             category="wrong_order", category_source="customer", severity="low", severity_source="classified",
-            public=n % 10 == 0, received_at=at, prior_complaints=0,
+            public=n % 10 == 0, received_at=at, prior_complaints=0, policy_version=version,
             amount_at_stake=Money(amount=Decimal("8.50"), currency="USD")), at, offsets["ComplaintReceived"]))
         offsets["ComplaintReceived"] += 1
         if n % 4 == 0:
@@ -72,7 +74,7 @@ def seed(url: str, cases: int, batch: int = 5_000) -> list[str]:
                 total=Money(amount=Decimal("0.00"), currency="USD"), apology="We are sorry.", level="front_line",
                 authority_limit=Money(amount=Decimal("25.00"), currency="USD"), offered_by="policy",
                 reasons=("fair remedy",), follow_up_at=offered + timedelta(days=1),
-                respond_by=offered + timedelta(days=2), episode=1, policy_version="bench"), offered,
+                respond_by=offered + timedelta(days=2), episode=1, policy_version=version), offered,
                 offsets["RecoveryOffered"]))
             offsets["RecoveryOffered"] += 1
         if len(items) >= batch:

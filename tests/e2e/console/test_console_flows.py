@@ -5,11 +5,13 @@ Screenshots of the main pages go to docs/screenshots/ (the README shows them).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
+from selenium.webdriver.common.keys import Keys
 
-from tests.e2e.console.browser import Browser, patiently
+from tests.e2e.console.browser import Browser, chrome, patiently
 from tests.stack import ROOT, Stack
 
 SHOTS = ROOT / "docs" / "screenshots"
@@ -121,6 +123,28 @@ def test_an_agent_above_authority_is_offered_escalate(console_stack: Stack, brow
     browser.click("#do-escalate-hint")
     browser.wait_text("#flash", "Case escalated")
     browser.wait_text("#case-level", "supervisor")
+
+
+def test_pages_fit_a_phone_and_work_from_the_keyboard(console_stack: Stack, tmp_path: Path) -> None:
+    complaint_id = complain(console_stack, **{**SANDWICH, "customer": {"email": "ed@example.com"}})
+    phone = Browser(chrome(tmp_path / "phone", width=390, height=844), console_stack["console"].url)
+    try:
+        phone.open("/signin")
+        phone.find("#signin-ana").send_keys(Keys.ENTER)  # keyboard only: focus the button, press Enter
+        phone.wait_text("#signed-in-as", "ana")
+        for path in ("/queue", f"/cases/{complaint_id}", "/dashboard"):
+            phone.open(path)
+            phone.find("main h1")
+            overflow = phone.driver.execute_script(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 1, f"{path} scrolls sideways by {overflow}px at a phone's width"
+        phone.open(f"/cases/{complaint_id}")
+        phone.fill("#note-text", "Called her back, all good.")
+        phone.find("#do-note").send_keys(Keys.ENTER)
+        phone.wait_text("#flash", "Note added")
+        phone.screenshot(SHOTS / "case-phone.png")
+    finally:
+        phone.driver.quit()
 
 
 def test_dashboard_shows_the_kpis(console_stack: Stack, browser: Browser) -> None:
