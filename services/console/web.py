@@ -23,6 +23,7 @@ templates.env.globals.update(words=words,
                              show_money=lambda m: show(None) if m is None else f"{m['currency']} {m['amount']}",
                              level_label=LEVEL_LABELS, countdown=present.countdown, parse_time=present.parse_time,
                              percent=present.percent, nonce=lambda: secrets.token_urlsafe(12))
+templates.env.filters["dict_with"] = lambda d, **extra: {**d, **extra}
 templates.env.filters["when"] = lambda v: "" if not v else present.parse_time(v).strftime("%Y-%m-%d %H:%M:%S UTC")  # type: ignore[union-attr]
 
 

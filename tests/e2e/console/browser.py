@@ -94,6 +94,12 @@ class Browser:
         self.click(f"#signin-{staff_id}")
         self.wait_text("#signed-in-as", staff_id)
 
-    def screenshot(self, path: Path) -> None:
+    def screenshot(self, path: Path, max_height: int = 2400) -> None:
+        """The whole page (up to `max_height` px tall), from the top."""
         path.parent.mkdir(parents=True, exist_ok=True)
+        size = self.driver.get_window_size()
+        height = self.driver.execute_script("return document.documentElement.scrollHeight")
+        self.driver.set_window_size(size["width"], min(int(height) + 40, max_height))
+        self.driver.execute_script("window.scrollTo(0, 0)")
         self.driver.save_screenshot(str(path))
+        self.driver.set_window_size(size["width"], size["height"])
