@@ -86,18 +86,30 @@ def seed(url: str, cases: int, batch: int = 5_000) -> list[str]:
     return ids
 
 
-def timings(client: httpx.Client, urls: list[str], headers: dict[str, str] | None = None) -> dict[str, float]:
-    """p50/p95/max ms of GETs of `urls`, one at a time (after two warm-up requests)."""
-    for url in urls[:2]:
-        client.get(url, headers=headers)
-    spent = []
-    for url in urls:
-        started = time.perf_counter()
-        reply = client.get(url, headers=headers)
-        spent.append((time.perf_counter() - started) * 1000)
-        assert reply.status_code == 200, f"{url}: {reply.status_code} {reply.text[:300]}"
+def summary(spent: list[float]) -> dict[str, float]:
     return {"p50_ms": round(percentile(spent, 50), 1), "p95_ms": round(percentile(spent, 95), 1),
             "max_ms": round(max(spent), 1), "requests": len(spent)}
+
+
+def timed_get(client: httpx.Client, url: str, headers: dict[str, str] | None = None) -> float:
+    started = time.perf_counter()
+    reply = client.get(url, headers=headers)
+    spent = (time.perf_counter() - started) * 1000
+    assert reply.status_code == 200, f"{url}: {reply.status_code} {reply.text[:300]}"
+    return spent
+
+
+def paired(page: httpx.Client, bare: httpx.Client, urls: list[tuple[str, str]],
+           headers: dict[str, str]) -> tuple[dict[str, float], dict[str, float]]:
+    """(console page, bare read) timings, alternating one of each so both see the same machine load."""
+    for console_url, bare_url in urls[:2]:  # warm-up
+        timed_get(page, console_url)
+        timed_get(bare, bare_url, headers)
+    pages, reads = [], []
+    for console_url, bare_url in urls:
+        pages.append(timed_get(page, console_url))
+        reads.append(timed_get(bare, bare_url, headers))
+    return summary(pages), summary(reads)
 
 
 def run_console(run: Run) -> dict[str, Any]:
@@ -143,19 +155,17 @@ def _measure(services: Services, key: Any, ids: list[str], requests: int) -> dic
     console, api = services["console"].url, services["projections"].url
     rng = random.Random(13)
     sample = [rng.choice(ids) for _ in range(requests)]
-    with httpx.Client(timeout=30, follow_redirects=False) as browser:
+    token = issue_dev_token(Settings(auth_dev_key_file=key), Staff(id="ana", level="front_line",
+                                                                   roles=frozenset({"agent"})), timedelta(hours=1))
+    headers = {"authorization": f"Bearer {token}"}
+    with httpx.Client(timeout=30, follow_redirects=False) as browser, httpx.Client(timeout=30) as client:
         page = browser.get(f"{console}/signin")
         csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
         assert csrf, "the sign-in page has a CSRF token"
         signed = browser.post(f"{console}/signin/demo", data={"csrf": csrf.group(1), "staff_id": "ana"})
         assert signed.status_code == 303, signed.text
-        queue = timings(browser, [f"{console}/queue"] * requests)
-        case = timings(browser, [f"{console}/cases/{cid}" for cid in sample])
-    token = issue_dev_token(Settings(auth_dev_key_file=key), Staff(id="ana", level="front_line",
-                                                                   roles=frozenset({"agent"})), timedelta(hours=1))
-    headers = {"authorization": f"Bearer {token}"}
-    with httpx.Client(timeout=30) as client:
-        bare_queue = timings(client, [f"{api}/complaints?sort=urgency&limit=50&level=front_line&open=true"] * requests,
-                             headers)
-        bare_case = timings(client, [f"{api}/complaints/{cid}" for cid in sample], headers)
+        queue_url = f"{api}/complaints?sort=urgency&limit=50&level=front_line&open=true"  # what /queue asks
+        queue, bare_queue = paired(browser, client, [(f"{console}/queue", queue_url)] * requests, headers)
+        case, bare_case = paired(browser, client, [(f"{console}/cases/{cid}", f"{api}/complaints/{cid}")
+                                                   for cid in sample], headers)
     return {"queue": queue, "case": case, "bare_queue": bare_queue, "bare_case": bare_case}
