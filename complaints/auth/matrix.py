@@ -42,6 +42,9 @@ RULES: dict[tuple[str, str, str], Capability] = {
     ("escalation", "POST", "/complaints/{complaint_id}/escalate"): "cases:act",
     ("recovery", "POST", "/complaints/{complaint_id}/offers"): "cases:act",
     ("followup", "POST", "/complaints/{complaint_id}/follow-up"): "cases:act",
+    # staff case work, on the follow-up service (services/followup/casework.py)
+    **{("followup", "POST", f"/complaints/{{complaint_id}}/{action}"): "cases:act"
+       for action in ("take", "assign", "release", "replies", "notes", "close", "reopen")},
     **{(worker, "GET", "/stats"): "stats:read" for worker in WORKERS},
     ("projections", "GET", "/complaints/{complaint_id}"): "cases:read",
     ("projections", "GET", "/complaints"): "cases:read",

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from complaints.domain.case import CaseState, evolve
 from schemas.common import Level, Money, Sealed
 from schemas.events import (
+    CASEWORK_EVENT_CLASSES,
     ComplaintReceived,
     Escalated,
     Event,
@@ -26,7 +27,8 @@ from schemas.events import (
 )
 
 Answer = Literal["accepted", "declined"]
-LIFECYCLE = (ComplaintReceived, Escalated, RecoveryOffered, FollowedUp)
+LIFECYCLE: tuple[type[Event], ...] = (ComplaintReceived, Escalated, RecoveryOffered, FollowedUp,
+                                      *CASEWORK_EVENT_CLASSES)
 
 
 class _Frozen(BaseModel):

@@ -34,7 +34,7 @@ def aware(dt: datetime | None) -> datetime | None:
 
 #: Column order of the value tuples below (the writer's INSERT statements use the same).
 CASE_COLUMNS = ("complaint_id", "status", "episode", "level", "department", "channel", "customer_ref",
-                "received_at", "due_at", "awaiting", "breached", "updated_at", "doc")
+                "received_at", "due_at", "awaiting", "breached", "updated_at", "doc", "assignee")
 TIMELINE_COLUMNS = ("event_id", "complaint_id", "topic", "partition", "offset", "ce_type", "time", "source",
                     "correlation_id", "causation_id", "payload", "entry")
 
@@ -71,6 +71,7 @@ def case_values(doc: dict[str, Any], times: Times) -> tuple[Any, ...]:
         # Urgency: only a pending first response has a due time that orders the queue.
         times.of_text(sla["due_at"]) if sla["awaiting_response"] else None,
         sla["awaiting_response"], sla["breached"], times.of_text(doc["updated_at"]), to_json(doc).decode(),
+        doc.get("assignee"),
     )
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 
 #: Bump when the tables or the case JSON change shape; a replay builds the new shape.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: cases.assignee (staff case work)
 
 catalog_metadata = MetaData()
 generations = Table(
@@ -68,7 +68,9 @@ def generation_tables(generation: int) -> Tables:
         Column("breached", Boolean, nullable=False),
         Column("updated_at", DateTime),
         Column("doc", Text, nullable=False, doc="The folded Case as JSON."),
+        Column("assignee", String(200), doc="Staff id working the case (None: in the queue)."),
     )
+    Index(f"ix_cases{suffix}_assignee", cases.c.assignee, cases.c.complaint_id)
     Index(f"ix_cases{suffix}_due", cases.c.due_at, cases.c.complaint_id)
     Index(f"ix_cases{suffix}_received", cases.c.received_at)
     Index(f"ix_cases{suffix}_customer", cases.c.customer_ref)
