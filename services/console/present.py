@@ -50,6 +50,8 @@ def countdown(sla: Mapping[str, Any], now: datetime, soon_s: float = 900) -> Cou
     """The first-response SLA in words: overdue, due soon, due later, or answered / nothing pending."""
     due = parse_time(sla.get("due_at"))
     if sla.get("breached"):
+        if sla.get("responded_at") and not sla.get("awaiting_response"):
+            return Countdown("answered (SLA breached earlier)", "breached")
         late = f" by {duration((now - due).total_seconds())}" if due and due <= now else ""
         return Countdown(f"SLA breached{late}", "breached")
     if not sla.get("awaiting_response") or due is None:

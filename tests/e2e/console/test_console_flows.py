@@ -44,6 +44,9 @@ def test_front_line_agent_works_the_sandwich_case(console_stack: Stack, browser:
     browser.click("#do-take")
     browser.wait_text("#flash", "You took the case")
     browser.wait_text("#case-assignee", "ana")
+    browser.open("/queue?view=mine")  # taken: now in my own queue, marked mine
+    browser.wait_text(f'tr[data-complaint-id="{complaint_id}"]', "mine")
+    browser.open(f"/cases/{complaint_id}")
     browser.fill("#reply-message", "So sorry, Ana: a fresh sandwich is on its way.")
     browser.click("#do-reply")
     browser.wait_text("#flash", "Reply sent")

@@ -38,6 +38,8 @@ def test_countdown_words_the_sla() -> None:
                       "awaiting_response": True}, NOW)
     assert (late.text, late.tone) == ("SLA breached by 1 h 05 min", "breached")
     assert countdown({"due_at": due, "responded_at": NOW.isoformat()}, NOW).text == "answered"
+    assert countdown({"due_at": due, "breached": True, "responded_at": NOW.isoformat()}, NOW).text == \
+        "answered (SLA breached earlier)"
 
 
 def test_queue_puts_breached_then_public_first_keeping_the_urgency_order() -> None:
