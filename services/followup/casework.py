@@ -11,10 +11,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from complaints.auth.authority import acting_as
 from complaints.auth.http import StaffDep
@@ -53,7 +53,26 @@ class NoteBody(ActionBody):
     text: str = Field(min_length=1, max_length=5000, pattern=r"\S", description="Internal; stored sealed.")
 
 
+def _close_schema(schema: dict[str, Any]) -> None:
+    """The body's JSON Schema as the two shapes it accepts (`duplicate_of` with `duplicate` only)."""
+    props = schema["properties"]
+    id_schema = {k: v for k, v in props["duplicate_of"]["anyOf"][0].items()}
+    reason = props["reason"]
+    shapes = [
+        {"type": "object", "additionalProperties": False, "required": ["reason"],
+         "properties": {"reason": {**reason, "enum": ["resolved", "abuse"]}}},
+        {"type": "object", "additionalProperties": False, "required": ["reason", "duplicate_of"],
+         "properties": {"reason": {**reason, "enum": ["duplicate"]},
+                        "duplicate_of": {**id_schema, "description": props["duplicate_of"].get("description", "")}}},
+    ]
+    title = schema.get("title")
+    schema.clear()
+    schema.update({"title": title, "oneOf": shapes})
+
+
 class CloseBody(ActionBody):
+    model_config = ConfigDict(json_schema_extra=_close_schema)
+
     reason: CloseReason
     duplicate_of: str | None = Field(default=None, pattern=COMPLAINT_ID, validate_default=True,
                                      description="The original complaint's id: required with reason duplicate only.")
