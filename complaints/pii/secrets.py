@@ -21,12 +21,14 @@ from complaints.settings import Settings
 #: Public values: in the code, the docs or earlier defaults. Never accepted outside `dev`.
 DEV_LOOKUP_SECRET = "dev-only-change-me"
 DEV_MASTER_KEY = "dev:" + base64.urlsafe_b64encode(b"dev-only-master-key-change-me!!!").decode()
-PUBLIC_VALUES = frozenset({DEV_LOOKUP_SECRET, DEV_MASTER_KEY, "change-me", "changeme", "secret"})
+PUBLIC_VALUES = frozenset({DEV_LOOKUP_SECRET, DEV_MASTER_KEY, "change-me", "changeme", "secret",
+                           "dev-only-console-session-secret"})
 _KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 GENERATE = "generate one with `complaints new-master-key`"
 _GENERATE_FOR = {"COMPLAINTS_PII_LOOKUP_SECRET": "generate one with `complaints new-secret`",
                  "COMPLAINTS_CUSTOMER_LINK_SECRET": "generate one with `complaints new-secret`",
-                 "COMPLAINTS_VAULT_MASTER_KEY": GENERATE}
+                 "COMPLAINTS_VAULT_MASTER_KEY": GENERATE,
+                 "COMPLAINTS_CONSOLE_SESSION_SECRET": "generate one with `complaints new-secret`"}
 
 
 class UnsafeSecrets(RuntimeError):

@@ -21,7 +21,7 @@ from complaints.devstack import available_services
 def start_dev_stack(tmp_path: Path) -> tuple[dict[str, int], subprocess.Popen[str]]:
     """`complaints dev` on free ports (what `./scripts/dev` runs), its output piped."""
     ports = {name: free_port() for name in ("API", "INTAKE", "ESCALATION", "RECOVERY", "FOLLOWUP", "NOTIFIER",
-                                            "BROKER", "SMTP")}
+                                            "CONSOLE", "BROKER", "SMTP")}
     env = {**os.environ, **{f"COMPLAINTS_{k}_PORT": str(v) for k, v in ports.items()}}
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     proc = subprocess.Popen([sys.executable, "-m", "complaints.cli", "dev", "--data-dir", str(tmp_path / "dev")],

@@ -55,8 +55,8 @@ def bash(script: str, env: dict[str, str], cwd: Path) -> str:
 
 def start_dev_stack(folder: Path) -> tuple[dict[str, int], subprocess.Popen[str]]:
     """`complaints dev` as `./scripts/dev` runs it (default data folder `var/dev`), in `folder`, on free ports."""
-    ports = {name: free_port() for name in ("API", "INTAKE", "ESCALATION", "RECOVERY", "FOLLOWUP", "NOTIFIER", "BROKER",
-                                            "SMTP")}
+    ports = {name: free_port() for name in ("API", "INTAKE", "ESCALATION", "RECOVERY", "FOLLOWUP", "NOTIFIER",
+                                            "CONSOLE", "BROKER", "SMTP")}
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTS_") and k != "KAFKA_BOOTSTRAP_SERVERS"}
     env.update({f"COMPLAINTS_{k}_PORT": str(v) for k, v in ports.items()})
     proc = subprocess.Popen([sys.executable, "-m", "complaints.cli", "dev"], cwd=folder, env=env,
