@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from complaints.domain import lifecycle
 from complaints.domain.levels import rank
 from complaints.domain.lifecycle import EscalationFact, FirstResponse, FollowUpFact, Lifecycle, OfferFact, Status
+from complaints.domain.trusted import trusted
 from schemas.common import (
     Category,
     Channel,
@@ -52,7 +53,11 @@ class CaseFacts(_Frozen):
 
     @classmethod
     def of(cls, received: ComplaintReceived) -> CaseFacts:
-        return cls.model_validate(received.model_dump(include=set(cls.model_fields)))
+        # the received event is already validated and has every field with the same type: no re-validation
+        return trusted(cls, {name: getattr(received, name) for name in _FACT_FIELDS})
+
+
+_FACT_FIELDS: tuple[str, ...] = tuple(CaseFacts.model_fields)
 
 
 class EscalationRecord(_Frozen):

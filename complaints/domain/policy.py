@@ -36,6 +36,7 @@ from complaints.domain.durations import format_duration, parse_duration
 from complaints.domain.policy_calendar import Calendar
 from complaints.domain.policy_checks import check_policy
 from complaints.domain.policy_intake import IntakePolicy
+from complaints.domain.trusted import trusted
 from schemas.common import LEVELS, Category, Channel, Department, Level, Money, RemedyType, Severity, bounded_amount
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -203,14 +204,15 @@ class Policy(_Strict):
 
     def authority(self, level: Level, currency: str) -> Money | None:
         """The level's authority limit in that currency, or None when the policy gives none."""
-        limit = self.levels[level].authority_limit.get(currency)
-        return None if limit is None else Money(amount=limit, currency=currency)
+        limit = self.levels[level].authority_limit.get(currency)  # validated as money with the policy
+        return None if limit is None else trusted(Money, {"amount": limit, "currency": currency})
 
     def covering_level(self, total: Money, at_least: Level) -> Level | None:
         """The lowest level, from `at_least` up, whose authority covers `total`."""
+        levels, currency, amount = self.levels, total.currency, total.amount
         for level in LEVELS[LEVELS.index(at_least) :]:
-            limit = self.authority(level, total.currency)
-            if limit is not None and total.amount <= limit.amount:
+            limit = levels[level].authority_limit.get(currency)
+            if limit is not None and amount <= limit:
                 return level
         return None
 
