@@ -6,7 +6,8 @@ once, unhappy then happy, a decline, no answer while the SLA ladder climbs); eve
 `whatif_cases` is a variant of one of them with its own id, its own times (shifted by up to 60 days:
 nights, weekends and holidays fall differently) and its own amount at stake, so every case is
 distinct and the candidate decides afresh wherever the policy reads the difference (the memo is
-keyed on the policy-relevant facts only: `whatif_cases.Candidate`). Measured in one process, in the same run: the what-if itself
+keyed on the policy-relevant facts only: `whatif_cases.Candidate`).
+Measured in one process, in the same run: the what-if itself
 (`complaints/domain/whatif.py`, every episode re-decided) and, as the ceiling, the pure part it cannot
 skip: reading each case's recorded side (`whatif_cases.recorded`, the lifecycle's `derive`). Reading
 the topics is not included (`complaints what-if` adds it).
