@@ -38,6 +38,7 @@ from complaints.domain.policy_checks import check_policy
 from complaints.domain.policy_intake import IntakePolicy
 from complaints.domain.trusted import trusted
 from schemas.common import LEVELS, Category, Channel, Department, Level, Money, RemedyType, Severity, bounded_amount
+from schemas.sla import ResolutionTarget
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Duration = Annotated[
@@ -121,6 +122,16 @@ class SlaPolicy(_Strict):
     calendar_by_department: dict[Department, str] = Field(default_factory=dict)
     # Channels whose promise runs on the wall clock whoever answers (e.g. social's one hour).
     wall_clock_channels: tuple[Channel, ...] = ()
+    resolution: ResolutionSla | None = None  # None: no resolution target
+
+
+class ResolutionSla(_Strict):
+    """Time allowed to resolve a case (`sla.resolution`): per level (triage's), else per channel; in business
+    time on the case's calendar; optionally paused while an offer awaits the customer's answer."""
+
+    by_level: dict[Level, Duration] = Field(default_factory=dict)
+    by_channel: dict[Channel, Duration] = Field(default_factory=dict)
+    pause_while_awaiting_customer: bool = False
 
 
 class FollowUpPolicy(_Strict):
@@ -240,6 +251,17 @@ class Policy(_Strict):
         sla = self.first_response_sla(channel, severity, public)
         calendar = self.calendar_for(channel, level, department)
         return start + sla if calendar is None else calendar.add(start, sla)
+
+    def resolution_target(self, channel: Channel, level: Level, department: Department | None,
+                          ) -> ResolutionTarget | None:
+        """The resolution target of a new case owned by `level` (and `department`), as intake records it:
+        the level's time allowed, else the channel's, on the calendar its SLA counts on (`calendar_for`)."""
+        sla = self.sla.resolution
+        allowed = None if sla is None else sla.by_level.get(level) or sla.by_channel.get(channel)
+        if sla is None or allowed is None:
+            return None
+        return ResolutionTarget(allowed=allowed, pause_while_awaiting_customer=sla.pause_while_awaiting_customer,
+                                calendar=self.calendar_for(channel, level, department))
 
     def follow_up_delay(self, channel: Channel) -> timedelta:
         return self.follow_up.delay[channel]
