@@ -8,12 +8,13 @@ counted on a calendar only runs while it is open: 4h from Friday 16:00 with Mond
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from schemas.sla import WEEKDAYS, BusinessHours, Weekday
 
-__all__ = ["WEEKDAYS", "Calendar", "Weekday"]
+__all__ = ["WEEKDAYS", "Calendar", "Weekday", "clock_of"]
 _SEARCH_DAYS = 800  # a deadline further than this in business time means the calendar is (nearly) never open
 
 
@@ -72,3 +73,20 @@ class Calendar(BusinessHours):
                 if closes > opens:
                     total += closes - opens
         return total
+
+
+def clock_of(hours: BusinessHours | None) -> tuple[Callable[[datetime, timedelta], datetime],
+                                                  Callable[[datetime, datetime], timedelta]]:
+    """`(add, between)` of these business hours, or of the wall clock (None)."""
+    if hours is None:
+        return _wall_add, _wall_between
+    calendar = Calendar.of(hours)
+    return calendar.add, calendar.between
+
+
+def _wall_add(start: datetime, duration: timedelta) -> datetime:
+    return start + duration
+
+
+def _wall_between(start: datetime, end: datetime) -> timedelta:
+    return max(end - start, timedelta(0))

@@ -13,6 +13,7 @@ same function the workers' state uses, applied after every event.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 
 from complaints.domain import lifecycle
-from complaints.domain.lifecycle import EscalationFact, FirstResponse, FollowUpFact, OfferFact
+from complaints.domain.lifecycle import AnswerFact, EscalationFact, FirstResponse, FollowUpFact, OfferFact
 from complaints.domain.policy import cached_policy
 from complaints.envelope import Envelope
 from complaints.readmodel.model import Case, SortKey, utc
@@ -28,6 +29,7 @@ from complaints.readmodel.order import RANK, event_episode
 from complaints.settings import default_policy_file
 from schemas.common import Money
 from schemas.events import ComplaintReceived, Escalated, FollowedUp, RecoveryOffered
+from schemas.sla import ResolutionTarget
 
 __all__ = ["Doc", "FirstResponse", "advance", "jt", "last_key", "money", "policy_first_response"]
 
@@ -125,12 +127,13 @@ def _derive(d: Doc, when: str, first_response: FirstResponse) -> None:
         front_line = lifecycle.first_response_due(_time(d["received_at"]), d["channel"], d["severity"],
                                                   d["public"], first_response)
     parsed, new = _PARSED.get, tuple.__new__  # the hot path: no call of the facts' generated __new__
+    offer_facts = [new(OfferFact, (o["offer_id"], o["episode"], o["level"], parsed(o["at"]) or _time(o["at"]),
+                                   o["supersedes"])) for o in offers]
     life = lifecycle.derive(
         [new(EscalationFact, (e["episode"], e["level"], e["department"], e["reason"],
                               parsed(e["sla_due_at"]) or _time(e["sla_due_at"]), parsed(e["at"]) or _time(e["at"])))
          for e in escalations],
-        [new(OfferFact, (o["offer_id"], o["episode"], o["level"], parsed(o["at"]) or _time(o["at"]), o["supersedes"]))
-         for o in offers],
+        offer_facts,
         [new(FollowUpFact, (f["offer_id"], f["episode"], f["outcome"])) for f in d["follow_ups"]],
         front_line)
     if life.episode > d["episode"] and not any(e["number"] == life.episode for e in d["episodes"]):
@@ -138,7 +141,29 @@ def _derive(d: Doc, when: str, first_response: FirstResponse) -> None:
     d.update(status=life.status, episode=life.episode, level=life.level, department=life.department,
              sla={"due_at": _text(life.due_at), "breached": life.breached(None),
                   "awaiting_response": not life.closed and life.responded_at is None,
-                  "responded_at": _text(life.responded_at)})
+                  "responded_at": _text(life.responded_at), **_resolution(d, offer_facts)})
+
+
+#: Resolution targets as the documents hold them (JSON), validated once each.
+_TARGETS: dict[str, ResolutionTarget] = {}
+_NO_RESOLUTION: Doc = {"resolution_due": None, "resolution_breached": False, "resolution_paused": False}
+
+
+def _resolution(d: Doc, offers: list[OfferFact]) -> Doc:
+    """The resolution SLA's part of `sla` (`lifecycle.target_clock`, on the target intake recorded)."""
+    recorded, received = d.get("resolution_target"), d["received_at"]
+    if recorded is None or received is None:
+        return _NO_RESOLUTION
+    text = json.dumps(recorded, sort_keys=True)
+    target = _TARGETS.get(text)
+    if target is None:
+        if len(_TARGETS) > 1000:
+            _TARGETS.clear()
+        target = _TARGETS[text] = ResolutionTarget.model_validate(recorded)
+    answers = [tuple.__new__(AnswerFact, (f["offer_id"], f["outcome"], _time(f["at"]))) for f in d["follow_ups"]]
+    clock = lifecycle.target_clock(target, _time(received), offers, answers)
+    return {"resolution_due": _text(clock.due_at), "resolution_breached": clock.breached,
+            "resolution_paused": clock.paused}
 
 
 def _set_episode(episodes: list[Doc], number: int, **changes: object) -> list[Doc]:
@@ -156,7 +181,8 @@ def _received(d: Doc, ev: ComplaintReceived) -> None:
              amount_at_stake=money(ev.amount_at_stake),
              occurred_at=jt(ev.occurred_at) if ev.occurred_at else None, received_at=received,
              prior_complaints=ev.prior_complaints, policy_version=ev.policy_version, reasons=list(ev.reasons),
-             first_response_due_at=jt(ev.first_response_due_at) if ev.first_response_due_at else None)
+             first_response_due_at=jt(ev.first_response_due_at) if ev.first_response_due_at else None,
+             resolution_target=to_jsonable_python(ev.resolution_target) if ev.resolution_target else None)
     if d["event_count"] == 0:  # the normal case: the complaint opens its case
         d["episodes"] = _set_episode(d["episodes"], 1, started_at=received)
 
