@@ -14,7 +14,7 @@ same function the workers' state uses, applied after every event.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from pydantic_core import to_jsonable_python
 from complaints.domain import lifecycle
 from complaints.domain.lifecycle import AnswerFact, EscalationFact, FirstResponse, FollowUpFact, OfferFact
 from complaints.domain.policy import cached_policy
+from complaints.domain.policy_calendar import clock_of
 from complaints.envelope import Envelope
 from complaints.readmodel.model import Case, SortKey, utc
 from complaints.readmodel.order import RANK, event_episode
@@ -144,24 +145,36 @@ def _derive(d: Doc, when: str, first_response: FirstResponse) -> None:
                   "responded_at": _text(life.responded_at), **_resolution(d, offer_facts)})
 
 
-#: Resolution targets as the documents hold them (JSON), validated once each.
-_TARGETS: dict[str, ResolutionTarget] = {}
+Clock = tuple[timedelta, bool, lifecycle.AddTime, lifecycle.TimeBetween]
+#: Resolution targets as the documents hold them (JSON), validated once each, with their calendar's arithmetic;
+#: and the last one seen (the same JSON object for every event of a case's fold: held, so compared by identity).
+_TARGETS: dict[str, Clock] = {}
+_LAST: list[Any] = [None, None]
 _NO_RESOLUTION: Doc = {"resolution_due": None, "resolution_breached": False, "resolution_paused": False}
 
 
+def _target(recorded: Doc) -> Clock:
+    if recorded is _LAST[0]:
+        return _LAST[1]  # type: ignore[no-any-return]
+    text = json.dumps(recorded, sort_keys=True)
+    clock = _TARGETS.get(text)
+    if clock is None:
+        if len(_TARGETS) > 1000:
+            _TARGETS.clear()
+        target = ResolutionTarget.model_validate(recorded)
+        clock = _TARGETS[text] = (target.allowed, target.pause_while_awaiting_customer, *clock_of(target.calendar))
+    _LAST[:] = [recorded, clock]
+    return clock
+
+
 def _resolution(d: Doc, offers: list[OfferFact]) -> Doc:
-    """The resolution SLA's part of `sla` (`lifecycle.target_clock`, on the target intake recorded)."""
+    """The resolution SLA's part of `sla` (`lifecycle.resolution_clock`, on the target intake recorded)."""
     recorded, received = d.get("resolution_target"), d["received_at"]
     if recorded is None or received is None:
         return _NO_RESOLUTION
-    text = json.dumps(recorded, sort_keys=True)
-    target = _TARGETS.get(text)
-    if target is None:
-        if len(_TARGETS) > 1000:
-            _TARGETS.clear()
-        target = _TARGETS[text] = ResolutionTarget.model_validate(recorded)
+    allowed, pause, add, between = _target(recorded)
     answers = [tuple.__new__(AnswerFact, (f["offer_id"], f["outcome"], _time(f["at"]))) for f in d["follow_ups"]]
-    clock = lifecycle.target_clock(target, _time(received), offers, answers)
+    clock = lifecycle.resolution_clock(_time(received), allowed, pause, add, between, offers, answers)
     return {"resolution_due": _text(clock.due_at), "resolution_breached": clock.breached,
             "resolution_paused": clock.paused}
 
