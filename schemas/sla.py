@@ -57,4 +57,5 @@ class ResolutionTarget(BaseModel):
                                description="Time allowed to resolve, in business time on `calendar`.")
     pause_while_awaiting_customer: bool = Field(description="The clock stops while an offer awaits the "
                                                 "customer's answer, and runs again at the answer.")
-    calendar: BusinessHours | None = Field(description="The business hours it counts on (None: the wall clock).")
+    calendar: BusinessHours | None = Field(default=None, description="The business hours it counts on (None: the "
+                                           "wall clock).")

@@ -38,7 +38,7 @@ from complaints.domain.policy_checks import check_policy
 from complaints.domain.policy_intake import IntakePolicy
 from complaints.domain.trusted import trusted
 from schemas.common import LEVELS, Category, Channel, Department, Level, Money, RemedyType, Severity, bounded_amount
-from schemas.sla import ResolutionTarget
+from schemas.sla import BusinessHours, ResolutionTarget
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Duration = Annotated[
@@ -260,8 +260,9 @@ class Policy(_Strict):
         allowed = None if sla is None else sla.by_level.get(level) or sla.by_channel.get(channel)
         if sla is None or allowed is None:
             return None
+        calendar = self.calendar_for(channel, level, department)
         return ResolutionTarget(allowed=allowed, pause_while_awaiting_customer=sla.pause_while_awaiting_customer,
-                                calendar=self.calendar_for(channel, level, department))
+                                calendar=None if calendar is None else BusinessHours(**calendar.model_dump()))
 
     def follow_up_delay(self, channel: Channel) -> timedelta:
         return self.follow_up.delay[channel]

@@ -12,6 +12,7 @@ import yaml
 
 from complaints.domain import Policy, parse_policy
 from complaints.domain.intake import build_received
+from complaints.envelope import decode, encode
 from complaints.readmodel.fold import effective_sla, fold
 from complaints.readmodel.model import Case
 from schemas.common import Money
@@ -122,3 +123,12 @@ def test_a_v2_record_has_no_resolution_target_rather_than_todays() -> None:
     assert isinstance(old, ComplaintReceived) and old.resolution_target is None
     case = case_of(Ev(old, MON, "e1"))
     assert (case.sla.resolution_due, case.sla.resolution_breached, case.sla.resolution_paused) == (None, False, False)
+
+
+def test_the_target_survives_the_topic_on_the_wall_clock_and_on_a_calendar() -> None:
+    wall = parse_policy({**yaml.safe_load(DEFAULT_POLICY.read_text())})  # the default policy: no calendars
+    for policy in (wall, office_policy()):
+        received = arrive(policy)
+        assert received.resolution_target is not None
+        record = encode(received, event_id="e-1", source="tests", time=MON)
+        assert decode(record.headers, record.value).event == received
