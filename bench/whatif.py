@@ -154,6 +154,6 @@ def figures(run: Run, d: dict[str, Any]) -> None:
         value=f"{rate:,.0f}", ceiling=f"{ceiling:,.0f} (reading the recorded side alone)",
         share=f"{rate / ceiling:.0%}", target=f"≥ {TARGET:,}", verdict="met" if rate >= TARGET else "missed",
         note=f"best of {d.get('repeats', 1)} runs; {d['cases']:,} distinct cases ({d['events']:,} events; own ids, "
-             f"times and amounts at stake; {d.get('memo_hits', '?'):,} of the candidate's decisions shared by cases "
-             f"alike in what the policy reads, {d.get('memo_misses', '?'):,} made afresh), {d['changed']:,} changed; "
+             f"times and amounts at stake; {d.get('memo_hits', 0):,} of the candidate's decisions shared by cases "
+             f"alike in what the policy reads, {d.get('memo_misses', 0):,} made afresh), {d['changed']:,} changed; "
              "topics not read"))
