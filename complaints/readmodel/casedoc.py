@@ -98,7 +98,7 @@ def advance(doc: Doc | None, env: Envelope, position: str, first_response: First
         _followed_up(d, ev, when)
     else:  # pragma: no cover - the registry only yields the four types
         raise TypeError(f"no projection for {type(ev).__name__}")
-    _derive(d, when, first_response or policy_first_response())
+    _derive(d, when, first_response or policy_first_response(), isinstance(ev, Escalated))
     if isinstance(ev, RecoveryOffered) and d["first_response_at"] is None:
         d["first_response_at"], d["first_response_sla_met"] = when, not d["sla"]["breached"]
     part, _, offset = position.rpartition(":")
@@ -117,7 +117,7 @@ def money(m: Money | None) -> Doc | None:
     return None if m is None else {"amount": format(m.amount, "f"), "currency": m.currency}
 
 
-def _derive(d: Doc, when: str, first_response: FirstResponse) -> None:
+def _derive(d: Doc, when: str, first_response: FirstResponse, escalation: bool = False) -> None:
     """Status, episode, level, department and SLA from the recorded facts (`lifecycle.derive`)."""
     escalations, offers = d["escalations"], d["offers"]
     front_line = None
@@ -142,7 +142,7 @@ def _derive(d: Doc, when: str, first_response: FirstResponse) -> None:
     d.update(status=life.status, episode=life.episode, level=life.level, department=life.department,
              sla={"due_at": _text(life.due_at), "breached": life.breached(None),
                   "awaiting_response": not life.closed and life.responded_at is None,
-                  "responded_at": _text(life.responded_at), **_resolution(d, offer_facts)})
+                  "responded_at": _text(life.responded_at), **_resolution(d, offer_facts, escalation)})
 
 
 Clock = tuple[timedelta, bool, lifecycle.AddTime, lifecycle.TimeBetween]
@@ -167,11 +167,16 @@ def _target(recorded: Doc) -> Clock:
     return clock
 
 
-def _resolution(d: Doc, offers: list[OfferFact]) -> Doc:
-    """The resolution SLA's part of `sla` (`lifecycle.resolution_clock`, on the target intake recorded)."""
+def _resolution(d: Doc, offers: list[OfferFact], escalation: bool) -> Doc:
+    """The resolution SLA's part of `sla` (`lifecycle.resolution_clock`, on the target intake recorded).
+
+    An escalation changes none of its inputs (arrival, target, offers, answers): the previous value stands."""
     recorded, received = d.get("resolution_target"), d["received_at"]
     if recorded is None or received is None:
         return _NO_RESOLUTION
+    before = d["sla"]
+    if escalation and "resolution_due" in before:
+        return {k: before[k] for k in _NO_RESOLUTION}
     allowed, pause, add, between = _target(recorded)
     answers = [tuple.__new__(AnswerFact, (f["offer_id"], f["outcome"], _time(f["at"]))) for f in d["follow_ups"]]
     clock = lifecycle.resolution_clock(_time(received), allowed, pause, add, between, offers, answers)
