@@ -133,6 +133,15 @@ class ResolutionSla(_Strict):
     by_channel: dict[Channel, Duration] = Field(default_factory=dict)
     pause_while_awaiting_customer: bool = False
 
+    @model_validator(mode="after")
+    def _bounded(self) -> ResolutionSla:
+        wrong = [f"{where}.{key}: {format_duration(d)} is not a time to resolve in (more than 0, at most 3660d)"
+                 for where, table in (("by_level", self.by_level), ("by_channel", self.by_channel))
+                 for key, d in table.items() if not timedelta(0) < d <= timedelta(days=3660)]
+        if wrong:
+            raise ValueError("\n".join(wrong))
+        return self
+
 
 class FollowUpPolicy(_Strict):
     delay: dict[Channel, Duration]

@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import pytest
 import yaml
 
 from complaints.domain import Policy, parse_policy
 from complaints.domain.intake import build_received
+from complaints.domain.policy import PolicyError
 from complaints.envelope import decode, encode
 from complaints.readmodel.fold import effective_sla, fold
 from complaints.readmodel.model import Case
@@ -132,3 +134,10 @@ def test_the_target_survives_the_topic_on_the_wall_clock_and_on_a_calendar() -> 
         assert received.resolution_target is not None
         record = encode(received, event_id="e-1", source="tests", time=MON)
         assert decode(record.headers, record.value).event == received
+
+
+def test_a_policy_with_an_endless_time_to_resolve_is_refused_naming_the_key() -> None:
+    data = yaml.safe_load(DEFAULT_POLICY.read_text())
+    data["sla"]["resolution"] = {"by_channel": {"web": "4000d"}}
+    with pytest.raises(PolicyError, match=r"sla\.resolution: by_channel\.web: 4000d is not a time to resolve in"):
+        parse_policy(data)
