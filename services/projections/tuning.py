@@ -24,6 +24,8 @@ from typing import TypeVar
 
 from complaints.heap import BATCH_THRESHOLDS, batch_gc, trim, trim_due
 
+__all__ = ["THRESHOLDS", "batch_gc", "give_heap_back", "under_batch_gc"]
+
 T = TypeVar("T")
 
 THRESHOLDS = BATCH_THRESHOLDS  # batch_gc is defined once, in complaints.heap (the what-if uses it too)
