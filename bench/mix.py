@@ -169,7 +169,8 @@ class Mix:
         return [self.complaint() for _ in range(n)]
 
     @staticmethod
-    def received(body: dict[str, Any], complaint_id: str, policy: Policy, prior: int = 0) -> ComplaintReceived:
+    def received(body: dict[str, Any], complaint_id: str, policy: Policy, prior: int = 0,
+                 received_at: datetime | None = None) -> ComplaintReceived:
         """The `ComplaintReceived` intake would publish for this body (personal data sealed by a stand-in)."""
         amount = body.get("amount_at_stake")
         ref = f"cust_{uuid.uuid5(uuid.NAMESPACE_URL, json.dumps(body['customer'], sort_keys=True)).hex}"
@@ -180,7 +181,7 @@ class Mix:
             public=body.get("public", False), wants_human=body.get("wants_human", False),
             order_ref=body.get("order_ref"),
             amount_at_stake=Money(amount=Decimal(amount["amount"]), currency=amount["currency"]) if amount else None,
-            occurred_at=None, received_at=datetime.now(UTC), prior_complaints=prior, policy=policy)
+            occurred_at=None, received_at=received_at or datetime.now(UTC), prior_complaints=prior, policy=policy)
 
 
 def expected_offer(received: ComplaintReceived, policy: Policy) -> bool:

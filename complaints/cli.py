@@ -238,9 +238,9 @@ def what_if(
     from datetime import UTC
 
     from complaints.domain.policy import load_policy
-    from complaints.domain.whatif import what_if as report_for
     from complaints.whatif.history import read_history
     from complaints.whatif.render import text
+    from complaints.whatif.run import report as report_for
 
     candidate = load_policy(policy)
     start, end = (t if t is None or t.tzinfo else t.replace(tzinfo=UTC) for t in (start, end))

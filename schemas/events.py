@@ -28,6 +28,7 @@ from schemas.common import (
     Sealed,
     Severity,
 )
+from schemas.sla import ResolutionTarget
 
 
 class Event(Frozen):
@@ -50,10 +51,11 @@ class ComplaintReceived(Event):
     """A customer reported a service failure, on any channel.
 
     v2 adds what intake decided under the policy: `policy_version`, `reasons` (classification and
-    triage) and `first_response_due_at` (v1 records are upcast with none of them)."""
+    triage) and `first_response_due_at` (v1 records are upcast with none of them).
+    v3 adds `resolution_target`: the resolution SLA the policy set (v2 records are upcast with none)."""
 
     topic: ClassVar[str] = "ComplaintReceived"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
 
     channel: Channel
     customer_ref: str = Field(description="Pseudonymous customer reference (no personal data).")
@@ -74,6 +76,9 @@ class ComplaintReceived(Event):
     reasons: tuple[str, ...] = Field(default=(), description="Why: intake's classification and triage, in words.")
     first_response_due_at: datetime | None = Field(
         default=None, description="First response due by then at the level triage chose (None: a v1 record).")
+    resolution_target: ResolutionTarget | None = Field(
+        default=None, description="The resolution SLA set on arrival: time allowed, pause, business hours "
+        "(None: the policy set none, or a v1/v2 record).")
 
 
 class Escalated(Event):

@@ -61,6 +61,12 @@ def _received_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
     return {**payload, "policy_version": None, "reasons": [], "first_response_due_at": None}
 
 
+@register_upcaster("complaints.ComplaintReceived.v2", "complaints.ComplaintReceived.v3")
+def _received_v2_to_v3(payload: dict[str, Any]) -> dict[str, Any]:
+    """v2 recorded no resolution target: the case has none (never one from today's policy)."""
+    return {**payload, "resolution_target": None}
+
+
 @register_upcaster("complaints.FollowedUp.v1", "complaints.FollowedUp.v2")
 def _followed_up_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
     return {**payload, "reasons": []}

@@ -27,6 +27,7 @@ from complaints.domain.lifecycle import (
     ReplyFact,
     Status,
 )
+from complaints.domain.trusted import trusted
 from schemas.common import (
     Category,
     Channel,
@@ -77,7 +78,11 @@ class CaseFacts(_Frozen):
 
     @classmethod
     def of(cls, received: ComplaintReceived) -> CaseFacts:
-        return cls.model_validate(received.model_dump(include=set(cls.model_fields)))
+        # the received event is already validated and has every field with the same type: no re-validation
+        return trusted(cls, {name: getattr(received, name) for name in _FACT_FIELDS})
+
+
+_FACT_FIELDS: tuple[str, ...] = tuple(CaseFacts.model_fields)
 
 
 class EscalationRecord(_Frozen):

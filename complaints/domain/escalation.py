@@ -17,7 +17,7 @@ from complaints.domain.errors import InvalidEscalation
 from complaints.domain.levels import level_above, rank
 from complaints.domain.lifecycle import overdue
 from complaints.domain.policy import Policy
-from complaints.domain.remedy import fair_remedy
+from complaints.domain.remedy import FairRemedy, fair_remedy
 from complaints.domain.triage import triage
 from complaints.domain.wording import LEVEL_LABELS, when, words
 from complaints.ids import deterministic_id
@@ -150,10 +150,14 @@ def _reopen_escalation(state: CaseState, policy: Policy, now: datetime) -> list[
     return [Emit(event, event_id, cause.event_id)]
 
 
-def reopen_levels(level: Level, facts: CaseFacts, episode: int, policy: Policy) -> tuple[Level, Level]:
-    """A reopened case goes one level up from `level` (`up`), higher if its fair remedy needs it (`to`)."""
+def reopen_levels(level: Level, facts: CaseFacts, episode: int, policy: Policy,
+                  remedy: FairRemedy | None = None) -> tuple[Level, Level]:
+    """A reopened case goes one level up from `level` (`up`), higher if its fair remedy needs it (`to`).
+
+    `remedy`: the episode's `fair_remedy`, when the caller has it already (the what-if)."""
     up = level_above(level) or "executive"
-    return up, policy.covering_level(fair_remedy(facts, episode, policy).total, up) or "executive"
+    remedy = fair_remedy(facts, episode, policy) if remedy is None else remedy
+    return up, policy.covering_level(remedy.total, up) or "executive"
 
 
 def department_at(current: Department | None, to: Level, facts: CaseFacts | None, policy: Policy,

@@ -74,8 +74,9 @@ def build_received(
     prior_complaints: int,
     policy: Policy,
 ) -> ComplaintReceived:
-    """The received event, with intake's reasons, the policy it was classified under and the
-    first-response due time triage sets (a fact on the log: no reader recomputes it later)."""
+    """The received event, with intake's reasons, the policy it was classified under, the
+    first-response due time triage sets and the resolution target (facts on the log: no reader
+    recomputes them later from another policy)."""
     reasons = []
     final_category, final_severity = category, severity
     if final_category is None:
@@ -106,4 +107,6 @@ def build_received(
     owner = (f"Triage under policy {policy.policy_id}: {LEVEL_LABELS[decided.level]} owns the case; "
              f"first response due by {when(decided.sla_due_at)}.")
     return received.model_copy(update={"reasons": (*reasons, owner, *decided.reasons),
-                                       "first_response_due_at": decided.sla_due_at})
+                                       "first_response_due_at": decided.sla_due_at,
+                                       "resolution_target": policy.resolution_target(channel, decided.level,
+                                                                                     decided.department)})

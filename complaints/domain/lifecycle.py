@@ -54,7 +54,9 @@ from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 
 from complaints.domain.levels import RANKS
+from complaints.domain.policy_calendar import clock_of
 from schemas.common import Channel, Department, EscalationReason, FollowUpOutcome, Level, Severity
+from schemas.sla import ResolutionTarget
 
 Status = Literal["received", "escalated", "recovery_offered", "closed", "reopened"]
 STATUSES: tuple[Status, ...] = ("received", "escalated", "recovery_offered", "closed", "reopened")
@@ -272,3 +274,108 @@ def derive(escalations: Sequence[EscalationFact], offers: Sequence[OfferFact], f
                  reopened.first_response_due_at if reopened is not None else None)
     return tuple.__new__(Lifecycle, (status, episode, level, department, outcome, open_offer, due, responded_at,
                                      breach, current, closure))
+
+
+# -- the resolution SLA ------------------------------------------------------------------------------
+# Time allowed to resolve a case, counted from its arrival in business time on the calendar intake
+# recorded (`ComplaintReceived.resolution_target`), and — when the target says so — paused while an
+# offer awaits the customer's answer: from the offer to the first follow-up answer about it (the
+# customer's answer, a decline's unhappy follow-up, the automatic `no_response`), or to the offer that
+# supersedes it. The case is resolved when it closes (the first `satisfied` or `no_response`).
+
+#: The calendar's arithmetic: `add(start, duration)` of open time; `between(start, end)` open time.
+AddTime = Callable[[datetime, timedelta], datetime]
+TimeBetween = Callable[[datetime, datetime], timedelta]
+
+
+class Pause(NamedTuple):
+    start: datetime
+    end: datetime | None  # None: still waiting for the customer
+
+
+class AnswerFact(NamedTuple):
+    """A follow-up, with its time, as the resolution clock reads it."""
+
+    offer_id: str
+    outcome: FollowUpOutcome
+    at: datetime
+
+
+class ResolutionClock(NamedTuple):
+    due_at: datetime | None  # None while paused: the due time is known again at the answer
+    paused: bool
+    breached: bool  # resolved at or after the due time (or, with `now`, unresolved and due by then)
+    resolved_at: datetime | None
+    left: timedelta  # business time left when paused (or at `due_at` counted from now: see `resolution_due`)
+
+
+def awaiting_customer(offers: Sequence[OfferFact], answers: Sequence[AnswerFact],
+                      until: datetime | None = None) -> list[Pause]:
+    """The intervals in which an offer awaited the customer's answer, merged and in time order; none runs
+    past `until` (the resolution)."""
+    answered: dict[str, datetime] = {}
+    for a in answers:
+        if a.offer_id not in answered or a.at < answered[a.offer_id]:
+            answered[a.offer_id] = a.at
+    superseded = {o.supersedes: o.at for o in offers if o.supersedes}
+    spans: list[tuple[datetime, datetime | None]] = []
+    for o in offers:
+        ends = [t for t in (answered.get(o.offer_id), superseded.get(o.offer_id), until) if t is not None]
+        end = min(ends) if ends else None
+        if end is None or end > o.at:
+            spans.append((o.at, end))
+    spans.sort(key=lambda s: s[0])
+    merged: list[Pause] = []
+    for start, end in spans:
+        if merged and (merged[-1].end is None or start <= merged[-1].end):
+            last = merged[-1]
+            later = None if last.end is None or end is None else max(last.end, end)
+            merged[-1] = Pause(last.start, later)
+        else:
+            merged.append(Pause(start, end))
+    return merged
+
+
+def resolution_due(started_at: datetime, allowed: timedelta, pauses: Sequence[Pause], add: AddTime,
+                   between: TimeBetween) -> tuple[datetime | None, timedelta]:
+    """When `allowed` of business time from `started_at` runs out, the clock stopped during `pauses` (in time
+    order, not overlapping): `(due, left)`; `(None, left)` while a pause is still open, `left` the time
+    then remaining. Due exactly when a pause begins is due (the breach boundary is `overdue`'s)."""
+    moment, left = started_at, allowed
+    for pause in pauses:
+        if pause.end is not None and pause.end <= moment:
+            continue
+        begins = max(pause.start, moment)
+        due = add(moment, left)
+        if due <= begins:
+            return due, left
+        left -= between(moment, begins)
+        if pause.end is None:
+            return None, left
+        moment = pause.end
+    return add(moment, left), left
+
+
+def resolution_clock(started_at: datetime, allowed: timedelta, pause_while_awaiting: bool, add: AddTime,
+                     between: TimeBetween, offers: Sequence[OfferFact], answers: Sequence[AnswerFact],
+                     now: datetime | None = None) -> ResolutionClock:
+    """The resolution SLA of a case from its facts (any order): due time, paused, breached, resolved.
+
+    `now=None` asks what the recorded events say (breached only if resolved late); with `now`, an
+    unresolved, running clock is breached from its due time on."""
+    closing = [a.at for a in answers if a.outcome != "unsatisfied"]
+    resolved_at = min(closing) if closing else None
+    pauses = awaiting_customer(offers, answers, resolved_at) if pause_while_awaiting else []
+    due, left = resolution_due(started_at, allowed, pauses, add, between)
+    paused = due is None and resolved_at is None
+    moment = resolved_at if resolved_at is not None else now
+    breached = moment is not None and overdue(due, moment)
+    return ResolutionClock(due, paused, breached, resolved_at, left)
+
+
+def target_clock(target: ResolutionTarget, received_at: datetime, offers: Sequence[OfferFact],
+                 answers: Sequence[AnswerFact], now: datetime | None = None) -> ResolutionClock:
+    """`resolution_clock` of the target intake recorded (its calendar's business time, or the wall clock)."""
+    add, between = clock_of(target.calendar)
+    return resolution_clock(received_at, target.allowed, target.pause_while_awaiting_customer, add, between,
+                            offers, answers, now)

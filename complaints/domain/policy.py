@@ -36,7 +36,9 @@ from complaints.domain.durations import format_duration, parse_duration
 from complaints.domain.policy_calendar import Calendar
 from complaints.domain.policy_checks import check_policy
 from complaints.domain.policy_intake import IntakePolicy
+from complaints.domain.trusted import trusted
 from schemas.common import LEVELS, Category, Channel, Department, Level, Money, RemedyType, Severity, bounded_amount
+from schemas.sla import BusinessHours, ResolutionTarget
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Duration = Annotated[
@@ -120,6 +122,25 @@ class SlaPolicy(_Strict):
     calendar_by_department: dict[Department, str] = Field(default_factory=dict)
     # Channels whose promise runs on the wall clock whoever answers (e.g. social's one hour).
     wall_clock_channels: tuple[Channel, ...] = ()
+    resolution: ResolutionSla | None = None  # None: no resolution target
+
+
+class ResolutionSla(_Strict):
+    """Time allowed to resolve a case (`sla.resolution`): per level (triage's), else per channel; in business
+    time on the case's calendar; optionally paused while an offer awaits the customer's answer."""
+
+    by_level: dict[Level, Duration] = Field(default_factory=dict)
+    by_channel: dict[Channel, Duration] = Field(default_factory=dict)
+    pause_while_awaiting_customer: bool = False
+
+    @model_validator(mode="after")
+    def _bounded(self) -> ResolutionSla:
+        wrong = [f"{where}.{key}: {format_duration(d)} is not a time to resolve in (more than 0, at most 3660d)"
+                 for where, table in (("by_level", self.by_level), ("by_channel", self.by_channel))
+                 for key, d in table.items() if not timedelta(0) < d <= timedelta(days=3660)]
+        if wrong:
+            raise ValueError("\n".join(wrong))
+        return self
 
 
 class FollowUpPolicy(_Strict):
@@ -203,14 +224,15 @@ class Policy(_Strict):
 
     def authority(self, level: Level, currency: str) -> Money | None:
         """The level's authority limit in that currency, or None when the policy gives none."""
-        limit = self.levels[level].authority_limit.get(currency)
-        return None if limit is None else Money(amount=limit, currency=currency)
+        limit = self.levels[level].authority_limit.get(currency)  # validated as money with the policy
+        return None if limit is None else trusted(Money, {"amount": limit, "currency": currency})
 
     def covering_level(self, total: Money, at_least: Level) -> Level | None:
         """The lowest level, from `at_least` up, whose authority covers `total`."""
+        levels, currency, amount = self.levels, total.currency, total.amount
         for level in LEVELS[LEVELS.index(at_least) :]:
-            limit = self.authority(level, total.currency)
-            if limit is not None and total.amount <= limit.amount:
+            limit = levels[level].authority_limit.get(currency)
+            if limit is not None and amount <= limit:
                 return level
         return None
 
@@ -238,6 +260,18 @@ class Policy(_Strict):
         sla = self.first_response_sla(channel, severity, public)
         calendar = self.calendar_for(channel, level, department)
         return start + sla if calendar is None else calendar.add(start, sla)
+
+    def resolution_target(self, channel: Channel, level: Level, department: Department | None,
+                          ) -> ResolutionTarget | None:
+        """The resolution target of a new case owned by `level` (and `department`), as intake records it:
+        the level's time allowed, else the channel's, on the calendar its SLA counts on (`calendar_for`)."""
+        sla = self.sla.resolution
+        allowed = None if sla is None else sla.by_level.get(level) or sla.by_channel.get(channel)
+        if sla is None or allowed is None:
+            return None
+        calendar = self.calendar_for(channel, level, department)
+        return ResolutionTarget(allowed=allowed, pause_while_awaiting_customer=sla.pause_while_awaiting_customer,
+                                calendar=None if calendar is None else BusinessHours(**calendar.model_dump()))
 
     def follow_up_delay(self, channel: Channel) -> timedelta:
         return self.follow_up.delay[channel]

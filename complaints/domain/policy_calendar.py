@@ -8,40 +8,23 @@ counted on a calendar only runs while it is open: 4h from Friday 16:00 with Mond
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from schemas.sla import WEEKDAYS, BusinessHours, Weekday
 
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+__all__ = ["WEEKDAYS", "Calendar", "Weekday", "clock_of"]
 _SEARCH_DAYS = 800  # a deadline further than this in business time means the calendar is (nearly) never open
 
 
-def _zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{name!r} is not an IANA time zone (e.g. Europe/London)") from None
-    return name
+class Calendar(BusinessHours):
+    """The policy's business hours (their shape and checks: `schemas.sla.BusinessHours`) and their arithmetic."""
 
-
-def _hours(value: str) -> str:
-    match = _HOURS.match(value)
-    if match is None or (int(match[3]), int(match[4])) > (24, 0) or match.group(1, 2) >= match.group(3, 4):
-        raise ValueError(f"{value!r}: opening hours are written HH:MM-HH:MM, opening before closing")
-    return value
-
-
-class Calendar(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    time_zone: Annotated[str, AfterValidator(_zone)]
-    hours: dict[Weekday, Annotated[str, AfterValidator(_hours)]] = Field(min_length=1)
-    holidays: tuple[date, ...] = ()
+    @classmethod
+    def of(cls, hours: BusinessHours) -> Calendar:
+        """The calendar of business hours an event recorded."""
+        return hours if isinstance(hours, Calendar) else cls.model_validate(hours.model_dump())
 
     def _window(self, day: date, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
         """That local day's opening hours as UTC instants (None: closed)."""
@@ -72,3 +55,38 @@ class Calendar(BaseModel):
             left -= window[1] - opens
             moment = window[1]
         raise ValueError(f"no business time left in {_SEARCH_DAYS} days on this calendar")
+
+    def between(self, start: datetime, end: datetime) -> timedelta:
+        """The open time from `start` to `end` (zero when `end` is not after `start`): what `add` counts."""
+        zone = ZoneInfo(self.time_zone)
+        moment, stop = start.astimezone(UTC), end.astimezone(UTC)
+        total = timedelta(0)
+        if stop <= moment:
+            return total
+        day = moment.astimezone(zone).date() - timedelta(days=1)  # the previous day's window may run past midnight
+        last = stop.astimezone(zone).date()
+        while day <= last:
+            window = self._window(day, zone)
+            day += timedelta(days=1)
+            if window is not None and window[1] > moment:
+                opens, closes = max(window[0], moment), min(window[1], stop)
+                if closes > opens:
+                    total += closes - opens
+        return total
+
+
+def clock_of(hours: BusinessHours | None) -> tuple[Callable[[datetime, timedelta], datetime],
+                                                  Callable[[datetime, datetime], timedelta]]:
+    """`(add, between)` of these business hours, or of the wall clock (None)."""
+    if hours is None:
+        return _wall_add, _wall_between
+    calendar = Calendar.of(hours)
+    return calendar.add, calendar.between
+
+
+def _wall_add(start: datetime, duration: timedelta) -> datetime:
+    return start + duration
+
+
+def _wall_between(start: datetime, end: datetime) -> timedelta:
+    return max(end - start, timedelta(0))

@@ -159,13 +159,15 @@ def _automatic_offer(state: CaseState, facts: CaseFacts, policy: Policy, now: da
     return [Emit(event, offer_id, cause)]
 
 
-def automatic_remedy(facts: CaseFacts, episode: int, level: Level, policy: Policy) -> tuple[FairRemedy, Money] | None:
+def automatic_remedy(facts: CaseFacts, episode: int, level: Level, policy: Policy,
+                     remedy: FairRemedy | None = None) -> tuple[FairRemedy, Money] | None:
     """The fair remedy `level` may offer on its own when its policy lets it, with the level's limit; None when a
     person decides: the customer asked for one, the declared amount is above the cap (triage's reasons say
-    so), or the remedy is above the level's authority (escalation moves the case to a level that covers it)."""
+    so), or the remedy is above the level's authority (escalation moves the case to a level that covers it).
+    `remedy`: the episode's `fair_remedy`, when the caller has it already (the what-if)."""
     if facts.wants_human or declared_above_cap(facts, policy) is not None:
         return None
-    remedy = fair_remedy(facts, episode, policy)
+    remedy = fair_remedy(facts, episode, policy) if remedy is None else remedy
     limit = policy.authority(level, remedy.total.currency)
     if limit is None or remedy.total.amount > limit.amount:
         return None

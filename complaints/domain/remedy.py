@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from complaints.domain.case import CaseFacts
 from complaints.domain.policy import Policy, RemedyItem
+from complaints.domain.trusted import trusted
 from complaints.domain.wording import LEVEL_LABELS, show, words
 from schemas.common import MAX_AMOUNT, Level, Money
 from schemas.events import Remedy
@@ -22,11 +23,17 @@ def money(amount: Decimal, currency: str) -> Money:
     amount, many remedies added up) is stated as that bound: far above every authority either way,
     so it is refused or escalated as such, never a crash.
     """
-    return Money(amount=min(amount, MAX_AMOUNT).quantize(CENT, rounding=ROUND_HALF_UP), currency=currency)
+    # Bounded and rounded here, from non-negative amounts (the policy's, checked when it is loaded, and a
+    # validated amount at stake) in a validated currency: built without re-validation (the hot path).
+    return trusted(Money, {"amount": min(amount, MAX_AMOUNT).quantize(CENT, rounding=ROUND_HALF_UP),
+                           "currency": currency})
 
 #: Remedies given in kind: kept without an amount when the amount at stake is unknown.
 IN_KIND = frozenset({"replacement", "repair", "free_product", "expedited_service"})
 DEFAULT_APOLOGY_ITEM = "A sincere apology, at once and without excuses."
+
+
+_DEFAULT_APOLOGY = RemedyItem(type="apology", description=DEFAULT_APOLOGY_ITEM)
 
 
 class FairRemedy(BaseModel):
@@ -50,7 +57,7 @@ def fair_remedy(facts: CaseFacts, episode: int, policy: Policy) -> FairRemedy:
     if episode > 1:
         items += recovery.reopen.extra
     if not any(item.type == "apology" for item in items):
-        items.insert(0, RemedyItem(type="apology", description=DEFAULT_APOLOGY_ITEM))
+        items.insert(0, _DEFAULT_APOLOGY)
     multiplier = recovery.reopen.gesture_multiplier ** (episode - 1)
     remedies: list[Remedy] = []
     notes: list[str] = []
@@ -59,9 +66,10 @@ def fair_remedy(facts: CaseFacts, episode: int, policy: Policy) -> FairRemedy:
         if isinstance(amount, str):
             notes.append(amount)
             continue
-        remedies.append(Remedy(type=item.type, amount=amount, description=item.description))
+        remedies.append(trusted(Remedy, {"type": item.type, "amount": amount, "description": item.description}))
     total = sum((r.amount.amount for r in remedies if r.amount is not None), Decimal(0))
-    return FairRemedy(remedies=tuple(remedies), total=money(total, currency), notes=tuple(notes))
+    # every part comes from the validated policy and `money`: built without re-validation (the what-if's hot path)
+    return trusted(FairRemedy, {"remedies": tuple(remedies), "total": money(total, currency), "notes": tuple(notes)})
 
 
 def _price(

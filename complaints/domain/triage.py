@@ -10,6 +10,7 @@ from complaints.domain.case import CaseFacts
 from complaints.domain.levels import rank
 from complaints.domain.policy import Match, Policy, TriageOutcome
 from complaints.domain.remedy import FairRemedy, declared_above_cap, fair_remedy
+from complaints.domain.trusted import trusted
 from complaints.domain.wording import LEVEL_LABELS, show, words
 from schemas.common import Department, EscalationReason, Level
 from schemas.events import ComplaintReceived
@@ -27,8 +28,10 @@ class Triage(BaseModel):
     sla_due_at: datetime  # first response due at `level`
 
 
-def triage(received: ComplaintReceived | CaseFacts, policy: Policy) -> Triage:
-    """First matching rule, then: a person if asked for, and a level whose authority covers the fair remedy."""
+def triage(received: ComplaintReceived | CaseFacts, policy: Policy, remedy: FairRemedy | None = None) -> Triage:
+    """First matching rule, then: a person if asked for, and a level whose authority covers the fair remedy.
+
+    `remedy`: the case's first `fair_remedy`, when the caller has it already (the what-if)."""
     facts = received if isinstance(received, CaseFacts) else CaseFacts.of(received)
     decided = _first_match(facts, policy)
     level, department, auto = decided.level, decided.department, decided.auto_offer
@@ -37,7 +40,7 @@ def triage(received: ComplaintReceived | CaseFacts, policy: Policy) -> Triage:
     if facts.wants_human and rank(level) < rank(wanted):
         level, auto = wanted, None
         reasons.append(f"The customer asked for a person: {LEVEL_LABELS[wanted]} takes the case.")
-    remedy = fair_remedy(facts, 1, policy)
+    remedy = fair_remedy(facts, 1, policy) if remedy is None else remedy
     covered = policy.covering_level(remedy.total, level)
     fits = covered is not None
     owner = LEVEL_LABELS[level]
@@ -71,16 +74,16 @@ def triage(received: ComplaintReceived | CaseFacts, policy: Policy) -> Triage:
     reason: EscalationReason | None = None
     if level != "front_line":
         reason = "customer_request" if facts.wants_human else "triage"
-    return Triage(
-        level=level,
-        department=department,
-        reasons=tuple(reasons),
-        escalation_reason=reason,
-        auto_offer=automatic and capped is None,
-        remedy=remedy,
-        sla_due_at=policy.first_response_due(facts.received_at, facts.channel, facts.severity, facts.public,
-                                             level, department),
-    )
+    return trusted(Triage, {  # every part already validated (policy, facts, fair remedy)
+        "level": level,
+        "department": department,
+        "reasons": tuple(reasons),
+        "escalation_reason": reason,
+        "auto_offer": automatic and capped is None,
+        "remedy": remedy,
+        "sla_due_at": policy.first_response_due(facts.received_at, facts.channel, facts.severity, facts.public,
+                                                level, department),
+    })
 
 
 def _first_match(facts: CaseFacts, policy: Policy) -> TriageOutcome:

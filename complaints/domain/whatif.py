@@ -60,43 +60,58 @@ class Report(_Frozen):
 
 def what_if(histories: Iterable[Sequence[Recorded]], candidate: Policy, as_of: datetime) -> Report:
     """The report over every case's recorded events (any order within a case)."""
-    cases: list[CaseWhatIf] = []
     decide = Candidate(candidate)
-    for events in histories:
+    count = levels = departments = differ = added = removed = 0
+    changed: list[CaseWhatIf] = []
+    cost_before: dict[str, Decimal] = defaultdict(Decimal)
+    cost_after: dict[str, Decimal] = defaultdict(Decimal)
+    differ_before: dict[str, Decimal] = defaultdict(Decimal)
+    differ_after: dict[str, Decimal] = defaultdict(Decimal)
+    met_before: dict[str, list[bool]] = defaultdict(list)
+    met_after: dict[str, list[bool]] = defaultdict(list)
+    for events in histories:  # one pass: the history is read once, each case's handling compared once
         found = recorded(events, as_of)
-        if found is not None:
-            received, episodes, before = found
-            after = redecide(received, episodes, decide, as_of)
-            cases.append(CaseWhatIf(complaint_id=received.complaint_id, channel=received.channel,
-                                                    before=before, after=after))
-    differ = [c for c in cases if c.before.offers != c.after.offers]
+        if found is None:
+            continue
+        received, episodes, before = found
+        after = redecide(received, episodes, decide, as_of)
+        count += 1
+        levels += before.level != after.level
+        departments += before.department != after.department
+        was, now = before.cost, after.cost
+        _add(cost_before, was)
+        _add(cost_after, now)
+        offers_differ = before.offers != after.offers
+        if offers_differ:
+            differ += 1
+            _add(differ_before, was)
+            _add(differ_after, now)
+        if before.breached is not None:
+            met_before[received.channel].append(not before.breached)
+            if after.breached is not None:
+                met_after[received.channel].append(not after.breached)
+            added += before.breached is False and after.breached is True
+            removed += before.breached is True and after.breached is False
+        if offers_differ or before != after:
+            changed.append(CaseWhatIf(complaint_id=received.complaint_id, channel=received.channel,
+                                      before=before, after=after))
     return Report.model_construct(
-        candidate=candidate.policy_id, as_of=as_of, cases=len(cases),
-        level_changes=sum(c.before.level != c.after.level for c in cases),
-        department_changes=sum(c.before.department != c.after.department for c in cases),
-        offers_differ=len(differ),
-        offers_differ_total_before=_sum(c.before for c in differ),
-        offers_differ_total_after=_sum(c.after for c in differ),
-        breaches_added=sum(c.before.breached is False and c.after.breached is True for c in cases),
-        breaches_removed=sum(c.before.breached is True and c.after.breached is False for c in cases),
-        attainment_before=_attainment((c.channel, c.before.breached) for c in cases),
-        attainment_after=_attainment((c.channel, c.after.breached) for c in cases if c.before.breached is not None),
-        cost_before=_sum(c.before for c in cases), cost_after=_sum(c.after for c in cases),
-        changed=tuple(c for c in cases if c.changed),
-    )
+        candidate=candidate.policy_id, as_of=as_of, cases=count, level_changes=levels,
+        department_changes=departments, offers_differ=differ,
+        offers_differ_total_before=_sorted(differ_before), offers_differ_total_after=_sorted(differ_after),
+        breaches_added=added, breaches_removed=removed,
+        attainment_before=_attainment(met_before), attainment_after=_attainment(met_after),
+        cost_before=_sorted(cost_before), cost_after=_sorted(cost_after), changed=tuple(changed))
 
 
-def _sum(handlings: Iterable[Handling]) -> dict[str, Decimal]:
-    out: dict[str, Decimal] = defaultdict(Decimal)
-    for h in handlings:
-        for currency, amount in h.cost.items():
-            out[currency] += amount
-    return dict(sorted(out.items()))
+def _add(totals: dict[str, Decimal], cost: dict[str, Decimal]) -> None:
+    for currency, amount in cost.items():
+        totals[currency] += amount
 
 
-def _attainment(rows: Iterable[tuple[str, bool | None]]) -> dict[str, float]:
-    met: dict[str, list[bool]] = defaultdict(list)
-    for channel, breached in rows:
-        if breached is not None:
-            met[channel].append(not breached)
+def _sorted(totals: dict[str, Decimal]) -> dict[str, Decimal]:
+    return dict(sorted(totals.items()))
+
+
+def _attainment(met: dict[str, list[bool]]) -> dict[str, float]:
     return {ch: round(sum(v) / len(v), 4) for ch, v in sorted(met.items())}

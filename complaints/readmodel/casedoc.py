@@ -13,7 +13,8 @@ same function the workers' state uses, applied after every event.
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from pydantic_core import to_jsonable_python
 
 from complaints.domain import lifecycle
 from complaints.domain.lifecycle import (
+    AnswerFact,
     ClosureFact,
     EscalationFact,
     FirstResponse,
@@ -30,6 +32,7 @@ from complaints.domain.lifecycle import (
     ReplyFact,
 )
 from complaints.domain.policy import cached_policy
+from complaints.domain.policy_calendar import clock_of
 from complaints.envelope import Envelope
 from complaints.readmodel.model import Case, SortKey, utc
 from complaints.readmodel.order import RANK, event_episode, type_name
@@ -47,6 +50,7 @@ from schemas.events import (
     NoteAdded,
     RecoveryOffered,
 )
+from schemas.sla import ResolutionTarget
 
 __all__ = ["Doc", "FirstResponse", "advance", "jt", "last_key", "money", "policy_first_response"]
 
@@ -116,7 +120,7 @@ def advance(doc: Doc | None, env: Envelope, position: str, first_response: First
         _case_work(d, ev, env.id)
     else:  # pragma: no cover - the registry only yields the four types
         raise TypeError(f"no projection for {type(ev).__name__}")
-    _derive(d, when, first_response or policy_first_response())
+    _derive(d, when, first_response or policy_first_response(), isinstance(ev, Escalated))
     if isinstance(ev, RecoveryOffered | CustomerReplied) and d["first_response_at"] is None:
         d["first_response_at"] = jt(ev.at) if isinstance(ev, CustomerReplied) else when
         d["first_response_sla_met"] = not d["sla"]["breached"]
@@ -136,7 +140,7 @@ def money(m: Money | None) -> Doc | None:
     return None if m is None else {"amount": format(m.amount, "f"), "currency": m.currency}
 
 
-def _derive(d: Doc, when: str, first_response: FirstResponse) -> None:
+def _derive(d: Doc, when: str, first_response: FirstResponse, escalation: bool = False) -> None:
     """Status, episode, level, department and SLA from the recorded facts (`lifecycle.derive`)."""
     escalations, offers = d["escalations"], d["offers"]
     front_line = None
@@ -147,12 +151,13 @@ def _derive(d: Doc, when: str, first_response: FirstResponse) -> None:
         front_line = lifecycle.first_response_due(_time(d["received_at"]), d["channel"], d["severity"],
                                                   d["public"], first_response)
     parsed, new = _PARSED.get, tuple.__new__  # the hot path: no call of the facts' generated __new__
+    offer_facts = [new(OfferFact, (o["offer_id"], o["episode"], o["level"], parsed(o["at"]) or _time(o["at"]),
+                                   o["supersedes"])) for o in offers]
     life = lifecycle.derive(
         [new(EscalationFact, (e["episode"], e["level"], e["department"], e["reason"],
                               parsed(e["sla_due_at"]) or _time(e["sla_due_at"]), parsed(e["at"]) or _time(e["at"])))
          for e in escalations],
-        [new(OfferFact, (o["offer_id"], o["episode"], o["level"], parsed(o["at"]) or _time(o["at"]), o["supersedes"]))
-         for o in offers],
+        offer_facts,
         [new(FollowUpFact, (f["offer_id"], f["episode"], f["outcome"])) for f in d["follow_ups"]],
         front_line,
         replies=[ReplyFact(r["episode"], r["level"], _time(r["at"])) for r in d.get("replies", ())],
@@ -168,7 +173,46 @@ def _derive(d: Doc, when: str, first_response: FirstResponse) -> None:
     d.update(status=life.status, episode=life.episode, level=life.level, department=life.department,
              sla={"due_at": _text(life.due_at), "breached": life.breached(None),
                   "awaiting_response": not life.closed and life.responded_at is None,
-                  "responded_at": _text(life.responded_at)})
+                  "responded_at": _text(life.responded_at), **_resolution(d, offer_facts, escalation)})
+
+
+Clock = tuple[timedelta, bool, lifecycle.AddTime, lifecycle.TimeBetween]
+#: Resolution targets as the documents hold them (JSON), validated once each, with their calendar's arithmetic;
+#: and the last one seen (the same JSON object for every event of a case's fold: held, so compared by identity).
+_TARGETS: dict[str, Clock] = {}
+_LAST: list[Any] = [None, None]
+_NO_RESOLUTION: Doc = {"resolution_due": None, "resolution_breached": False, "resolution_paused": False}
+
+
+def _target(recorded: Doc) -> Clock:
+    if recorded is _LAST[0]:
+        return _LAST[1]  # type: ignore[no-any-return]
+    text = json.dumps(recorded, sort_keys=True)
+    clock = _TARGETS.get(text)
+    if clock is None:
+        if len(_TARGETS) > 1000:
+            _TARGETS.clear()
+        target = ResolutionTarget.model_validate(recorded)
+        clock = _TARGETS[text] = (target.allowed, target.pause_while_awaiting_customer, *clock_of(target.calendar))
+    _LAST[:] = [recorded, clock]
+    return clock
+
+
+def _resolution(d: Doc, offers: list[OfferFact], escalation: bool) -> Doc:
+    """The resolution SLA's part of `sla` (`lifecycle.resolution_clock`, on the target intake recorded).
+
+    An escalation changes none of its inputs (arrival, target, offers, answers): the previous value stands."""
+    recorded, received = d.get("resolution_target"), d["received_at"]
+    if recorded is None or received is None:
+        return _NO_RESOLUTION
+    before = d["sla"]
+    if escalation and "resolution_due" in before:
+        return {k: before[k] for k in _NO_RESOLUTION}
+    allowed, pause, add, between = _target(recorded)
+    answers = [tuple.__new__(AnswerFact, (f["offer_id"], f["outcome"], _time(f["at"]))) for f in d["follow_ups"]]
+    clock = lifecycle.resolution_clock(_time(received), allowed, pause, add, between, offers, answers)
+    return {"resolution_due": _text(clock.due_at), "resolution_breached": clock.breached,
+            "resolution_paused": clock.paused}
 
 
 def _set_episode(episodes: list[Doc], number: int, **changes: object) -> list[Doc]:
@@ -186,7 +230,8 @@ def _received(d: Doc, ev: ComplaintReceived) -> None:
              amount_at_stake=money(ev.amount_at_stake),
              occurred_at=jt(ev.occurred_at) if ev.occurred_at else None, received_at=received,
              prior_complaints=ev.prior_complaints, policy_version=ev.policy_version, reasons=list(ev.reasons),
-             first_response_due_at=jt(ev.first_response_due_at) if ev.first_response_due_at else None)
+             first_response_due_at=jt(ev.first_response_due_at) if ev.first_response_due_at else None,
+             resolution_target=to_jsonable_python(ev.resolution_target) if ev.resolution_target else None)
     if d["event_count"] == 0:  # the normal case: the complaint opens its case
         d["episodes"] = _set_episode(d["episodes"], 1, started_at=received)
 

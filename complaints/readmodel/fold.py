@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from complaints.domain.lifecycle import is_breached
+from complaints.domain.lifecycle import is_breached, overdue
 from complaints.envelope import Envelope
 from complaints.readmodel.casedoc import Doc, FirstResponse, advance
 from complaints.readmodel.model import Case, Sla, TimelineEntry
@@ -62,9 +62,12 @@ def fold(items: Iterable[tuple[Envelope, str]], first_response: FirstResponse | 
 
 
 def effective_sla(case: Case, now: datetime) -> Sla:
-    """The SLA as of `now`: an unanswered obligation is breached from its due time on (`lifecycle.is_breached`)."""
+    """The SLA as of `now`: an unanswered obligation is breached from its due time on (`lifecycle.is_breached`);
+    so is an unresolved case's running resolution clock (`lifecycle.overdue`)."""
     sla = case.sla
     pending = now if sla.awaiting_response else None
     if not sla.breached and is_breached(sla.due_at, sla.responded_at, False, pending):
-        return sla.model_copy(update={"breached": True})
+        sla = sla.model_copy(update={"breached": True})
+    if not sla.resolution_breached and case.status != "closed" and overdue(sla.resolution_due, now):
+        sla = sla.model_copy(update={"resolution_breached": True})
     return sla

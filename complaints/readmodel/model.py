@@ -24,6 +24,7 @@ from schemas.common import (
     Severity,
 )
 from schemas.events import Remedy
+from schemas.sla import ResolutionTarget
 
 Status = Literal["received", "escalated", "recovery_offered", "closed", "reopened"]
 STATUSES: tuple[Status, ...] = ("received", "escalated", "recovery_offered", "closed", "reopened")
@@ -50,6 +51,11 @@ class Sla(Value):
     breached: bool = Field(default=False, description="Missed in this episode (or due and still unanswered).")
     awaiting_response: bool = Field(default=False, description="No recovery offer since the last escalation.")
     responded_at: datetime | None = Field(default=None, description="Latest first response in this episode.")
+    resolution_due: datetime | None = Field(default=None, description="Resolution due by then, in business time "
+                                            "(None: no resolution target, or the clock is paused).")
+    resolution_breached: bool = Field(default=False, description="Resolved at or after the resolution due time.")
+    resolution_paused: bool = Field(default=False, description="The resolution clock is stopped: an offer awaits "
+                                    "the customer's answer (the policy's pause_while_awaiting_customer).")
 
 
 class OfferView(Value):
@@ -192,6 +198,8 @@ class CaseFields(Value):
     reasons: tuple[str, ...] = Field(default=(), description="Intake's classification and triage, in words.")
     first_response_due_at: datetime | None = Field(
         default=None, description="The front line's due time as recorded at intake (None: an old record).")
+    resolution_target: ResolutionTarget | None = Field(
+        default=None, description="The resolution SLA recorded at intake (None: none set, or an old record).")
     sla: Sla = Sla()
     offers: tuple[OfferView, ...] = ()
     follow_ups: tuple[FollowUpView, ...] = ()

@@ -19,40 +19,16 @@ workers call it too).
 from __future__ import annotations
 
 import asyncio
-import gc
-import threading
-from collections.abc import Awaitable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable
 from typing import TypeVar
 
-from complaints.heap import trim, trim_due
+from complaints.heap import BATCH_THRESHOLDS, batch_gc, trim, trim_due
+
+__all__ = ["THRESHOLDS", "batch_gc", "give_heap_back", "under_batch_gc"]
 
 T = TypeVar("T")
 
-THRESHOLDS = (50_000, 20, 20)
-_lock = threading.Lock()
-_users = 0
-_saved: tuple[int, int, int] | None = None
-
-
-@contextmanager
-def batch_gc() -> Iterator[None]:
-    """Raise the collection thresholds while inside (nested and concurrent uses share one setting)."""
-    global _users, _saved
-    with _lock:
-        if _users == 0:
-            _saved = gc.get_threshold()
-            gc.freeze()
-            gc.set_threshold(*(max(a, b) for a, b in zip(THRESHOLDS, _saved, strict=True)))
-        _users += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _users -= 1
-            if _users == 0 and _saved is not None:
-                gc.set_threshold(*_saved)
-                gc.unfreeze()
+THRESHOLDS = BATCH_THRESHOLDS  # batch_gc is defined once, in complaints.heap (the what-if uses it too)
 
 
 async def under_batch_gc(work: Awaitable[T]) -> T:

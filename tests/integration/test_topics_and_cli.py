@@ -53,7 +53,7 @@ def test_tail_shows_a_posted_complaint_as_a_readable_event(settings: Settings) -
     result = cli(settings, "tail", "ComplaintReceived", "--no-follow")
     assert result.returncode == 0, result.stderr
     [line] = result.stdout.splitlines()
-    assert "complaints.ComplaintReceived.v2" in line and f"complaint={complaint_id}" in line
+    assert "complaints.ComplaintReceived.v3" in line and f"complaint={complaint_id}" in line
     assert '"category": "billing"' in line and "b@example.com" not in line
 
 

@@ -30,7 +30,7 @@ def escalated(**overrides: object) -> Escalated:
 
 def test_every_event_type_is_versioned_and_named_after_its_topic() -> None:
     assert [c.event_type() for c in EVENT_CLASSES] == [
-        "complaints.ComplaintReceived.v2", "complaints.Escalated.v1",
+        "complaints.ComplaintReceived.v3", "complaints.Escalated.v1",
         "complaints.RecoveryOffered.v1", "complaints.FollowedUp.v2"]
 
 

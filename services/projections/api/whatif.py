@@ -17,8 +17,9 @@ from starlette.concurrency import run_in_threadpool
 
 from complaints.auth.http import StaffDep
 from complaints.domain.policy import PolicyError, parse_policy
-from complaints.domain.whatif import Report, what_if
+from complaints.domain.whatif import Report
 from complaints.whatif.history import read_history
+from complaints.whatif.run import report
 from services.projections.api.deps import RuntimeDep, Window
 
 router = APIRouter(tags=["policy"])
@@ -45,6 +46,6 @@ async def post_what_if(request: Request, _: StaffDep, runtime: RuntimeDep, recei
     as_of = end or datetime.now(UTC)
 
     def compute() -> Report:
-        return what_if(read_history(runtime.settings, start, end), candidate, as_of)
+        return report(read_history(runtime.settings, start, end), candidate, as_of)
 
     return await run_in_threadpool(compute)

@@ -37,7 +37,7 @@ def test_posted_complaint_is_on_the_topic_with_key_headers_and_body(settings: Se
     assert record.topic == topic_name(settings, "ComplaintReceived")
     h = record.headers
     assert h["ce_specversion"] == b"1.0"
-    assert h["ce_type"] == b"complaints.ComplaintReceived.v2"
+    assert h["ce_type"] == b"complaints.ComplaintReceived.v3"
     assert h["ce_subject"] == complaint_id.encode()
     assert h["ce_source"] == b"/complaints/intake"
     assert h["content-type"] == b"application/json"

@@ -32,8 +32,8 @@ def test_what_if_re_decides_the_recorded_history_under_a_candidate(stack: Stack,
 
     assert report["candidate"] == load_policy(candidate).policy_id
     [mine] = [c for c in report["changed"] if c["complaint_id"] == case.complaint_id]
-    assert mine["before"]["offer"] == {"amount": "13.50", "currency": "USD"}  # 8.50 + the 5.00 gesture, as recorded
-    assert mine["after"]["offer"] == {"amount": "18.50", "currency": "USD"}
+    assert mine["before"]["offers"] == [{"amount": "13.50", "currency": "USD"}]  # 8.50 + the 5.00 gesture, as recorded
+    assert mine["after"]["offers"] == [{"amount": "18.50", "currency": "USD"}]  # one per episode
     assert mine["before"]["automatic"] and mine["after"]["automatic"] and mine["after"]["breached"] is False
     assert report["offers_differ"] >= 1 and report["cases"] >= 1
     assert len(read_topic(stack.settings, "RecoveryOffered")) == before  # read-only

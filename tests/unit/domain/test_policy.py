@@ -28,7 +28,7 @@ def refused(change: Callable[[dict[str, Any]], object]) -> str:
 
 def test_the_shipped_policies_load() -> None:
     default, fast = load_policy(DEFAULT_POLICY), load_policy(FAST_POLICY)
-    assert default.version == "2025.1" and fast.version != default.version
+    assert default.version == "2025.2" and fast.version != default.version
     assert default.first_response_sla("social", "medium", public=True) == timedelta(hours=1)
     assert default.follow_up_delay("in_person") == timedelta(minutes=5)
     assert default.first_response_sla("email", "low", public=False) == timedelta(days=1)

@@ -121,7 +121,8 @@ async def test_bad_query_parameters_are_refused_naming_the_field_and_every_endpo
         spec = (await client.get("/openapi.json")).json()
         assert set(spec["paths"]) == {"/complaints/{complaint_id}", "/complaints", "/kpis", "/health",
                                       "/complaints/{complaint_id}/personal-data",
-                                      "/complaints/{complaint_id}/access-log", "/customers/{customer_ref}/erasure"}
+                                      "/complaints/{complaint_id}/access-log", "/customers/{customer_ref}/erasure",
+                                      "/what-if"}
         for path, ops in spec["paths"].items():
             for op in ops.values():
                 assert op["responses"]["200"]["content"]["application/json"]["schema"], path
