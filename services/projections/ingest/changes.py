@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
@@ -26,6 +26,7 @@ from complaints.readmodel.order import sort_key
 from complaints.readmodel.timeline import entry_json
 from services.projections.ingest.records import Classified
 from services.projections.storage.codec import case_values, chunks, envelope_from_row, timeline_values
+from services.projections.storage.kpistore import Cell, deltas
 from services.projections.storage.sqlwrite import Statements, existing_events, load_cases, stored_offsets
 from services.projections.storage.tables import Tables
 
@@ -49,6 +50,8 @@ class Changes:
     duplicates: int
     refolds: int
     poison: list[tuple[Classified, BaseException]]
+    #: What the changed cases change in the KPI tallies (`storage/kpistore.py`).
+    kpi_deltas: dict[Cell, list[int]] = field(default_factory=dict)
 
     def counters(self) -> Counter[str]:
         counts: Counter[str] = Counter(applied=len(self.new), duplicates=self.duplicates)
@@ -75,7 +78,7 @@ def work_out(conn: Connection, t: Tables, sql: Statements, items: Sequence[Class
     rows = [timeline_values(i.env, i.topic, i.partition, i.offset, i.payload, i.entry or entry_json(i.env, i.position),
                             sql.times) for i in new]
     return Changes(done, fresh, new, stored, rows, [case_values(doc, sql.times) for doc in docs.values()],
-                len(events) - len(new), refolds, poison)
+                len(events) - len(new), refolds, poison, deltas(stored, docs))
 
 
 def still_valid(conn: Connection, t: Tables, p: Changes) -> bool:

@@ -1,7 +1,8 @@
 """The read model's tables (SQLAlchemy Core), one set per generation.
 
 A generation is one complete build of the read model: `cases_g<N>`, `timeline_g<N>`,
-`offsets_g<N>` and `counters_g<N>`. The `projection_generations` catalog, in the
+`offsets_g<N>`, `counters_g<N>` and `kpis_g<N>` (the KPI tallies per received day and channel).
+The `projection_generations` catalog, in the
 configured database, says which generation is active; replay builds the next one
 beside it and flips the catalog in one transaction. Times are stored as naive UTC.
 """
@@ -24,7 +25,7 @@ from sqlalchemy import (
 )
 
 #: Bump when the tables or the case JSON change shape; a replay builds the new shape.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 catalog_metadata = MetaData()
 generations = Table(
@@ -48,6 +49,7 @@ class Tables:
     timeline: Table
     offsets: Table
     counters: Table
+    kpis: Table
 
 
 def generation_tables(generation: int) -> Tables:
@@ -101,4 +103,15 @@ def generation_tables(generation: int) -> Tables:
         Column("name", String(300), primary_key=True),
         Column("value", BigInteger, nullable=False),
     )
-    return Tables(md, cases, timeline, offsets, counters)
+    kpis = Table(
+        f"kpis{suffix}", md,
+        Column("day", String(10), primary_key=True, doc="The cases' received day (UTC), YYYY-MM-DD."),
+        Column("channel", String(20), primary_key=True, doc="Their channel ('' when unknown)."),
+        Column("metric", String(40), primary_key=True),
+        Column("key", String(200), primary_key=True),
+        Column("n", BigInteger, nullable=False),
+        Column("total", BigInteger, nullable=False),
+        comment="Summed KPI contributions (complaints.readmodel.kpis) of the cases received that day, channel.",
+    )
+    Index(f"ix_kpis{suffix}_channel", kpis.c.channel, kpis.c.day)
+    return Tables(md, cases, timeline, offsets, counters, kpis)
