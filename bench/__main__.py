@@ -26,7 +26,9 @@ from bench.procs import py_spy
 from bench.report import render
 
 ROOT = Path(__file__).resolve().parent
-PHASES = ("startup", "intake", "lifecycle", "replay", "timers", "overhead")
+PHASES = ("startup", "intake", "lifecycle", "replay", "timers", "overhead", "read")
+#: Without --only: every phase but `read` (minutes on its own: `python -m bench --only read`).
+DEFAULT_PHASES = PHASES[:-1]
 
 app = typer.Typer(add_completion=False)
 
@@ -82,7 +84,7 @@ def main(
         parsed: Any = tuple(int(v) for v in value.split(",")) if isinstance(current, tuple) else type(current)(
             value if not isinstance(current, bool) else value.lower() in ("1", "true", "yes"))
         sizes = dataclasses.replace(sizes, **{key: parsed}, name=f"{sizes.name}+overrides")
-    phases = tuple(only or PHASES)
+    phases = tuple(only or DEFAULT_PHASES)
     unknown = set(phases) - set(PHASES)
     if unknown:
         raise typer.BadParameter(f"unknown phase(s) {', '.join(sorted(unknown))}; choose from {', '.join(PHASES)}")
@@ -138,6 +140,11 @@ def main(
 
             run_overhead(run)
             timed("overhead")
+        if "read" in phases:
+            from bench.read import run_read
+
+            run_read(run)
+            timed("read")
         run.details["phase_seconds"] = timings
         run.say(f"phase seconds: {timings}")
         import os
@@ -179,7 +186,7 @@ def shown_command(args: list[str]) -> str:
 
 def rerender(source: Path, output: Path) -> None:
     """Rebuild the figures from a run's raw numbers and write the results again (nothing is measured)."""
-    from bench import intake, lifecycle, replay, startup, timers
+    from bench import intake, lifecycle, read, replay, startup, timers
     from bench.context import Sizes
 
     data = json.loads(source.read_text())
@@ -189,7 +196,7 @@ def rerender(source: Path, output: Path) -> None:
     try:
         run.details, run.notes = data["details"], data.get("notes", [])
         for phase, module in (("startup", startup), ("intake", intake), ("lifecycle", lifecycle),
-                              ("replay", replay), ("timers", timers)):
+                              ("replay", replay), ("timers", timers), ("read", read)):
             if phase in run.details:
                 module.figures(run, run.details[phase])
         seconds = data.get("seconds") or sum(run.details.get("phase_seconds", {}).values())

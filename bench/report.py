@@ -92,6 +92,8 @@ def _details(run: Run) -> str:
         out.append("")
     if "replay" in d:
         out += ["### Replay", "", "```json", json.dumps(d["replay"], indent=1), "```", ""]
+    if "read" in d:
+        out += ["### Read side (`--only read`)", "", "```json", json.dumps(d["read"], indent=1), "```", ""]
     if "timers" in d:
         out += ["### SLA timers (median of the ticks, µs)", "", "```json", json.dumps(d["timers"], indent=1),
                 "```", ""]

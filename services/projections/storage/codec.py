@@ -12,6 +12,7 @@ from pydantic_core import to_json
 from complaints.envelope import Envelope
 from complaints.readmodel.model import utc
 from schemas.registry import parse_event
+from services.projections.storage import tables
 
 T = TypeVar("T")
 #: Bound parameters per IN (...) list: well under SQLite's and PostgreSQL's limits.
@@ -62,16 +63,25 @@ class SqliteTimes(Times):
         return super().of_text(text)
 
 
-def case_values(doc: dict[str, Any], times: Times) -> tuple[Any, ...]:
-    """A case row (CASE_COLUMNS) from the case document."""
+QUEUE_COLUMNS = CASE_COLUMNS[1:11]
+assert QUEUE_COLUMNS == tables.QUEUE_COLUMNS  # the columns the queue filters and sorts on, case rows and versions
+
+
+def queue_values(doc: dict[str, Any], times: Times) -> tuple[Any, ...]:
+    """QUEUE_COLUMNS from a case document."""
     sla = doc["sla"]
     return (
-        doc["complaint_id"], doc["status"], doc["episode"], doc["level"], doc["department"], doc["channel"],
+        doc["status"], doc["episode"], doc["level"], doc["department"], doc["channel"],
         doc["customer_ref"], times.of_text(doc["received_at"]),
         # Urgency: only a pending first response has a due time that orders the queue.
         times.of_text(sla["due_at"]) if sla["awaiting_response"] else None,
-        sla["awaiting_response"], sla["breached"], times.of_text(doc["updated_at"]), to_json(doc).decode(),
+        sla["awaiting_response"], sla["breached"],
     )
+
+
+def case_values(doc: dict[str, Any], times: Times) -> tuple[Any, ...]:
+    """A case row (CASE_COLUMNS) from the case document."""
+    return (doc["complaint_id"], *queue_values(doc, times), times.of_text(doc["updated_at"]), to_json(doc).decode())
 
 
 def timeline_values(env: Envelope, topic: str, partition: int, offset: int, payload: str, entry: str,

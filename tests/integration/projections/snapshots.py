@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.projections.storage import kpistore, queries
+from services.projections.storage import kpistore, queries, versions
 from services.projections.storage.store import Catalog, Generation
 
 
@@ -16,8 +16,9 @@ def snapshot(gen: Generation) -> dict[str, Any]:
         cases = {r.complaint_id: dict(r._mapping) for r in conn.execute(select(t.cases))}
         timeline = {r.event_id: dict(r._mapping) for r in conn.execute(select(t.timeline))}
         kpis = [tuple(r) for r in kpistore.all_rows(conn, t.kpis)]
+        kept = versions.all_rows(conn, t.versions)
     return {"cases": cases, "timeline": timeline, "offsets": queries.offsets(gen), "counters": queries.counters(gen),
-            "kpis": kpis}
+            "kpis": kpis, "versions": kept}
 
 
 def active_snapshot(url: str) -> tuple[int, dict[str, Any]]:
@@ -39,3 +40,4 @@ def assert_same(live: dict[str, Any], rebuilt: dict[str, Any]) -> None:
     assert live["offsets"] == rebuilt["offsets"]
     assert live["counters"] == rebuilt["counters"]
     assert live["kpis"] == rebuilt["kpis"], "KPI tallies"
+    assert live["versions"] == rebuilt["versions"], "valid-time versions"
