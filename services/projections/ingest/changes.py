@@ -79,11 +79,12 @@ def work_out(conn: Connection, t: Tables, sql: Statements, items: Sequence[Class
     seen = existing_events(conn, t, list(first)) if first else set()
     new = [i for event_id, i in first.items() if event_id not in seen]
     stored = load_cases(conn, t, list(dict.fromkeys(i.env.complaint_id for i in new)))
-    docs, poison, refolds, kept = _fold(conn, t, new, stored, first_response, sql.times)
+    before = {cid: from_json(doc) for cid, doc in stored.items()}  # advance never changes a document it is given
+    docs, poison, refolds, kept = _fold(conn, t, new, before, first_response, sql.times)
     rows = [timeline_values(i.env, i.topic, i.partition, i.offset, i.payload, i.entry or entry_json(i.env, i.position),
                             sql.times) for i in new]
     return Changes(done, fresh, new, stored, rows, [case_values(doc, sql.times) for doc in docs.values()],
-                len(events) - len(new), refolds, poison, deltas(stored, docs), kept)
+                len(events) - len(new), refolds, poison, deltas(before, docs), kept)
 
 
 def still_valid(conn: Connection, t: Tables, p: Changes) -> bool:
@@ -98,14 +99,13 @@ def still_valid(conn: Connection, t: Tables, p: Changes) -> bool:
     return load_cases(conn, t, list(dict.fromkeys(i.env.complaint_id for i in p.new))) == p.stored
 
 
-def _fold(conn: Connection, t: Tables, new: list[Classified], stored: dict[str, str],
+def _fold(conn: Connection, t: Tables, new: list[Classified], docs: dict[str, Doc],
           first_response: FirstResponse | None, times: Times,
           ) -> tuple[dict[str, Doc], list[tuple[Classified, BaseException]], int, VersionChanges]:
     """Fold the new events into their cases: (changed case documents, poison events, cases refolded, versions)."""
     by_case: dict[str, list[tuple[SortKey, Classified]]] = defaultdict(list)
     for i in new:
         by_case[i.env.complaint_id].append((i.key or sort_key(i.env), i))
-    docs: dict[str, Doc] = {cid: from_json(doc) for cid, doc in stored.items()}
     late, history = set(), set()
     for cid, group in by_case.items():
         group.sort(key=itemgetter(0))

@@ -35,16 +35,15 @@ def bucket(doc: Mapping[str, Any]) -> tuple[str, str] | None:
     return None if received is None else (received[:10], doc.get("channel") or "")
 
 
-def deltas(old: Mapping[str, str], new: Mapping[str, Mapping[str, Any]]) -> dict[Cell, list[int]]:
-    """What the changed cases (`new` documents; `old`: their stored JSON, if any) change in the tallies."""
+def deltas(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]) -> dict[Cell, list[int]]:
+    """What the changed cases (`new` documents; `old`: as they were stored, if at all) change in the tallies."""
     out: dict[Cell, list[int]] = {}
     for cid, doc in new.items():
-        before = old.get(cid)
-        for sign, d in ((-1, None if before is None else from_json(before)), (1, doc)):
+        for sign, d in ((-1, old.get(cid)), (1, doc)):
             where = None if d is None else bucket(d)
-            if where is None:
+            if d is None or where is None:
                 continue
-            for metric, key, n, total in contributions(d):  # type: ignore[arg-type]
+            for metric, key, n, total in contributions(d):
                 cell = out.setdefault((*where, metric, key), [0, 0])
                 cell[0] += sign * n
                 cell[1] += sign * total
