@@ -49,7 +49,7 @@ QUICK = Sizes("quick", partitions=6, stack_start_runs=1, producer_records=2_000,
               intake_fixed_rate=500, intake_fixed_seconds=1, intake_concurrency=16, agent_events=800,
               latency_rate=100, latency_seconds=1.5, lifecycle_complaints=150, solo_complaints=0,
               backlog_complaints=400, target_events=0, timer_cases=(1_000, 5_000), timer_ticks=20,
-              memory_settle_s=0.0, read_cases=2_000)
+              memory_settle_s=0.0, read_cases=500)
 DEFAULT = Sizes("default", partitions=6, stack_start_runs=2, producer_records=30_000, intake_seconds=8,
                 intake_fixed_rate=500, intake_fixed_seconds=6, intake_concurrency=32, agent_events=15_000,
                 latency_rate=100, latency_seconds=15, lifecycle_complaints=3_000, solo_complaints=6_000,
