@@ -85,9 +85,9 @@ def generation_tables(generation: int) -> Tables:
     Index(f"ix_cases{suffix}_customer", c.customer_ref, c.received_at)
     Index(f"ix_cases{suffix}_status", c.status, c.due_at, c.complaint_id)
     Index(f"ix_cases{suffix}_status_received", c.status, c.received_at, c.complaint_id)
-    Index(f"ix_cases{suffix}_level", c.level, c.due_at, c.complaint_id)
-    Index(f"ix_cases{suffix}_department", c.department, c.due_at, c.complaint_id)
-    Index(f"ix_cases{suffix}_channel", c.channel, c.received_at, c.complaint_id)
+    for name, col in (("level", c.level), ("department", c.department), ("channel", c.channel)):
+        Index(f"ix_cases{suffix}_{name}", col, c.due_at, c.complaint_id)
+        Index(f"ix_cases{suffix}_{name}_received", col, c.received_at, c.complaint_id)
     timeline = Table(
         f"timeline{suffix}", md,
         Column("event_id", String(200), primary_key=True),
