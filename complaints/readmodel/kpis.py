@@ -64,6 +64,17 @@ class Csat(BaseModel):
     mean: float | None
 
 
+class Given(BaseModel):
+    count: int
+    total: str = Field(description="Exact decimal sum.")
+
+
+class Compensation(BaseModel):
+    offered: Given = Field(description="Offers not superseded by a later one: their totals.")
+    accepted: Given = Field(description="Of those, the ones the customer accepted: their totals.")
+    fulfilled: Given = Field(description="Fulfilments recorded for them: what was actually given.")
+
+
 class KpiReport(BaseModel):
     volume: int = Field(description="Cases received in the window.")
     escalated: Escalation
@@ -76,6 +87,8 @@ class KpiReport(BaseModel):
     no_response_rate: Rate = Field(description="Follow-ups with outcome no_response / follow-ups.")
     recovery_cost: dict[str, dict[str, str]] = Field(
         description="currency -> remedy type -> summed amount (offers not superseded); 'total' per currency.")
+    compensation: dict[str, Compensation] = Field(
+        default_factory=dict, description="Per currency: offered vs accepted vs fulfilled (counts, exact totals).")
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -106,10 +119,10 @@ def _duration(metric: str, start: str, end: str) -> Contribution:
     return (metric, str(micros // 1_000_000), 1, micros)
 
 
-def _money(currency: str, kind: str, amount: str) -> Contribution:
+def _money(currency: str, kind: str, amount: str, metric: str = "cost") -> Contribution:
     value = Decimal(amount)
     places = -int(value.as_tuple().exponent)
-    return ("cost", f"{currency}|{kind}|{places}", 1, int(value.scaleb(places)))
+    return (metric, f"{currency}|{kind}|{places}", 1, int(value.scaleb(places)))
 
 
 def contributions(doc: Mapping[str, Any]) -> Iterator[Contribution]:
@@ -154,6 +167,18 @@ def contributions(doc: Mapping[str, Any]) -> Iterator[Contribution]:
                 if amount is not None:
                     yield _money(amount["currency"], remedy["type"], amount["amount"])
                     yield _money(amount["currency"], "total", amount["amount"])
+            yield from _compensation(offer)
+
+
+def _compensation(offer: Mapping[str, Any]) -> Iterator[Contribution]:
+    """An offer still standing: offered; accepted by the customer; fulfilled (for what it cost)."""
+    total = offer["total"]
+    yield _money(total["currency"], "offered", total["amount"], "compensation")
+    if offer.get("accepted_at") is not None:
+        yield _money(total["currency"], "accepted", total["amount"], "compensation")
+    given = offer.get("fulfilled")
+    if given is not None:
+        yield _money(given["amount"]["currency"], "fulfilled", given["amount"]["amount"], "compensation")
 
 
 def _sla(doc: Mapping[str, Any]) -> Contribution:
@@ -228,6 +253,12 @@ def report(tally: Tally, now: datetime) -> KpiReport:
     for key, _, units in tally.keyed("cost"):
         currency, kind, places = key.split("|")
         cost[currency][kind] += Decimal(units).scaleb(-int(places))
+    given: dict[str, dict[str, list[Any]]] = defaultdict(
+        lambda: {stage: [0, Decimal()] for stage in ("offered", "accepted", "fulfilled")})
+    for key, n, units in tally.keyed("compensation"):
+        currency, stage, places = key.split("|")
+        given[currency][stage][0] += n
+        given[currency][stage][1] += Decimal(units).scaleb(-int(places))
     csat_n, csat_sum = tally.n("csat"), sum(total for _, _, total in tally.keyed("csat"))
     by_level = {key: n for key, n, _ in tally.keyed("by_level")}
     escalated = tally.n("escalated")
@@ -246,6 +277,9 @@ def report(tally: Tally, now: datetime) -> KpiReport:
         no_response_rate=rate(tally.n("no_response"), tally.n("follow_ups")),
         recovery_cost={cur: {k: format(v, "f") for k, v in sorted(items.items())}
                        for cur, items in sorted(cost.items())},
+        compensation={cur: Compensation(**{stage: Given(count=n, total=format(v, "f"))
+                                           for stage, (n, v) in stages.items()})
+                      for cur, stages in sorted(given.items())},
     )
 
 

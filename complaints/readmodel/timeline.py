@@ -9,7 +9,16 @@ from pydantic_core import to_json, to_jsonable_python
 from complaints.envelope import Envelope
 from complaints.readmodel.model import TimelineEntry, utc
 from complaints.readmodel.order import event_episode
-from schemas.events import ComplaintReceived, Escalated, Event, FollowedUp, RecoveryOffered
+from schemas.events import (
+    ComplaintReceived,
+    Escalated,
+    Event,
+    FollowedUp,
+    OfferAccepted,
+    OfferDeclined,
+    OfferFulfilled,
+    RecoveryOffered,
+)
 
 #: Fields of each event shown in the timeline; sealed blobs (`personal`, `comment`) never are.
 ESSENTIAL_FIELDS: dict[str, set[str]] = {
@@ -22,11 +31,15 @@ ESSENTIAL_FIELDS: dict[str, set[str]] = {
                         "respond_by", "episode", "policy_version"},
     "FollowedUp": {"offer_id", "outcome", "satisfied", "csat", "episode", "policy_version", "recorded_by",
                    "reasons"},
+    # The customer's answers and the fulfilment (on the RecoveryOffered topic; the entry's type is the topic).
+    "OfferAccepted": {"offer_id", "episode", "recorded_by"},
+    "OfferDeclined": {"offer_id", "episode", "recorded_by"},
+    "OfferFulfilled": {"offer_id", "episode", "amount", "fulfilled_by"},
 }
 
 
 def essentials(event: Event) -> dict[str, Any]:
-    out = event.model_dump(mode="json", include=ESSENTIAL_FIELDS[event.topic], exclude_none=True)
+    out = event.model_dump(mode="json", include=ESSENTIAL_FIELDS[event.name or event.topic], exclude_none=True)
     if isinstance(event, RecoveryOffered):
         out["remedies"] = [r.type for r in event.remedies]
     if isinstance(event, FollowedUp):
@@ -47,6 +60,11 @@ def summary(event: Event) -> str:
     if isinstance(event, FollowedUp):
         csat = f", CSAT {event.csat}" if event.csat is not None else ""
         return f"followed up: {event.outcome}{csat}"
+    if isinstance(event, OfferAccepted | OfferDeclined):
+        verb = "accepted" if isinstance(event, OfferAccepted) else "declined"
+        return f"offer {event.offer_id} {verb} ({event.recorded_by})"
+    if isinstance(event, OfferFulfilled):
+        return f"offer {event.offer_id} fulfilled: {event.amount.amount} {event.amount.currency}"
     return event.event_type()  # pragma: no cover
 
 

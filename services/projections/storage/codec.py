@@ -11,7 +11,7 @@ from pydantic_core import to_json
 
 from complaints.envelope import Envelope
 from complaints.readmodel.model import utc
-from schemas.registry import parse_event
+from schemas.registry import ALL_MODELS, parse_event
 from services.projections.storage import tables
 
 T = TypeVar("T")
@@ -93,7 +93,7 @@ def timeline_values(env: Envelope, topic: str, partition: int, offset: int, payl
 
 def envelope_from_row(row: Any) -> tuple[Envelope, str]:
     """The (envelope, position) a timeline row was made from; upcasts old versions as decode does."""
-    event = parse_event(row.ce_type, json.loads(row.payload))
+    event = parse_event(row.ce_type, json.loads(row.payload), ALL_MODELS)
     env = Envelope(
         id=row.event_id, type=row.ce_type, source=row.source, time=utc(row.time), subject=row.complaint_id,
         correlation_id=row.correlation_id, causation_id=row.causation_id, event=event,

@@ -10,8 +10,11 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from datetime import datetime, timedelta
+from decimal import Decimal
 
-from schemas.common import LEVELS
+from complaints.ids import deterministic_id
+from schemas.common import LEVELS, Money
+from schemas.events import OfferAccepted, OfferDeclined, OfferFulfilled
 from services.projections.ingest.writer import Classified
 from tests.unit.readmodel.factory import T0, Ev, escalated, followed, offered, received
 
@@ -23,7 +26,7 @@ def some_time(rng: random.Random, after: datetime, most: timedelta) -> datetime:
     return after + timedelta(microseconds=rng.randrange(1, int(most / timedelta(microseconds=1))))
 
 
-def amount(rng: random.Random) -> str:
+def amount_text(rng: random.Random) -> str:
     places = rng.choice((0, 1, 2))
     return f"{rng.randrange(1, 100_000) / 10 ** places:.{places}f}"
 
@@ -47,12 +50,14 @@ def history(rng: random.Random, cid: str) -> list[Ev]:
             level = higher
         elif step < 0.6 or offer is None:
             n += 1
-            remedies = [(rng.choice(("refund", "coupon", "replacement")), amount(rng) if rng.random() < 0.8 else None,
-                         rng.choice(("EUR", "USD"))) for _ in range(rng.randrange(1, 3))]
+            remedies = [(rng.choice(("refund", "coupon", "replacement")),
+                         amount_text(rng) if rng.random() < 0.8 else None, rng.choice(("EUR", "USD")))
+                        for _ in range(rng.randrange(1, 3))]
             new = f"{cid}-o{n}"
             events.append(offered(cid, at, offer_id=new, remedies=remedies, level=level, episode=episode,
                                   supersedes=offer if offer and rng.random() < 0.3 else None))
             offer = new
+            events += answers(rng, cid, new, episode, at)
         else:
             outcome = rng.choice(("satisfied", "unsatisfied", "no_response"))
             events.append(followed(cid, at, offer_id=offer, outcome=outcome, episode=episode,
@@ -98,3 +103,23 @@ def window(rng: random.Random) -> tuple[datetime | None, datetime | None]:
         return day if pick < 0.5 else some_time(rng, T0 - timedelta(days=1), SPAN + 2 * timedelta(days=1))
     a, b = moment(), moment()
     return (a, b) if a is None or b is None or a <= b else (b, a)
+
+
+def answers(rng: random.Random, cid: str, offer: str, episode: int, at: datetime) -> list[Ev]:
+    """Sometimes the customer accepts (and the offer is fulfilled) or declines, some minutes later."""
+    pick, out = rng.random(), []
+    if pick < 0.4:
+        at = some_time(rng, at, timedelta(minutes=30))
+        out.append(Ev(OfferAccepted(complaint_id=cid, offer_id=offer, episode=episode, recorded_by="customer"),
+                      at, deterministic_id("test", "accepted", offer)))
+        if rng.random() < 0.6:
+            at = some_time(rng, at, timedelta(hours=3))
+            amount = Money(amount=Decimal(amount_text(rng)), currency=rng.choice(("EUR", "USD")))
+            out.append(Ev(OfferFulfilled(complaint_id=cid, offer_id=offer, episode=episode, amount=amount,
+                                         reference="ref-1", fulfilled_by="agent-7"),
+                          at, deterministic_id("test", "fulfilled", offer)))
+    elif pick < 0.5:
+        at = some_time(rng, at, timedelta(minutes=30))
+        out.append(Ev(OfferDeclined(complaint_id=cid, offer_id=offer, episode=episode, recorded_by="customer"),
+                      at, deterministic_id("test", "declined", offer)))
+    return out

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from complaints.readmodel.fold import fold
 from complaints.readmodel.kpis import Tally, compute_kpis, contributions, report, tally_cases
 from complaints.readmodel.model import Case
 from complaints.readmodel.validtime import appendable, running, versions
+from schemas.common import Money
+from schemas.events import OfferAccepted, OfferDeclined, OfferFulfilled
 from tests.unit.readmodel.factory import T0, Ev, H, M, offered, received, sandwich, unhappy
 
 NOW = T0 + 30 * 24 * H
@@ -69,3 +72,22 @@ def test_new_events_extend_the_versions_only_in_time_order() -> None:
     assert not appendable(T0 + H, [T0 + M])
     assert not appendable(None, [T0 + H, T0])
     assert running([(T0, "a"), (T0, "b"), (T0 + M, "c")]) == [(T0, "b"), (T0 + M, "c")]
+
+
+def test_offered_accepted_and_fulfilled_are_counted_with_exact_totals() -> None:
+    events = sandwich("f1")  # offered 9.50 EUR (6.50 + 3.00)
+    at = events[1].at + M
+    events.append(Ev(OfferAccepted(complaint_id="f1", offer_id="f1-o1", episode=1, recorded_by="customer"), at, "acc"))
+    events.append(Ev(OfferFulfilled(complaint_id="f1", offer_id="f1-o1", episode=1, reference="r-1",
+                                    amount=Money(amount=Decimal("9.2"), currency="EUR"), fulfilled_by="sam"),
+                     at + M, "ful"))
+    declined = sandwich("f2")
+    declined.insert(2, Ev(OfferDeclined(complaint_id="f2", offer_id="f2-o1", episode=1, recorded_by="customer"),
+                          declined[1].at + M, "dec"))
+    case = case_of(events)
+    assert case.offers[0].accepted_at == at and case.offers[0].fulfilled is not None
+    assert case.offers[0].fulfilled.amount.amount == Decimal("9.2")
+    comp = compute_kpis([case, case_of(declined)], NOW).compensation["EUR"]
+    assert (comp.offered.count, comp.offered.total) == (2, "19.00")
+    assert (comp.accepted.count, comp.accepted.total) == (1, "9.50")
+    assert (comp.fulfilled.count, comp.fulfilled.total) == (1, "9.2")
