@@ -141,7 +141,7 @@ def _fold(conn: Connection, t: Tables, new: list[Classified], docs: dict[str, Do
                                                                                       for _, i in group]
             kept.add(cid, versions(every, first_response), times, replace=True)
         else:
-            kept.add(cid, running(ran), times, replace=False)
+            kept.add(cid, running(ran), times, replace=False, current=_latest(docs.get(cid)))
     return changed, poison, len(late), kept
 
 

@@ -136,7 +136,6 @@ def generation_tables(generation: int) -> Tables:
         comment="Valid-time versions of the cases' queue columns (complaints.readmodel.validtime), for as_of.",
     )
     v = versions.c
-    Index(f"ix_versions{suffix}_valid", v.valid_to, v.valid_from)
     Index(f"ix_versions{suffix}_due", v.due_at, v.complaint_id)
     Index(f"ix_versions{suffix}_received", v.received_at, v.complaint_id)
     return Tables(md, cases, timeline, offsets, counters, kpis, versions)

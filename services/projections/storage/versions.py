@@ -31,17 +31,20 @@ OPEN = datetime(9999, 12, 31)
 @dataclass
 class VersionChanges:
     replace: set[str] = field(default_factory=set)  # cases whose versions are all rewritten
-    close: list[tuple[str, datetime]] = field(default_factory=list)  # (case, from when its current one ends)
+    #: (case, its current version's valid_from, when that version ends now)
+    close: list[tuple[str, datetime, datetime]] = field(default_factory=list)
     rows: list[tuple[Any, ...]] = field(default_factory=list)
 
-    def add(self, cid: str, steps: list[tuple[datetime, Doc]], times: Times, replace: bool) -> None:
-        """The case's versions from these (valid from, doc) steps on; `replace`: they are all of them."""
+    def add(self, cid: str, steps: list[tuple[datetime, Doc]], times: Times, replace: bool,
+            current: datetime | None = None) -> None:
+        """The case's versions from these (valid from, doc) steps on; `replace`: they are all of them, else
+        `current` is the valid_from of the case's current version (the time of its latest event; None: new)."""
         if not steps:
             return
         if replace:
             self.replace.add(cid)
-        else:
-            self.close.append((cid, steps[0][0]))
+        elif current is not None:
+            self.close.append((cid, current, steps[0][0]))
         ends = [moment for moment, _ in steps[1:]] + [OPEN]
         for (moment, doc), end in zip(steps, ends, strict=True):
             self.rows.append((cid, times.of(moment), times.of(end), *queue_values(doc, times)))
@@ -54,10 +57,10 @@ def _statements(dialect: Dialect, table: Table) -> tuple[str, str, str, str]:
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     cols = ("complaint_id", "valid_from", "valid_to", *QUEUE_COLUMNS)
     cid, start, end = (quote(c) for c in cols[:3])
-    return (
+    return (  # by primary key (complaint_id, valid_from)
         f"DELETE FROM {name} WHERE {cid} = {mark}",
-        f"DELETE FROM {name} WHERE {cid} = {mark} AND {start} = {mark} AND {end} = {mark}",
-        f"UPDATE {name} SET {end} = {mark} WHERE {cid} = {mark} AND {end} = {mark}",
+        f"DELETE FROM {name} WHERE {cid} = {mark} AND {start} = {mark}",
+        f"UPDATE {name} SET {end} = {mark} WHERE {cid} = {mark} AND {start} = {mark}",
         f"INSERT INTO {name} ({', '.join(quote(c) for c in cols)}) VALUES ({', '.join([mark] * len(cols))})",
     )
 
@@ -69,10 +72,13 @@ def write_versions(conn: Connection, table: Table, changes: VersionChanges, time
     if changes.replace:
         conn.exec_driver_sql(drop_all, [(cid,) for cid in sorted(changes.replace)])
     if changes.close:
-        current = times.of(OPEN)
         # New events at the very time of the current version make a new state for that time: it replaces it.
-        conn.exec_driver_sql(drop_current, [(cid, times.of(start), current) for cid, start in changes.close])
-        conn.exec_driver_sql(close, [(times.of(start), cid, current) for cid, start in changes.close])
+        same = [(cid, times.of(current)) for cid, current, start in changes.close if start == current]
+        if same:
+            conn.exec_driver_sql(drop_current, same)
+        later = [(times.of(start), cid, times.of(current)) for cid, current, start in changes.close if start != current]
+        if later:
+            conn.exec_driver_sql(close, later)
     conn.exec_driver_sql(insert, changes.rows)
 
 
