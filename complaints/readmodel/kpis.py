@@ -194,25 +194,29 @@ def _sla(doc: Mapping[str, Any]) -> Contribution:
 
 
 class Tally:
-    """Summed contributions: (metric, key) -> [count, total], integers only (exact, in any grouping)."""
+    """Summed contributions: metric -> key -> [count, total], integers only (exact, in any grouping)."""
 
     def __init__(self) -> None:
-        self.sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+        self.sums: dict[str, dict[str, list[int]]] = defaultdict(dict)
 
     def add(self, items: Iterable[Contribution], sign: int = 1) -> Tally:
+        sums = self.sums
         for metric, key, n, total in items:
-            cell = self.sums[(metric, key)]
-            cell[0] += sign * n
-            cell[1] += sign * total
+            cell = sums[metric].get(key)
+            if cell is None:
+                sums[metric][key] = [sign * n, sign * total]
+            else:
+                cell[0] += sign * n
+                cell[1] += sign * total
         return self
 
     def n(self, metric: str, key: str = "") -> int:
-        cell = self.sums.get((metric, key))
+        cell = self.sums.get(metric, {}).get(key)
         return cell[0] if cell else 0
 
     def keyed(self, metric: str) -> Iterator[tuple[str, int, int]]:
-        for (m, key), (n, total) in self.sums.items():
-            if m == metric and n:
+        for key, (n, total) in self.sums.get(metric, {}).items():
+            if n:
                 yield key, n, total
 
 

@@ -105,7 +105,8 @@ def kpi_report(gen: Generation, received_from: datetime | None, received_to: dat
         where.append(k.day < end.date().isoformat())
     query = select(k.metric, k.key, func.sum(k.n), func.sum(k.total)).where(*where).group_by(k.metric, k.key)
     with gen.engine.connect() as conn:
-        tally.add((metric, key, int(n), int(total)) for metric, key, n, total in conn.execute(query))
+        rows = conn.execute(query).all()  # one fetch: row by row cost more than the sums
+    tally.add((metric, key, int(n), int(total)) for metric, key, n, total in rows)
     if start is not None and received_from is not None and utc(received_from) < start:
         _fold_cases(gen, received_from, start, channel, tally)
     if end is not None and received_to is not None and end < utc(received_to):

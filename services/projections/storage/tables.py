@@ -82,7 +82,7 @@ def generation_tables(generation: int) -> Tables:
     c = cases.c
     Index(f"ix_cases{suffix}_due", c.due_at, c.complaint_id)
     Index(f"ix_cases{suffix}_received", c.received_at, c.complaint_id)
-    Index(f"ix_cases{suffix}_customer", c.customer_ref, c.received_at)
+    Index(f"ix_cases{suffix}_customer", c.customer_ref, c.complaint_id)  # a customer's few cases: sorted
     Index(f"ix_cases{suffix}_status", c.status, c.due_at, c.complaint_id)
     Index(f"ix_cases{suffix}_status_received", c.status, c.received_at, c.complaint_id)
     for name, col in (("level", c.level), ("department", c.department), ("channel", c.channel)):
