@@ -26,7 +26,7 @@ from bench.procs import py_spy
 from bench.report import render
 
 ROOT = Path(__file__).resolve().parent
-PHASES = ("startup", "intake", "lifecycle", "replay", "timers", "overhead", "read")
+PHASES = ("startup", "intake", "lifecycle", "replay", "timers", "overhead", "whatif", "read")
 #: Without --only: every phase but `read` (minutes on its own: `python -m bench --only read`).
 DEFAULT_PHASES = PHASES[:-1]
 
@@ -140,6 +140,11 @@ def main(
 
             run_overhead(run)
             timed("overhead")
+        if "whatif" in phases:
+            from bench.whatif import run_whatif
+
+            run_whatif(run)
+            timed("whatif")
         if "read" in phases:
             from bench.read import run_read
 
@@ -186,7 +191,7 @@ def shown_command(args: list[str]) -> str:
 
 def rerender(source: Path, output: Path) -> None:
     """Rebuild the figures from a run's raw numbers and write the results again (nothing is measured)."""
-    from bench import intake, lifecycle, read, replay, startup, timers
+    from bench import intake, lifecycle, read, replay, startup, timers, whatif
     from bench.context import Sizes
 
     data = json.loads(source.read_text())
@@ -196,7 +201,7 @@ def rerender(source: Path, output: Path) -> None:
     try:
         run.details, run.notes = data["details"], data.get("notes", [])
         for phase, module in (("startup", startup), ("intake", intake), ("lifecycle", lifecycle),
-                              ("replay", replay), ("timers", timers), ("read", read)):
+                              ("replay", replay), ("timers", timers), ("whatif", whatif), ("read", read)):
             if phase in run.details:
                 module.figures(run, run.details[phase])
         seconds = data.get("seconds") or sum(run.details.get("phase_seconds", {}).values())

@@ -40,6 +40,10 @@ RemedyType = Literal[
 ]
 EscalationReason = Literal["triage", "sla_breached", "reopened", "manual", "customer_request"]
 FollowUpOutcome = Literal["satisfied", "unsatisfied", "no_response"]
+#: Why staff closed a case without an offer (`CaseClosed`): never a penalty for the customer.
+CloseReason = Literal["resolved", "duplicate", "abuse"]
+#: A staff id as the case-work events record it (an opaque id: never an e-mail address).
+STAFF_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 
 #: Levels in escalation order; "one level up" means the next entry.
 LEVELS: tuple[Level, ...] = ("front_line", "supervisor", "manager", "department", "executive")

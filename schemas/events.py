@@ -17,6 +17,7 @@ from pydantic import Field
 from schemas.common import (
     Category,
     Channel,
+    CloseReason,
     Department,
     EscalationReason,
     FollowUpOutcome,
@@ -173,9 +174,75 @@ class OfferFulfilled(Event):
     fulfilled_by: str = Field(min_length=1, max_length=200, description="Staff id, or the integration's name.")
 
 
+class CaseWork(Event):
+    """Base of staff case work (on the `Escalated` topic): who did it, when (the request's time), in which episode."""
+
+    topic: ClassVar[str] = "Escalated"
+
+    episode: int = Field(ge=1, description="The case's episode when the action was taken (a reopen: the new one).")
+    at: datetime = Field(description="When staff acted (the request's time); the folds use it, never a clock.")
+
+
+class CaseAssigned(CaseWork):
+    """A member of staff took, was given, or released a case (`assignee` None: released). On `Escalated`."""
+
+    name: ClassVar[str | None] = "CaseAssigned"
+
+    assignee: str | None = Field(default=None, max_length=200, description="Staff id now working the case; "
+                                 "None when it was released to the queue.")
+    assigned_by: str = Field(min_length=1, max_length=200, description="Staff id who took, assigned or released it.")
+
+
+class CustomerReplied(CaseWork):
+    """Staff answered the customer without money: the case's first response for the SLA. On `Escalated`."""
+
+    name: ClassVar[str | None] = "CustomerReplied"
+
+    message: Sealed = Field(description="The reply's text, encrypted with the customer's key.")
+    level: Level = Field(description="The case's level when the reply was sent.")
+    replied_by: str = Field(min_length=1, max_length=200, description="Staff id.")
+
+
+class NoteAdded(CaseWork):
+    """An internal note on the case (notes carry personal details, so sealed). On `Escalated`."""
+
+    name: ClassVar[str | None] = "NoteAdded"
+
+    text: Sealed = Field(description="The note, encrypted with the customer's key.")
+    added_by: str = Field(min_length=1, max_length=200, description="Staff id.")
+
+
+class CaseClosed(CaseWork):
+    """Staff closed the case without an offer: any open offer is withdrawn, timers stop, no money and no
+    `no_response` follow. On `Escalated`."""
+
+    name: ClassVar[str | None] = "CaseClosed"
+
+    reason: CloseReason
+    duplicate_of: str | None = Field(default=None, max_length=200,
+                                     description="The complaint this one duplicates (only with reason duplicate).")
+    withdrawn_offer: str | None = Field(default=None, description="The offer open when the case closed, withdrawn.")
+    closed_by: str = Field(min_length=1, max_length=200, description="Staff id.")
+    reasons: tuple[str, ...] = Field(default=(), description="Why, in words.")
+
+
+class CaseReopened(CaseWork):
+    """Staff reopened a closed case: a new episode at its level, with a new first-response due time. On `Escalated`."""
+
+    name: ClassVar[str | None] = "CaseReopened"
+
+    reason: str = Field(min_length=1, max_length=500, description="Why, in the words of who reopened it.")
+    level: Level = Field(description="The level the case is reopened at (where it was).")
+    first_response_due_at: datetime = Field(description="First response due by then in the new episode.")
+    reopened_by: str = Field(min_length=1, max_length=200, description="Staff id.")
+    policy_version: str
+
+
 #: The lifecycle's types, which every lifecycle fold knows (`schemas.registry.MODELS`).
 EVENT_CLASSES: tuple[type[Event], ...] = (ComplaintReceived, Escalated, RecoveryOffered, FollowedUp)
 #: The customer's answers to an offer and its fulfilment: consumers that do not read them skip them.
 CUSTOMER_EVENT_CLASSES: tuple[type[Event], ...] = (OfferAccepted, OfferDeclined, OfferFulfilled)
-ALL_EVENT_CLASSES: tuple[type[Event], ...] = (*EVENT_CLASSES, *CUSTOMER_EVENT_CLASSES)
+#: Staff case work (on `Escalated`): the lifecycle folds (workers, read model) know these too.
+CASEWORK_EVENT_CLASSES: tuple[type[Event], ...] = (CaseAssigned, CustomerReplied, NoteAdded, CaseClosed, CaseReopened)
+ALL_EVENT_CLASSES: tuple[type[Event], ...] = (*EVENT_CLASSES, *CUSTOMER_EVENT_CLASSES, *CASEWORK_EVENT_CLASSES)
 TOPICS: tuple[str, ...] = tuple(c.topic for c in EVENT_CLASSES)

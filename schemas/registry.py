@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from schemas.events import ALL_EVENT_CLASSES, EVENT_CLASSES, Event
+from schemas.events import ALL_EVENT_CLASSES, CASEWORK_EVENT_CLASSES, EVENT_CLASSES, Event
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
-#: The lifecycle's types: what the lifecycle folds (workers, read model) decode; others are skipped.
-MODELS: dict[str, type[Event]] = {cls.event_type(): cls for cls in EVENT_CLASSES}
+#: The lifecycle's types and staff case work: what the lifecycle folds (workers, read model) decode; others are skipped.
+MODELS: dict[str, type[Event]] = {cls.event_type(): cls for cls in (*EVENT_CLASSES, *CASEWORK_EVENT_CLASSES)}
 #: Every published type, the customer's answers included (the notifier reads them all).
 ALL_MODELS: dict[str, type[Event]] = {cls.event_type(): cls for cls in ALL_EVENT_CLASSES}
 #: old type -> (next type, pure function old payload -> next payload)

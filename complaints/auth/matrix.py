@@ -13,7 +13,7 @@ from typing import Literal
 from complaints.auth.staff import ROLES, Role
 
 Capability = Literal["public", "cases:read", "customers:read", "cases:act", "personal:read", "access-log:read",
-                     "stats:read", "customers:erase"]
+                     "stats:read", "customers:erase", "policy:what-if"]
 PUBLIC: Capability = "public"
 ANY_SERVICE = "*"
 WORKERS = ("escalation", "recovery", "followup")
@@ -23,10 +23,11 @@ WORKERS = ("escalation", "recovery", "followup")
 #: admin: operations (stats, personal data and its access log, erasure; replay is the CLI's).
 GRANTS: dict[Role, frozenset[Capability]] = {
     "agent": frozenset({"cases:read", "customers:read", "cases:act"}),
-    "lead": frozenset({"cases:read", "customers:read", "cases:act", "personal:read", "access-log:read"}),
+    "lead": frozenset({"cases:read", "customers:read", "cases:act", "personal:read", "access-log:read",
+                       "policy:what-if"}),
     "integration": frozenset({"cases:read", "stats:read"}),
     "admin": frozenset({"cases:read", "customers:read", "personal:read", "access-log:read", "stats:read",
-                        "customers:erase"}),
+                        "customers:erase", "policy:what-if"}),
 }
 
 #: (service, method, path template) → what it needs.
@@ -42,6 +43,9 @@ RULES: dict[tuple[str, str, str], Capability] = {
     ("escalation", "POST", "/complaints/{complaint_id}/escalate"): "cases:act",
     ("recovery", "POST", "/complaints/{complaint_id}/offers"): "cases:act",
     ("followup", "POST", "/complaints/{complaint_id}/follow-up"): "cases:act",
+    # staff case work, on the follow-up service (services/followup/casework.py)
+    **{("followup", "POST", f"/complaints/{{complaint_id}}/{action}"): "cases:act"
+       for action in ("take", "assign", "release", "replies", "notes", "close", "reopen")},
     **{(worker, "GET", "/stats"): "stats:read" for worker in WORKERS},
     ("projections", "GET", "/complaints/{complaint_id}"): "cases:read",
     ("projections", "GET", "/complaints"): "cases:read",
@@ -49,6 +53,7 @@ RULES: dict[tuple[str, str, str], Capability] = {
     ("projections", "POST", "/complaints/{complaint_id}/personal-data"): "personal:read",
     ("projections", "GET", "/complaints/{complaint_id}/access-log"): "access-log:read",
     ("projections", "POST", "/customers/{customer_ref}/erasure"): "customers:erase",
+    ("projections", "POST", "/what-if"): "policy:what-if",
     # the notifier: the customer's page is public (its signed link is the capability); the rest is staff's
     ("notifier", "GET", "/c/{token}"): PUBLIC,
     **{("notifier", "POST", f"/c/{{token}}/{action}"): PUBLIC for action in ("accept", "decline", "answer")},

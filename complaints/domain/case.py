@@ -14,10 +14,21 @@ from pydantic import BaseModel, ConfigDict
 
 from complaints.domain import lifecycle
 from complaints.domain.levels import rank
-from complaints.domain.lifecycle import EscalationFact, FirstResponse, FollowUpFact, Lifecycle, OfferFact, Status
+from complaints.domain.lifecycle import (
+    ClosureFact,
+    EscalationFact,
+    FirstResponse,
+    FollowUpFact,
+    Lifecycle,
+    OfferFact,
+    ReopenFact,
+    ReplyFact,
+    Status,
+)
 from schemas.common import (
     Category,
     Channel,
+    CloseReason,
     Department,
     EscalationReason,
     FollowUpOutcome,
@@ -25,9 +36,21 @@ from schemas.common import (
     Money,
     Severity,
 )
-from schemas.events import ComplaintReceived, Escalated, Event, FollowedUp, RecoveryOffered
+from schemas.events import (
+    CaseAssigned,
+    CaseClosed,
+    CaseReopened,
+    ComplaintReceived,
+    CustomerReplied,
+    Escalated,
+    Event,
+    FollowedUp,
+    NoteAdded,
+    RecoveryOffered,
+)
 
-__all__ = ["CaseFacts", "CaseState", "EscalationRecord", "FollowUpRecord", "OfferRecord", "Status", "evolve"]
+__all__ = ["AssignmentRecord", "CaseFacts", "CaseState", "ClosureRecord", "EscalationRecord", "FollowUpRecord",
+           "OfferRecord", "ReopenRecord", "ReplyRecord", "Status", "evolve"]
 
 
 class _Frozen(BaseModel):
@@ -108,6 +131,47 @@ class FollowUpRecord(_Frozen):
         return tuple.__new__(FollowUpFact, (self.offer_id, self.episode, self.outcome))
 
 
+class AssignmentRecord(_Frozen):
+    event_id: str
+    assignee: str | None
+    at: datetime
+
+
+class ReplyRecord(_Frozen):
+    event_id: str
+    episode: int
+    level: Level
+    at: datetime
+
+    @property
+    def fact(self) -> ReplyFact:
+        return ReplyFact(self.episode, self.level, self.at)
+
+
+class ClosureRecord(_Frozen):
+    event_id: str
+    episode: int
+    reason: CloseReason
+    duplicate_of: str | None
+    closed_by: str
+    at: datetime
+
+    @property
+    def fact(self) -> ClosureFact:
+        return ClosureFact(self.episode, self.reason, self.duplicate_of, self.closed_by, self.at)
+
+
+class ReopenRecord(_Frozen):
+    event_id: str
+    episode: int
+    first_response_due_at: datetime
+    at: datetime
+
+    @property
+    def fact(self) -> ReopenFact:
+        return ReopenFact(self.episode, self.first_response_due_at, self.at)
+
+
 class CaseState(_Frozen):
     complaint_id: str
     status: Status = "received"
@@ -117,7 +181,7 @@ class CaseState(_Frozen):
     received_id: str | None = None
     facts: CaseFacts | None = None  # None until the ComplaintReceived arrives
     sla_due_at: datetime | None = None  # due time set by the latest escalation of this episode
-    first_response_at: datetime | None = None  # first offer of this episode
+    first_response_at: datetime | None = None  # first offer or reply of this episode
     open_offer: OfferRecord | None = None
     escalations: tuple[EscalationRecord, ...] = ()
     offers: tuple[OfferRecord, ...] = ()
@@ -125,6 +189,12 @@ class CaseState(_Frozen):
     closed: bool = False
     outcome: FollowUpOutcome | None = None
     flagged: bool = False  # closed without an answer from the customer
+    assignee: str | None = None  # who works the case (the latest CaseAssigned; None: in the queue)
+    assignments: tuple[AssignmentRecord, ...] = ()
+    replies: tuple[ReplyRecord, ...] = ()
+    closures: tuple[ClosureRecord, ...] = ()
+    reopens: tuple[ReopenRecord, ...] = ()
+    closed_by_staff: ClosureRecord | None = None  # the staff closure that closes the case, if one does
     applied: tuple[str, ...] = ()
     updated_at: datetime | None = None
 
@@ -153,8 +223,7 @@ class CaseState(_Frozen):
         if facts is not None and front_line is None and first_response is not None:
             front_line = lifecycle.first_response_due(facts.received_at, facts.channel, facts.severity,
                                                       facts.public, first_response)
-        return lifecycle.derive([e.fact for e in self.escalations], [o.fact for o in self.offers],
-                                [f.fact for f in self.followups], front_line)
+        return _lifecycle(self, front_line)
 
     def due_at(self, first_response: FirstResponse) -> datetime | None:
         """When the first response of this episode at this level is (or was) due."""
@@ -163,6 +232,13 @@ class CaseState(_Frozen):
     def breached(self, first_response: FirstResponse, now: datetime) -> bool:
         """Was (or is, as of `now`) this episode's first response late?"""
         return self.derived(first_response).breached(now)
+
+    @property
+    def closed_as(self) -> str | None:
+        """How the case closed, in a word: the follow-up's outcome, or the staff closure's reason (None: open)."""
+        if self.outcome is not None:
+            return self.outcome
+        return f"by staff: {self.closed_by_staff.reason}" if self.closed_by_staff is not None else None
 
     @property
     def answered_offers(self) -> tuple[str, ...]:
@@ -198,7 +274,35 @@ def _record(state: CaseState, event: Event, event_id: str, at: datetime) -> Case
         view_f = FollowUpRecord(event_id=event_id, **event.model_dump(include=fields))
         ordered = sorted((*state.followups, view_f), key=lambda f: (f.episode, f.event_id))
         return state.model_copy(update={"followups": tuple(ordered)})
+    return _record_work(state, event, event_id)
+
+
+def _record_work(state: CaseState, event: Event, event_id: str) -> CaseState:
+    """Staff case work (every time is the event's own `at`, the request's: never a clock)."""
+    if isinstance(event, CaseAssigned):
+        given = AssignmentRecord(event_id=event_id, assignee=event.assignee, at=event.at)
+        return state.model_copy(update={"assignments": (*state.assignments, given)})
+    if isinstance(event, CustomerReplied):
+        reply = ReplyRecord(event_id=event_id, episode=event.episode, level=event.level, at=event.at)
+        return state.model_copy(update={"replies": (*state.replies, reply)})
+    if isinstance(event, CaseClosed):
+        closure = ClosureRecord(event_id=event_id, episode=event.episode, reason=event.reason,
+                                duplicate_of=event.duplicate_of, closed_by=event.closed_by, at=event.at)
+        return state.model_copy(update={"closures": (*state.closures, closure)})
+    if isinstance(event, CaseReopened):
+        reopen = ReopenRecord(event_id=event_id, episode=event.episode,
+                              first_response_due_at=event.first_response_due_at, at=event.at)
+        return state.model_copy(update={"reopens": (*state.reopens, reopen)})
+    if isinstance(event, NoteAdded):  # its text is sealed on the topic; the state only knows it was applied
+        return state
     raise TypeError(f"not a lifecycle event: {type(event).__name__}")
+
+
+def _lifecycle(state: CaseState, front_line: datetime | None = None) -> Lifecycle:
+    return lifecycle.derive([e.fact for e in state.escalations], [o.fact for o in state.offers],
+                            [f.fact for f in state.followups], front_line,
+                            replies=[r.fact for r in state.replies], closures=[c.fact for c in state.closures],
+                            reopens=[r.fact for r in state.reopens])
 
 
 def _esc_key(view: EscalationRecord) -> tuple[int, int, str]:
@@ -209,12 +313,17 @@ def _offer_key(view: OfferRecord) -> tuple[int, int, datetime, str]:
     return view.key
 
 
+def _closure(state: CaseState, life: Lifecycle) -> ClosureRecord | None:
+    fact = life.closure
+    return next((c for c in state.closures if c.fact == fact), None) if fact is not None else None
+
+
 def _derive(state: CaseState, *, applied: tuple[str, ...], updated_at: datetime) -> CaseState:
-    life = lifecycle.derive([e.fact for e in state.escalations], [o.fact for o in state.offers],
-                            [f.fact for f in state.followups])
+    life = _lifecycle(state)
     chosen = life.open_offer
     open_offer = next((o for o in state.offers if o.offer_id == chosen.offer_id), None) if chosen else None
     firsts = [o.at for o in state.offers if o.episode == life.episode]
+    firsts += [r.at for r in state.replies if r.episode == life.episode]
     return state.model_copy(
         update={
             "status": life.status,
@@ -227,6 +336,8 @@ def _derive(state: CaseState, *, applied: tuple[str, ...], updated_at: datetime)
             "closed": life.closed,
             "outcome": life.outcome,
             "flagged": life.outcome == "no_response",
+            "assignee": lifecycle.assignee_of((a.at, a.event_id, a.assignee) for a in state.assignments),
+            "closed_by_staff": _closure(state, life),
             "applied": applied,
             "updated_at": updated_at,
         }

@@ -39,3 +39,7 @@ class AuthorityExceeded(InvalidOffer):
 
 class NoOpenOffer(DomainError):
     """A follow-up answer when no recovery offer is waiting for one."""
+
+
+class CaseWorkRefused(DomainError):
+    """A take / assign / release / reply / close / reopen the case as it stands does not allow (a 409)."""

@@ -56,7 +56,8 @@ def on_tick(state: CaseState, policy: Policy, now: datetime) -> list[Emit]:
         f"Moved up one level to {LEVEL_LABELS[to]}.",
     )
     event_id = deterministic_id("Escalated", state.complaint_id, state.episode, state.level, "sla_breached")
-    due_next = policy.first_response_due(due, facts.channel, facts.severity, facts.public)
+    department = _department(state.department, to, facts, policy)
+    due_next = policy.first_response_due(due, facts.channel, facts.severity, facts.public, to, department)
     event = _escalated(state, to, "sla_breached", reasons, due_next, policy)
     return [Emit(event, event_id, _cause(state))]
 
@@ -75,7 +76,7 @@ def manual(
     if state is None or state.facts is None:
         raise UnknownCase("There is no such complaint (or it has not been received yet).")
     if state.closed:
-        raise CaseClosed(f"Complaint {state.complaint_id} is closed ({state.outcome}); it cannot be escalated.")
+        raise CaseClosed(f"Complaint {state.complaint_id} is closed ({state.closed_as}); it cannot be escalated.")
     if not agent.strip() or not reason_text.strip():
         raise InvalidEscalation("A manual escalation needs the agent's id and a reason.")
     if target_level is None:
@@ -91,7 +92,8 @@ def manual(
         )
     facts = state.facts
     reasons = (f"Escalated by {agent}: {reason_text.strip()}", f"Moved up to {LEVEL_LABELS[target_level]}.")
-    due = policy.first_response_due(now, facts.channel, facts.severity, facts.public)
+    department = _department(state.department, target_level, facts, policy)
+    due = policy.first_response_due(now, facts.channel, facts.severity, facts.public, target_level, department)
     event = _escalated(state, target_level, "manual", reasons, due, policy, requested_by=agent)
     event_id = deterministic_id("Escalated", state.complaint_id, "manual", request_id)
     return [Emit(event, event_id, request_id)]
@@ -138,9 +140,7 @@ def _reopen_escalation(state: CaseState, policy: Policy, now: datetime) -> list[
     event_id = deterministic_id("Escalated", cause.event_id)
     if event_id in state.applied:
         return []
-    up = level_above(state.level) or "executive"
-    remedy = fair_remedy(facts, episode, policy)
-    to = policy.covering_level(remedy.total, up) or "executive"
+    up, to = reopen_levels(state.level, facts, episode, policy)
     reasons = [f"The customer was not satisfied with the recovery offer: the case is reopened (episode {episode})."]
     if up == state.level:
         reasons.append("The case is already at the executive level: it stays there.")
@@ -148,9 +148,22 @@ def _reopen_escalation(state: CaseState, policy: Policy, now: datetime) -> list[
         reasons.append(f"Moved up one level to {LEVEL_LABELS[up]}.")
     if to != up:
         reasons.append(f"The fair remedy for a reopened case needs the authority of {LEVEL_LABELS[to]}.")
-    due = policy.first_response_due(now, facts.channel, facts.severity, facts.public)
+    department = _department(state.department, to, facts, policy)
+    due = policy.first_response_due(now, facts.channel, facts.severity, facts.public, to, department)
     event = _escalated(state, to, "reopened", tuple(reasons), due, policy, episode=episode)
     return [Emit(event, event_id, cause.event_id)]
+
+
+def reopen_levels(level: Level, facts: CaseFacts, episode: int, policy: Policy) -> tuple[Level, Level]:
+    """A reopened case goes one level up from `level` (`up`), higher if its fair remedy needs it (`to`)."""
+    up = level_above(level) or "executive"
+    return up, policy.covering_level(fair_remedy(facts, episode, policy).total, up) or "executive"
+
+
+def department_at(current: Department | None, to: Level, facts: CaseFacts | None, policy: Policy,
+                  ) -> Department | None:
+    """The department a case has at `to`: the one it has, else the category's from the department level on."""
+    return _department(current, to, facts, policy)
 
 
 def _escalated(

@@ -36,7 +36,7 @@ def answer(
     if state is None:
         raise UnknownCase("There is no such complaint.")
     if state.closed:
-        raise CaseClosed(f"Complaint {state.complaint_id} is already closed ({state.outcome}).")
+        raise CaseClosed(f"Complaint {state.complaint_id} is already closed ({state.closed_as}).")
     offer = state.open_offer
     if offer is None:
         raise NoOpenOffer(f"Complaint {state.complaint_id} has no recovery offer waiting for an answer.")

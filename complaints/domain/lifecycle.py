@@ -36,6 +36,12 @@ The rules:
   SLA for the channel, severity and publicity (`first_response_due`); otherwise (a reopen whose
   escalation is not in yet) none.
 - **responded at**: the first offer that responds (above).
+- **staff case work** (`CustomerReplied`, `CaseClosed`, `CaseReopened`): a reply to the customer
+  responds like an offer (same rule: of this episode, after the current escalation), so it stops the
+  SLA clock without money. A staff closure closes the case (no outcome: never `no_response`, no money;
+  any open offer is withdrawn). A staff reopen starts its episode: follow-up outcomes and closures of
+  earlier episodes no longer close the case, and the reopen's `first_response_due_at` is the due time
+  until an escalation of the episode sets another.
 - **breached**: an `sla_breached` escalation in this episode, or the due time came while no
   response was in: `(responded_at or now) >= due`. The boundary is the escalation decision's:
   a response due at 10:00 is late at 10:00, and the SLA timer escalates at `now >= due`.
@@ -43,7 +49,7 @@ The rules:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 
@@ -87,6 +93,32 @@ class FollowUpFact(NamedTuple):
     outcome: FollowUpOutcome
 
 
+class ReplyFact(NamedTuple):
+    """What a `CustomerReplied` says about the lifecycle: a first response without money."""
+
+    episode: int
+    level: Level
+    at: datetime
+
+
+class ClosureFact(NamedTuple):
+    """What a `CaseClosed` says: staff closed the case without an offer."""
+
+    episode: int
+    reason: str
+    duplicate_of: str | None
+    by: str
+    at: datetime
+
+
+class ReopenFact(NamedTuple):
+    """What a `CaseReopened` says: a new episode, its first response due then."""
+
+    episode: int
+    first_response_due_at: datetime
+    at: datetime
+
+
 class Lifecycle(NamedTuple):
     """Everything `derive` concludes from a case's facts."""
 
@@ -102,18 +134,26 @@ class Lifecycle(NamedTuple):
 
     @property
     def closed(self) -> bool:
-        return self.outcome is not None
+        return self.outcome is not None or self.closure is not None
 
     def breached(self, now: datetime | None) -> bool:
         """`is_breached` of this case: as of `now` while open (`now=None`: as the events recorded it)."""
         return is_breached(self.due_at, self.responded_at, self.sla_breached, None if self.closed else now)
 
     current: EscalationFact | None  # the escalation that set this episode's obligation, if any
+    closure: ClosureFact | None = None  # staff closed the case (in this episode or since its last reopen)
 
     @property
     def offer_awaiting_answer(self) -> OfferFact | None:
         offer = self.open_offer
         return offer if offer is not None and responds(offer, self.episode, self.level, self.current) else None
+
+
+def assignee_of(assignments: Iterable[tuple[datetime, str, str | None]]) -> str | None:
+    """Who works the case: the assignee of the latest `CaseAssigned` by (its time, its id), whatever the
+    arrival order; None when released or never taken."""
+    latest = max(assignments, key=lambda a: (a[0], a[1]), default=None)
+    return None if latest is None else latest[2]
 
 
 def first_response_due(received_at: datetime, channel: Channel, severity: Severity, public: bool,
@@ -122,7 +162,7 @@ def first_response_due(received_at: datetime, channel: Channel, severity: Severi
     return received_at + first_response(channel, severity, public)
 
 
-def responds(offer: OfferFact, episode: int, level: Level, current: EscalationFact | None) -> bool:
+def responds(offer: OfferFact | ReplyFact, episode: int, level: Level, current: EscalationFact | None) -> bool:
     """Does this offer answer the case's current obligation: made in this episode, after the current
     escalation (at the same instant, or for an escalation saved without its time: from the current
     level or above)?"""
@@ -144,10 +184,13 @@ def status_of(*, closed: bool, offer_awaiting: bool, episode: int, level: Level)
 
 
 def due_at(episode: int, current: EscalationFact | None, escalated: bool,
-           front_line: datetime | None) -> datetime | None:
-    """The first response's due time: the current escalation's, else the front line's in episode 1."""
+           front_line: datetime | None, reopened: datetime | None = None) -> datetime | None:
+    """The first response's due time: the current escalation's, else a staff reopen's of this episode,
+    else the front line's in episode 1."""
     if current is not None:
         return current.sla_due_at
+    if reopened is not None:
+        return reopened
     return front_line if episode == 1 and not escalated else None
 
 
@@ -167,11 +210,15 @@ def is_breached(due: datetime | None, responded_at: datetime | None, sla_breache
 
 
 def derive(escalations: Sequence[EscalationFact], offers: Sequence[OfferFact], followups: Sequence[FollowUpFact],
-           front_line: datetime | None = None) -> Lifecycle:
+           front_line: datetime | None = None, *, replies: Sequence[ReplyFact] = (),
+           closures: Sequence[ClosureFact] = (), reopens: Sequence[ReopenFact] = ()) -> Lifecycle:
     """The lifecycle of a case from its facts (any order). `front_line`: its front-line due time, if known.
 
     One pass over each list (the read model calls this on every event it folds)."""
     episode, top, top_key, department, department_key = 1, None, None, None, None
+    floor = 0  # the latest staff reopen's episode: closures and outcomes before it no longer close the case
+    for r in reopens:
+        episode, floor = max(episode, r.episode), max(floor, r.episode)
     for e in escalations:
         key = (e.episode, RANKS[e.level], e.sla_due_at)
         episode = max(episode, e.episode)
@@ -186,8 +233,15 @@ def derive(escalations: Sequence[EscalationFact], offers: Sequence[OfferFact], f
             episode = max(episode, f.episode + 1)
         else:
             episode = max(episode, f.episode)
-            satisfied, no_response = satisfied or f.outcome == "satisfied", no_response or f.outcome == "no_response"
+            if f.episode >= floor:
+                satisfied = satisfied or f.outcome == "satisfied"
+                no_response = no_response or f.outcome == "no_response"
     outcome: FollowUpOutcome | None = "satisfied" if satisfied else "no_response" if no_response else None
+    closure = None
+    for c in closures:
+        episode = max(episode, c.episode)
+        if c.episode >= floor and (closure is None or (c.at, c.episode) > (closure.at, closure.episode)):
+            closure = c
     superseded = {o.supersedes for o in offers if o.supersedes}
     open_offer, open_key = None, None
     for o in offers:
@@ -196,7 +250,7 @@ def derive(escalations: Sequence[EscalationFact], offers: Sequence[OfferFact], f
             key_o = (o.episode, RANKS[o.level], o.at, o.offer_id)
             if open_key is None or key_o > open_key:
                 open_offer, open_key = o, key_o
-    if outcome is not None:
+    if outcome is not None or closure is not None:
         open_offer = None
     level: Level = top.level if top is not None else "front_line"
     current = top if top is not None and top.episode == episode else None
@@ -204,11 +258,17 @@ def derive(escalations: Sequence[EscalationFact], offers: Sequence[OfferFact], f
     for o in offers:
         if responds(o, episode, level, current) and (responded_at is None or o.at < responded_at):
             responded_at = o.at
+    for reply in replies:
+        if responds(reply, episode, level, current) and (responded_at is None or reply.at < responded_at):
+            responded_at = reply.at
     waiting = open_offer is not None and responds(open_offer, episode, level, current)
     breach = False
     for e in escalations:
         breach = breach or (e.reason == "sla_breached" and e.episode == episode)
-    status = status_of(closed=outcome is not None, offer_awaiting=waiting, episode=episode, level=level)
-    due = due_at(episode, current, bool(escalations), front_line)
+    closed = outcome is not None or closure is not None
+    status = status_of(closed=closed, offer_awaiting=waiting, episode=episode, level=level)
+    reopened = max((r for r in reopens if r.episode == episode), key=lambda r: r.at, default=None)
+    due = due_at(episode, current, bool(escalations), front_line,
+                 reopened.first_response_due_at if reopened is not None else None)
     return tuple.__new__(Lifecycle, (status, episode, level, department, outcome, open_offer, due, responded_at,
-                                     breach, current))
+                                     breach, current, closure))

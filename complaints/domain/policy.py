@@ -113,8 +113,13 @@ class TriagePolicy(_Strict):
 class SlaPolicy(_Strict):
     first_response: dict[Channel, dict[SeverityKey, Duration]]
     public_max: Duration | None = None
-    # Channels whose SLAs count business time on a calendar of `calendars`; the others: the wall clock.
+    # Whose business hours an SLA counts (names in `calendars`): the department's that answers, else the
+    # level's, else the channel's; none of them: the wall clock (`Policy.calendar_for`).
     calendar_by_channel: dict[Channel, str] = Field(default_factory=dict)
+    calendar_by_level: dict[Level, str] = Field(default_factory=dict)
+    calendar_by_department: dict[Department, str] = Field(default_factory=dict)
+    # Channels whose promise runs on the wall clock whoever answers (e.g. social's one hour).
+    wall_clock_channels: tuple[Channel, ...] = ()
 
 
 class FollowUpPolicy(_Strict):
@@ -216,11 +221,23 @@ class Policy(_Strict):
             sla = min(sla, self.sla.public_max)
         return sla
 
-    def first_response_due(self, start: datetime, channel: Channel, severity: Severity, public: bool) -> datetime:
-        """When a first response counted from `start` is due: on the channel's calendar, else the wall clock."""
+    def calendar_for(self, channel: Channel, level: Level, department: Department | None) -> Calendar | None:
+        """The business hours a case's SLA counts on (None: the wall clock): a channel kept on the wall
+        clock; else the answering department's calendar, the level's, the channel's, in that order."""
+        sla = self.sla
+        if channel in sla.wall_clock_channels:
+            return None
+        name = (sla.calendar_by_department.get(department) if department is not None else None) \
+            or sla.calendar_by_level.get(level) or sla.calendar_by_channel.get(channel)
+        return None if name is None else self.calendars[name]
+
+    def first_response_due(self, start: datetime, channel: Channel, severity: Severity, public: bool,
+                           level: Level = "front_line", department: Department | None = None) -> datetime:
+        """When a first response counted from `start` is due at `level` (and `department`): in business
+        time on its calendar (`calendar_for`), else on the wall clock."""
         sla = self.first_response_sla(channel, severity, public)
-        name = self.sla.calendar_by_channel.get(channel)
-        return start + sla if name is None else self.calendars[name].add(start, sla)
+        calendar = self.calendar_for(channel, level, department)
+        return start + sla if calendar is None else calendar.add(start, sla)
 
     def follow_up_delay(self, channel: Channel) -> timedelta:
         return self.follow_up.delay[channel]

@@ -87,8 +87,15 @@ def _sla(policy: Policy) -> list[str]:
 
 
 def _calendars(policy: Policy) -> list[str]:
-    return [f"sla.calendar_by_channel.{channel}: {name!r} is not one of calendars ({', '.join(policy.calendars)})"
-            for channel, name in policy.sla.calendar_by_channel.items() if name not in policy.calendars]
+    sla, known = policy.sla, ", ".join(policy.calendars) or "none"
+    tables: dict[str, list[tuple[str, str]]] = {"calendar_by_channel": list(sla.calendar_by_channel.items()),
+                                                "calendar_by_level": list(sla.calendar_by_level.items()),
+                                                "calendar_by_department": list(sla.calendar_by_department.items())}
+    problems = [f"sla.{table}.{key}: {name!r} is not one of calendars ({known})"
+                for table, names in tables.items() for key, name in names if name not in policy.calendars]
+    problems += [f"sla.wall_clock_channels: {channel} also has a calendar in sla.calendar_by_channel (choose one)"
+                 for channel in sla.wall_clock_channels if channel in sla.calendar_by_channel]
+    return problems
 
 
 def _follow_up(policy: Policy) -> list[str]:

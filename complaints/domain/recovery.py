@@ -16,7 +16,15 @@ from complaints.domain.emit import Emit
 from complaints.domain.errors import AuthorityExceeded, CaseClosed, InvalidOffer, UnknownCase
 from complaints.domain.levels import rank
 from complaints.domain.policy import Policy
-from complaints.domain.remedy import apology_text, case_currency, declared_above_cap, describe, fair_remedy, money
+from complaints.domain.remedy import (
+    FairRemedy,
+    apology_text,
+    case_currency,
+    declared_above_cap,
+    describe,
+    fair_remedy,
+    money,
+)
 from complaints.domain.triage import triage
 from complaints.domain.wording import LEVEL_LABELS, show, words
 from complaints.ids import deterministic_id
@@ -53,7 +61,7 @@ def manual_offer(
     if state is None or state.facts is None:
         raise UnknownCase("There is no such complaint (or it has not been received yet).")
     if state.closed:
-        raise CaseClosed(f"Complaint {state.complaint_id} is closed ({state.outcome}); no new offer can be made.")
+        raise CaseClosed(f"Complaint {state.complaint_id} is closed ({state.closed_as}); no new offer can be made.")
     if level not in LEVELS:
         raise InvalidOffer(f"Unknown level {level!r}; levels are {', '.join(LEVELS)}.")
     if rank(level) < rank(state.level):
@@ -123,12 +131,10 @@ def _automatic_offer(state: CaseState, facts: CaseFacts, policy: Policy, now: da
             return []
         cause = current.event_id
         reasons = [f"The case is with {LEVEL_LABELS[current.level]} ({words(current.reason)})."]
-    if declared_above_cap(facts, policy) is not None:
-        return []  # a person decides: triage's reason (on the escalation) says why
-    remedy = fair_remedy(facts, state.episode, policy)
-    limit = policy.authority(state.level, remedy.total.currency)
-    if limit is None or remedy.total.amount > limit.amount:
-        return []  # never above authority: escalation moves the case to a level that can offer it
+    priced = automatic_remedy(facts, state.episode, state.level, policy)
+    if priced is None:
+        return []
+    remedy, limit = priced
     owner = LEVEL_LABELS[state.level]
     reasons.append(
         f"{owner[0].upper()}{owner[1:]} offers the standard remedy for a {words(facts.category)} complaint: "
@@ -154,6 +160,19 @@ def _automatic_offer(state: CaseState, facts: CaseFacts, policy: Policy, now: da
         now=now,
     )
     return [Emit(event, offer_id, cause)]
+
+
+def automatic_remedy(facts: CaseFacts, episode: int, level: Level, policy: Policy) -> tuple[FairRemedy, Money] | None:
+    """The fair remedy `level` may offer on its own when its policy lets it, with the level's limit; None when a
+    person decides: the customer asked for one, the declared amount is above the cap (triage's reasons say
+    so), or the remedy is above the level's authority (escalation moves the case to a level that covers it)."""
+    if facts.wants_human or declared_above_cap(facts, policy) is not None:
+        return None
+    remedy = fair_remedy(facts, episode, policy)
+    limit = policy.authority(level, remedy.total.currency)
+    if limit is None or remedy.total.amount > limit.amount:
+        return None
+    return remedy, limit
 
 
 def _offer(

@@ -78,7 +78,8 @@ def triage(received: ComplaintReceived | CaseFacts, policy: Policy) -> Triage:
         escalation_reason=reason,
         auto_offer=automatic and capped is None,
         remedy=remedy,
-        sla_due_at=policy.first_response_due(facts.received_at, facts.channel, facts.severity, facts.public),
+        sla_due_at=policy.first_response_due(facts.received_at, facts.channel, facts.severity, facts.public,
+                                             level, department),
     )
 
 

@@ -20,17 +20,31 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 
 from complaints.domain import lifecycle
-from complaints.domain.lifecycle import EscalationFact, FirstResponse, FollowUpFact, OfferFact
+from complaints.domain.lifecycle import (
+    ClosureFact,
+    EscalationFact,
+    FirstResponse,
+    FollowUpFact,
+    OfferFact,
+    ReopenFact,
+    ReplyFact,
+)
 from complaints.domain.policy import cached_policy
 from complaints.envelope import Envelope
 from complaints.readmodel.model import Case, SortKey, utc
-from complaints.readmodel.order import RANK, event_episode
+from complaints.readmodel.order import RANK, event_episode, type_name
 from complaints.settings import default_policy_file
 from schemas.common import Money
 from schemas.events import (
+    CaseAssigned,
+    CaseClosed,
+    CaseReopened,
+    CaseWork,
     ComplaintReceived,
+    CustomerReplied,
     Escalated,
     FollowedUp,
+    NoteAdded,
     OfferAccepted,
     OfferDeclined,
     OfferFulfilled,
@@ -101,13 +115,16 @@ def advance(doc: Doc | None, env: Envelope, position: str, first_response: First
         _offered(d, ev, when)
     elif isinstance(ev, FollowedUp):
         _followed_up(d, ev, when)
+    elif isinstance(ev, CaseWork):
+        _case_work(d, ev, env.id)
     elif isinstance(ev, OfferAccepted | OfferDeclined | OfferFulfilled):
         _answered(d, ev, when)
     else:  # pragma: no cover - the registry only yields the four types
         raise TypeError(f"no projection for {type(ev).__name__}")
     _derive(d, when, first_response or policy_first_response())
-    if isinstance(ev, RecoveryOffered) and d["first_response_at"] is None:
-        d["first_response_at"], d["first_response_sla_met"] = when, not d["sla"]["breached"]
+    if isinstance(ev, RecoveryOffered | CustomerReplied) and d["first_response_at"] is None:
+        d["first_response_at"] = jt(ev.at) if isinstance(ev, CustomerReplied) else when
+        d["first_response_sla_met"] = not d["sla"]["breached"]
     part, _, offset = position.rpartition(":")
     positions = d["positions"]
     d["positions"] = {**positions, part: max(int(offset), positions.get(part, -1))}
@@ -115,7 +132,7 @@ def advance(doc: Doc | None, env: Envelope, position: str, first_response: First
     updated = d["updated_at"]
     if updated is None or at > _time(updated):
         d["updated_at"] = when
-    d["last_key"] = [event_episode(ev), when, RANK[ev.topic], env.id]
+    d["last_key"] = [event_episode(ev), when, RANK[type_name(ev)], env.id]
     return d
 
 
@@ -142,9 +159,17 @@ def _derive(d: Doc, when: str, first_response: FirstResponse) -> None:
         [new(OfferFact, (o["offer_id"], o["episode"], o["level"], parsed(o["at"]) or _time(o["at"]), o["supersedes"]))
          for o in offers],
         [new(FollowUpFact, (f["offer_id"], f["episode"], f["outcome"])) for f in d["follow_ups"]],
-        front_line)
+        front_line,
+        replies=[ReplyFact(r["episode"], r["level"], _time(r["at"])) for r in d.get("replies", ())],
+        closures=[ClosureFact(c["episode"], c["reason"], c["duplicate_of"], c["by"], _time(c["at"]))
+                  for c in d.get("closures", ())],
+        reopens=[ReopenFact(r["episode"], _time(r["first_response_due_at"]), _time(r["at"]))
+                 for r in d.get("reopens", ())])
     if life.episode > d["episode"] and not any(e["number"] == life.episode for e in d["episodes"]):
         d["episodes"] = _set_episode(d["episodes"], life.episode, started_at=when)
+    closure = life.closure
+    d["closure"] = None if closure is None else {"reason": closure.reason, "duplicate_of": closure.duplicate_of,
+                                                 "by": closure.by, "at": _text(closure.at), "episode": closure.episode}
     d.update(status=life.status, episode=life.episode, level=life.level, department=life.department,
              sla={"due_at": _text(life.due_at), "breached": life.breached(None),
                   "awaiting_response": not life.closed and life.responded_at is None,
@@ -206,6 +231,30 @@ def _followed_up(d: Doc, ev: FollowedUp, when: str) -> None:
                     "at": when}
     if ev.outcome == "unsatisfied":
         d["reopen_count"] += 1
+
+
+def _case_work(d: Doc, ev: CaseWork, event_id: str) -> None:
+    """Staff case work: the facts, never the sealed text (times: the event's own `at`, the request's)."""
+    at = jt(ev.at)
+    if isinstance(ev, CaseAssigned):
+        assignments = [*d.get("assignments", ()), [at, event_id, ev.assignee]]
+        d["assignments"] = assignments
+        d["assignee"] = lifecycle.assignee_of((_time(a[0]), a[1], a[2]) for a in assignments)
+    elif isinstance(ev, CustomerReplied):
+        d["replies"] = [*d.get("replies", ()), {"at": at, "episode": ev.episode, "level": ev.level,
+                                                "by": ev.replied_by}]
+    elif isinstance(ev, NoteAdded):
+        d["notes"] = [*d.get("notes", ()), {"at": at, "episode": ev.episode, "by": ev.added_by}]
+    elif isinstance(ev, CaseClosed):
+        d["closures"] = [*d.get("closures", ()), {"reason": ev.reason, "duplicate_of": ev.duplicate_of,
+                                                  "by": ev.closed_by, "at": at, "episode": ev.episode}]
+        if not any(e["number"] == ev.episode and e["ended_at"] is not None for e in d["episodes"]):
+            d["episodes"] = _set_episode(d["episodes"], ev.episode, ended_at=at)
+    elif isinstance(ev, CaseReopened):
+        d["reopens"] = [*d.get("reopens", ()), {"at": at, "episode": ev.episode, "level": ev.level,
+                                                "reason": ev.reason, "by": ev.reopened_by,
+                                                "first_response_due_at": jt(ev.first_response_due_at)}]
+        d["episodes"] = _set_episode(d["episodes"], ev.episode, started_at=at)
 
 
 def _answered(d: Doc, ev: OfferAccepted | OfferDeclined | OfferFulfilled, when: str) -> None:

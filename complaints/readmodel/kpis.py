@@ -78,10 +78,11 @@ class Compensation(BaseModel):
 class KpiReport(BaseModel):
     volume: int = Field(description="Cases received in the window.")
     escalated: Escalation
-    first_response: Durations = Field(description="First RecoveryOffered − received, per case.")
+    first_response: Durations = Field(description="First response (an offer, or a staff reply) − received, per case.")
     sla_by_channel: dict[str, SlaAttainment] = Field(description="First response within its SLA, per channel.")
     time_to_resolution: Durations = Field(description="Episode start → its follow-up, per ended episode.")
-    recovery_rate: Rate = Field(description="Closed satisfied / closed.")
+    recovery_rate: Rate = Field(description="Closed satisfied / closed (staff closures as abuse or duplicate "
+                                "left out).")
     csat_after_recovery: Csat = Field(description="Mean CSAT over follow-ups that carry one.")
     reopen_rate: Rate = Field(description="Cases reopened at least once / cases followed up at least once.")
     no_response_rate: Rate = Field(description="Follow-ups with outcome no_response / follow-ups.")
@@ -143,8 +144,9 @@ def contributions(doc: Mapping[str, Any]) -> Iterator[Contribution]:
     for ep in doc["episodes"]:
         if ep["started_at"] and ep["ended_at"]:
             yield _duration("time_to_resolution", ep["started_at"], ep["ended_at"])
-    if doc["status"] == "closed":
-        yield ("closed", "", 1, 0)
+    closure = doc.get("closure")
+    if doc["status"] == "closed" and (closure is None or closure["reason"] == "resolved"):
+        yield ("closed", "", 1, 0)  # spam and duplicates closed by staff are no customer to win back
         outcome = doc["outcome"]
         if outcome is not None and outcome["outcome"] == "satisfied":
             yield ("closed_satisfied", "", 1, 0)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from schemas.common import (
     Category,
     Channel,
+    CloseReason,
     Department,
     EscalationReason,
     FollowUpOutcome,
@@ -127,6 +128,44 @@ class Outcome(Value):
     at: datetime
 
 
+class ReplyView(Value):
+    """Staff answered the customer (the text stays sealed on the topic: the personal-data read opens it)."""
+
+    at: datetime
+    episode: int
+    level: Level
+    by: str
+
+
+class NoteView(Value):
+    """An internal note (sealed on the topic; the personal-data read opens it)."""
+
+    at: datetime
+    episode: int
+    by: str
+
+
+class ClosureView(Value):
+    """Staff closed the case without an offer."""
+
+    reason: CloseReason
+    duplicate_of: str | None = None
+    by: str
+    at: datetime
+    episode: int = 1
+
+
+class ReopenView(Value):
+    """Staff reopened a closed case: a new episode."""
+
+    at: datetime
+    episode: int
+    level: Level
+    reason: str
+    by: str
+    first_response_due_at: datetime
+
+
 class TimelineEntry(Value):
     id: str = Field(description="The event id (`ce_id`).")
     type: str = Field(description="Event name, e.g. `Escalated`.")
@@ -173,6 +212,12 @@ class CaseFields(Value):
     first_response_at: datetime | None = None
     first_response_sla_met: bool | None = None
     reopen_count: int = 0
+    assignee: str | None = Field(default=None, description="Staff id working the case (None: in the queue).")
+    closure: ClosureView | None = Field(default=None, description="Set while a staff closure closes the case.")
+    replies: tuple[ReplyView, ...] = ()
+    notes: tuple[NoteView, ...] = ()
+    closures: tuple[ClosureView, ...] = ()
+    reopens: tuple[ReopenView, ...] = ()
     event_count: int = 0
     updated_at: datetime | None = Field(default=None, description="Time of the latest event.")
 
@@ -181,6 +226,8 @@ class Case(CaseFields):
     """A case as folded from its events (the projector's state, stored as the case row's JSON)."""
 
     positions: dict[str, int] = Field(default_factory=dict, description="'topic:partition' -> highest offset.")
+    assignments: tuple[tuple[datetime, str, str | None], ...] = Field(
+        default=(), description="(at, event id, assignee) of every assignment (`lifecycle.assignee_of`).")
     last_key: SortKey | None = None
 
     def position_tokens(self) -> list[str]:

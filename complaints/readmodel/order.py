@@ -13,8 +13,16 @@ from complaints.envelope import Envelope
 from complaints.readmodel.model import SortKey, TimelineEntry, utc
 from schemas.events import ComplaintReceived, Event
 
-#: Within one episode and instant: received, escalated, offered, followed up.
-RANK: dict[str, int] = {"ComplaintReceived": 0, "Escalated": 1, "RecoveryOffered": 2, "FollowedUp": 3}
+#: Within one episode and instant: received, escalated, offered, followed up, then staff case work.
+RANK: dict[str, int] = {"ComplaintReceived": 0, "Escalated": 1, "RecoveryOffered": 2, "FollowedUp": 3,
+                        "CaseAssigned": 4, "CustomerReplied": 4, "NoteAdded": 4, "CaseClosed": 4, "CaseReopened": 4,
+                        # the customer's answers and fulfilments, on RecoveryOffered: ranked as their topic
+                        "OfferAccepted": 2, "OfferDeclined": 2, "OfferFulfilled": 2}
+
+
+def type_name(event: Event) -> str:
+    """The event's name: its topic's, or its own when several types share a topic (`CaseClosed` on `Escalated`)."""
+    return type(event).name or event.topic
 
 
 def event_episode(event: Event) -> int:
@@ -27,7 +35,7 @@ def canonical_key(episode: int, time: datetime, event_type: str, event_id: str) 
 
 
 def sort_key(env: Envelope) -> SortKey:
-    return canonical_key(event_episode(env.event), utc(env.time), env.event.topic, env.id)
+    return canonical_key(event_episode(env.event), utc(env.time), type_name(env.event), env.id)
 
 
 def entry_key(entry: TimelineEntry) -> SortKey:

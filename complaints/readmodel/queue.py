@@ -40,6 +40,8 @@ class QueueFilter:
     customer: str | None = None
     received_from: datetime | None = None
     received_to: datetime | None = None
+    assignee: str | None = None  # cases this member of staff works
+    unassigned: bool | None = None  # true: nobody works it; false: someone does
 
 
 @dataclass(frozen=True)
@@ -77,12 +79,14 @@ def matches(case: Case, f: QueueFilter, now: datetime) -> bool:
     if f.open is not None and (case.status != "closed") != f.open:
         return False
     for have, want in ((case.level, f.level), (case.department, f.department), (case.channel, f.channel),
-                       (case.customer_ref, f.customer)):
+                       (case.customer_ref, f.customer), (case.assignee, f.assignee)):
         if want is not None and have != want:
             return False
     if f.received_from is not None and (case.received_at is None or case.received_at < f.received_from):
         return False
     if f.received_to is not None and (case.received_at is None or case.received_at >= f.received_to):
+        return False
+    if f.unassigned is not None and (case.assignee is None) != f.unassigned:
         return False
     return f.breached is None or effective_sla(case, now).breached == f.breached
 

@@ -8,12 +8,17 @@ from pydantic_core import to_json, to_jsonable_python
 
 from complaints.envelope import Envelope
 from complaints.readmodel.model import TimelineEntry, utc
-from complaints.readmodel.order import event_episode
+from complaints.readmodel.order import event_episode, type_name
 from schemas.events import (
+    CaseAssigned,
+    CaseClosed,
+    CaseReopened,
     ComplaintReceived,
+    CustomerReplied,
     Escalated,
     Event,
     FollowedUp,
+    NoteAdded,
     OfferAccepted,
     OfferDeclined,
     OfferFulfilled,
@@ -31,6 +36,12 @@ ESSENTIAL_FIELDS: dict[str, set[str]] = {
                         "respond_by", "episode", "policy_version"},
     "FollowedUp": {"offer_id", "outcome", "satisfied", "csat", "episode", "policy_version", "recorded_by",
                    "reasons"},
+    # staff case work: who, when, what — never the sealed `message` / `text`
+    "CaseAssigned": {"episode", "at", "assignee", "assigned_by"},
+    "CustomerReplied": {"episode", "at", "level", "replied_by"},
+    "NoteAdded": {"episode", "at", "added_by"},
+    "CaseClosed": {"episode", "at", "reason", "duplicate_of", "withdrawn_offer", "closed_by", "reasons"},
+    "CaseReopened": {"episode", "at", "reason", "level", "first_response_due_at", "reopened_by", "policy_version"},
     # The customer's answers and the fulfilment (on the RecoveryOffered topic; the entry's type is the topic).
     "OfferAccepted": {"offer_id", "episode", "recorded_by"},
     "OfferDeclined": {"offer_id", "episode", "recorded_by"},
@@ -39,7 +50,7 @@ ESSENTIAL_FIELDS: dict[str, set[str]] = {
 
 
 def essentials(event: Event) -> dict[str, Any]:
-    out = event.model_dump(mode="json", include=ESSENTIAL_FIELDS[event.name or event.topic], exclude_none=True)
+    out = event.model_dump(mode="json", include=ESSENTIAL_FIELDS[type_name(event)], exclude_none=True)
     if isinstance(event, RecoveryOffered):
         out["remedies"] = [r.type for r in event.remedies]
     if isinstance(event, FollowedUp):
@@ -65,13 +76,31 @@ def summary(event: Event) -> str:
         return f"offer {event.offer_id} {verb} ({event.recorded_by})"
     if isinstance(event, OfferFulfilled):
         return f"offer {event.offer_id} fulfilled: {event.amount.amount} {event.amount.currency}"
+    return _case_work_summary(event)
+
+
+def _case_work_summary(event: Event) -> str:
+    if isinstance(event, CaseAssigned):
+        who = event.assignee
+        return f"taken by {who}" if who == event.assigned_by else (
+            f"assigned to {who} by {event.assigned_by}" if who else f"released to the queue by {event.assigned_by}")
+    if isinstance(event, CustomerReplied):
+        return f"replied to the customer by {event.replied_by} ({event.level})"
+    if isinstance(event, NoteAdded):
+        return f"internal note by {event.added_by}"
+    if isinstance(event, CaseClosed):
+        dup = f" of {event.duplicate_of}" if event.duplicate_of else ""
+        withdrawn = ", open offer withdrawn" if event.withdrawn_offer else ""
+        return f"closed by {event.closed_by}: {event.reason}{dup}{withdrawn}"
+    if isinstance(event, CaseReopened):
+        return f"reopened by {event.reopened_by} (episode {event.episode}): first response owed again"
     return event.event_type()  # pragma: no cover
 
 
 def entry_doc(env: Envelope, position: str, episode: int) -> dict[str, Any]:
     """The timeline entry as JSON values: exactly `TimelineEntry.model_dump(mode="json")`."""
     return {
-        "id": env.id, "type": env.event.topic, "ce_type": env.type, "time": to_jsonable_python(utc(env.time)),
+        "id": env.id, "type": type_name(env.event), "ce_type": env.type, "time": to_jsonable_python(utc(env.time)),
         "position": position, "episode": episode, "summary": summary(env.event), "essentials": essentials(env.event),
         "source": env.source, "correlation_id": env.correlation_id, "causation_id": env.causation_id,
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from complaints.domain.whatif import Report
+from schemas.common import Money
 
 
 def _money(totals: dict[str, Decimal]) -> str:
@@ -13,6 +14,10 @@ def _money(totals: dict[str, Decimal]) -> str:
 
 def _share(table: dict[str, float]) -> str:
     return ", ".join(f"{ch} {v:.0%}" for ch, v in table.items()) or "no case with a known due time"
+
+
+def _offers(offers: tuple[Money | None, ...]) -> str:
+    return " + ".join(f"{m.amount}" if m else "-" for m in offers)  # one per episode
 
 
 def text(report: Report, limit: int = 20) -> str:
@@ -28,8 +33,8 @@ def text(report: Report, limit: int = 20) -> str:
     ]
     for case in report.changed[:limit]:
         b, a = case.before, case.after
-        offer = f"{b.offer.amount if b.offer else '-'} -> {a.offer.amount if a.offer else '-'}"
-        lines.append(f"  {case.complaint_id} ({case.channel}): {b.level} -> {a.level}, offer {offer}, "
+        offer = f"{_offers(b.offers)} -> {_offers(a.offers)}"
+        lines.append(f"  {case.complaint_id} ({case.channel}): {b.level} -> {a.level}, offers {offer}, "
                      f"breached {b.breached} -> {a.breached}")
     if len(report.changed) > limit:
         lines.append(f"  … and {len(report.changed) - limit} more changed cases (--json for all)")

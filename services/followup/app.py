@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from pydantic import ConfigDict, Field
 
 from complaints.auth.authority import acting_as
@@ -29,18 +28,11 @@ from complaints.worker import edges
 from complaints.worker.decider import LifecycleDecider
 from complaints.worker.http import ActionBody, ActionResult, WorkerDep, create_worker_app, perform
 from complaints.worker.runtime import Worker
+from services.followup import casework
+from services.followup.deps import VaultDep
 
 router = APIRouter(tags=["follow-up"], responses={410: {"description": "The customer was erased: send the answer "
                                                                           "again without the comment"}})
-
-
-def get_vault(request: Request) -> Vault:
-    """The PII vault that seals the customer's comment (set up in `create_app`)."""
-    vault: Vault = request.app.state.vault
-    return vault
-
-
-VaultDep = Annotated[Vault, Depends(get_vault)]
 
 
 class FollowUpAnswer(ActionBody):
@@ -77,6 +69,9 @@ def _next_due(state: CaseState, policy: Policy) -> datetime | None:
     return followup.next_due(state)
 
 
+router.include_router(casework.router)  # staff case work lives beside the follow-up (same worker, same state)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     book = PolicyShelf(settings.policy_file)
@@ -84,7 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # No reaction to consumed events: follow-ups come from answers (HTTP) and the answer-window timer.
     worker = edges.install(instrument_worker(Worker("followup", settings, decider), settings.metrics_enabled))
     app = create_worker_app(worker, router, "Complaints follow-up",
-                            "Follow-ups after each recovery offer: answers, and no_response when none comes.")
+                            "Follow-ups after each recovery offer: answers, and no_response when none comes; "
+                            "staff case work (take, assign, release, reply, note, close, reopen).")
+
     app.state.vault = instrument_vault(Vault.from_settings(settings), settings.metrics_enabled)
     return app
 

@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict
 from complaints.domain.case import CaseState, evolve
 from schemas.common import Level, Money, Sealed
 from schemas.events import (
+    CASEWORK_EVENT_CLASSES,
     ComplaintReceived,
+    CustomerReplied,
     Escalated,
     Event,
     FollowedUp,
@@ -26,7 +28,8 @@ from schemas.events import (
 )
 
 Answer = Literal["accepted", "declined"]
-LIFECYCLE = (ComplaintReceived, Escalated, RecoveryOffered, FollowedUp)
+LIFECYCLE: tuple[type[Event], ...] = (ComplaintReceived, Escalated, RecoveryOffered, FollowedUp,
+                                      *CASEWORK_EVENT_CLASSES)
 
 
 class _Frozen(BaseModel):
@@ -68,6 +71,7 @@ class CustomerCase(_Frozen):
     offers: dict[str, OfferTerms] = {}
     answers: dict[str, Answer] = {}
     fulfilments: dict[str, Fulfilment] = {}
+    replies: dict[str, Sealed] = {}  # CustomerReplied id -> its message, still sealed (opened to send it)
     seen: tuple[str, ...] = ()  # ids of the customer's answers folded (the lifecycle's are in state.applied)
 
     def knows(self, event_id: str) -> bool:
@@ -92,6 +96,8 @@ def fold(case: CustomerCase | None, event: Event, event_id: str, at: datetime) -
     update: dict[str, object] = {"state": evolve(case.state, event, event_id, at)}
     if isinstance(event, ComplaintReceived) and case.contact is None:
         update["contact"] = event.personal
+    if isinstance(event, CustomerReplied):
+        update["replies"] = {**case.replies, event_id: event.message}
     if isinstance(event, RecoveryOffered):
         update["offers"] = {**case.offers, event.offer_id: OfferTerms.of(event, at)}
     return case.model_copy(update=update)

@@ -16,10 +16,10 @@ from complaints.domain import lifecycle
 from complaints.domain.policy import Policy
 from complaints.ids import deterministic_id
 from schemas.common import Sealed
-from schemas.events import ComplaintReceived, Event, FollowedUp, RecoveryOffered
+from schemas.events import CaseClosed, ComplaintReceived, CustomerReplied, Event, FollowedUp, RecoveryOffered
 from services.notifier.case import CustomerCase
 
-Kind = Literal["received", "offer", "follow_up", "closed", "event"]
+Kind = Literal["received", "offer", "follow_up", "closed", "reply", "event"]
 EMAIL = "email"
 
 
@@ -56,7 +56,8 @@ def news(event_time: datetime, now: datetime, max_age: timedelta) -> bool:
 
 
 def emails_for(event: Event, event_id: str, at: datetime) -> list[Planned]:
-    """The customer's emails an event causes: received, the offer (+ its follow-up request later), closed."""
+    """The customer's emails an event causes: received, the offer (+ its follow-up request later), closed, a
+    staff reply (its text opened from the vault at send time); a staff closure as abuse tells nobody."""
     cid = event.complaint_id
     if isinstance(event, ComplaintReceived):
         return [Planned("received", EMAIL, event_id, cid, at)]
@@ -65,6 +66,10 @@ def emails_for(event: Event, event_id: str, at: datetime) -> list[Planned]:
                 Planned("follow_up", EMAIL, follow_up_cause(event.offer_id), cid, event.follow_up_at, event.offer_id)]
     if isinstance(event, FollowedUp) and event.outcome != "unsatisfied":  # unsatisfied: a new offer follows
         return [Planned("closed", EMAIL, event_id, cid, at, event.offer_id)]
+    if isinstance(event, CustomerReplied):
+        return [Planned("reply", EMAIL, event_id, cid, at)]
+    if isinstance(event, CaseClosed) and event.reason != "abuse":
+        return [Planned("closed", EMAIL, event_id, cid, at)]
     return []
 
 

@@ -62,6 +62,9 @@ def context(case: CustomerCase, kind: Kind, offer_id: str | None, policy: Policy
         ctx["follow_up_by"] = moment(offer.follow_up_at)
     if kind == "closed":
         ctx["satisfied"] = case.state is not None and case.state.outcome == "satisfied"
+        closure = case.state.closed_by_staff if case.state is not None else None
+        ctx["by_staff"] = closure is not None
+        ctx["duplicate"] = closure is not None and closure.reason == "duplicate"
     return ctx
 
 

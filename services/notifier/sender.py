@@ -120,6 +120,12 @@ class Sender:
         language = render.pick_language(kind, contact.get("language"))
         link = self.links.url(item.complaint_id, language) if kind in ("offer", "follow_up") else None
         ctx = render.context(case, kind, item.offer_id, self.policy, link, contact.get("name"))
+        if kind == "reply":  # what staff wrote, opened only now (like the contact)
+            sealed = case.replies.get(item.cause_id)
+            if sealed is None:
+                raise ConnectionError("the reply has not been folded yet")
+            opened = await asyncio.to_thread(self.vault.open, sealed, item.complaint_id)
+            ctx["message"] = str(opened.get("message", ""))
         email = render.render(kind, language, ctx)
         msg = mail.build(self.settings, delivery_id=item.id, to=address, subject=email.subject, body=email.body,
                          language=email.language)

@@ -23,7 +23,7 @@ from complaints.personal.access_log import AccessLog
 from complaints.pii import Vault
 from complaints.pii.secrets import vault_secrets
 from complaints.settings import Settings, get_settings
-from services.projections.api import personal
+from services.projections.api import personal, whatif
 from services.projections.api.deps import Runtime, not_caught_up
 from services.projections.api.positions import NotCaughtUp, document_positions
 from services.projections.api.routes import router
@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None, options: ProjectionOptions | No
     app.add_exception_handler(NotCaughtUp, not_caught_up)
     app.include_router(router)
     app.include_router(personal.router)
+    app.include_router(whatif.router)
     document_positions(app, topics_of(settings))
     return instrument_app(install_auth(app, "projections", settings), "projections", settings)
 

@@ -21,7 +21,7 @@ from complaints.auth.matrix import granted
 from complaints.auth.staff import Staff
 from complaints.kafka.producer import Position
 from complaints.personal.access_log import Access, AccessLog, Outcome
-from complaints.personal.readback import PersonalData, fetch_events, open_personal
+from complaints.personal.readback import SEALED_TYPES, PersonalData, fetch_events, open_personal
 from complaints.pii import Vault
 from complaints.pii.vault import KeyErased
 from services.projections.api.deps import GenerationDep, RuntimeDep
@@ -79,13 +79,14 @@ VaultDep = Annotated[Vault, Depends(get_vault)]
                         422: {"description": "No reason given, or an invalid one"}})
 async def read_personal_data(complaint_id: str, staff: StaffDep, body: ReadRequest, gen: GenerationDep,
                              runtime: RuntimeDep, log: AccessLogDep, vault: VaultDep) -> Disclosure:
-    """The customer's contact details, description and comments, decrypted; the read goes on the access log."""
+    """The customer's contact details, description, comments, the replies staff sent and the internal notes,
+    decrypted; the read goes on the access log."""
     found = await run_in_threadpool(queries.get_case, gen, complaint_id)
     if found is None:
         raise HTTPException(404, f"no complaint {complaint_id!r}")
     case, timeline = found
     positions = [Position.parse(t.position) for t in timeline
-                 if t.type == "ComplaintReceived" or (t.type == "FollowedUp" and t.essentials.get("has_comment"))]
+                 if t.type in SEALED_TYPES or (t.type == "FollowedUp" and t.essentials.get("has_comment"))]
 
     def read() -> tuple[Access, PersonalData | None]:
         events = fetch_events(runtime.settings, positions)

@@ -63,6 +63,10 @@ async def list_complaints(
     channel: Channel | None = None,
     breached: Annotated[bool | None, Query(description="First-response SLA breached (or due and unanswered).")] = None,
     customer: Annotated[str | None, Query(description="Customer reference (never contact details).")] = None,
+    assignee: Annotated[str | None, Query(description="Cases this member of staff works (staff id).",
+                                          pattern=r"^[A-Za-z0-9._-]{1,200}$")] = None,
+    unassigned: Annotated[bool | None, Query(description="true: cases nobody works; false: cases someone does.")]
+    = None,
     sort: Annotated[Sort, Query(description="urgency: pending first-response due time, soonest first "
                                             "(cases with nothing pending last); newest/oldest: received time.")]
     = "urgency",
@@ -80,7 +84,8 @@ async def list_complaints(
     except BadCursor as exc:  # well-formed (the pattern held) but not ours: no such page
         raise HTTPException(404, f"cursor: {exc}") from None
     f = QueueFilter(status=tuple(status or ()), open=open, level=level, department=department, channel=channel,
-                    breached=breached, customer=customer, received_from=received[0], received_to=received[1])
+                    breached=breached, customer=customer, received_from=received[0], received_to=received[1],
+                    assignee=assignee, unassigned=unassigned)
     now = as_of or datetime.now(UTC)
     if as_of is None:
         cases, nxt = await run_in_threadpool(queries.list_cases, gen, f, sort, after, limit, now)

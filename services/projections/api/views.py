@@ -39,6 +39,7 @@ class CaseSummary(BaseModel):
     reopen_count: int
     updated_at: datetime | None
     position: str
+    assignee: str | None = Field(default=None, description="Staff id working the case (None: in the queue).")
 
 
 class CasePage(BaseModel):
@@ -92,5 +93,5 @@ def case_summary(case: Case, now: datetime) -> CaseSummary:
         department=case.department, channel=case.channel, customer_ref=case.customer_ref, category=case.category,
         severity=case.severity, public=case.public, received_at=case.received_at, sla=effective_sla(case, now),
         outcome=case.outcome, offers=len(case.offers), reopen_count=case.reopen_count, updated_at=case.updated_at,
-        position=",".join(case.position_tokens()),
+        position=",".join(case.position_tokens()), assignee=case.assignee,
     )

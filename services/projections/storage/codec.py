@@ -35,7 +35,7 @@ def aware(dt: datetime | None) -> datetime | None:
 
 #: Column order of the value tuples below (the writer's INSERT statements use the same).
 CASE_COLUMNS = ("complaint_id", "status", "episode", "level", "department", "channel", "customer_ref",
-                "received_at", "due_at", "awaiting", "breached", "updated_at", "doc")
+                "received_at", "due_at", "awaiting", "breached", "updated_at", "doc", "assignee")
 TIMELINE_COLUMNS = ("event_id", "complaint_id", "topic", "partition", "offset", "ce_type", "time", "source",
                     "correlation_id", "causation_id", "payload", "entry")
 
@@ -63,7 +63,7 @@ class SqliteTimes(Times):
         return super().of_text(text)
 
 
-QUEUE_COLUMNS = CASE_COLUMNS[1:11]
+QUEUE_COLUMNS = (*CASE_COLUMNS[1:11], "assignee")
 assert QUEUE_COLUMNS == tables.QUEUE_COLUMNS  # the columns the queue filters and sorts on, case rows and versions
 
 
@@ -75,13 +75,14 @@ def queue_values(doc: dict[str, Any], times: Times) -> tuple[Any, ...]:
         doc["customer_ref"], times.of_text(doc["received_at"]),
         # Urgency: only a pending first response has a due time that orders the queue.
         times.of_text(sla["due_at"]) if sla["awaiting_response"] else None,
-        sla["awaiting_response"], sla["breached"],
+        sla["awaiting_response"], sla["breached"], doc.get("assignee"),
     )
 
 
 def case_values(doc: dict[str, Any], times: Times) -> tuple[Any, ...]:
     """A case row (CASE_COLUMNS) from the case document."""
-    return (doc["complaint_id"], *queue_values(doc, times), times.of_text(doc["updated_at"]), to_json(doc).decode())
+    *queue, assignee = queue_values(doc, times)
+    return (doc["complaint_id"], *queue, times.of_text(doc["updated_at"]), to_json(doc).decode(), assignee)
 
 
 def timeline_values(env: Envelope, topic: str, partition: int, offset: int, payload: str, entry: str,

@@ -39,9 +39,11 @@ def sql_where(t: Tables, f: QueueFilter, now: datetime, table: Table | None = No
         out.append(c.status.in_(f.status))
     if f.open is not None:
         out.append(c.status != "closed" if f.open else c.status == "closed")
-    for col, value in ((c.level, f.level), (c.department, f.department)):
+    for col, value in ((c.level, f.level), (c.department, f.department), (c.assignee, f.assignee)):
         if value is not None:
             out.append(col == value)
+    if f.unassigned is not None:
+        out.append(c.assignee.is_(None) if f.unassigned else c.assignee.is_not(None))
     if f.breached is not None:
         late = and_(c.due_at.is_not(None), c.due_at < naive(now))  # due_at is set only while awaiting
         breached = or_(c.breached == true(), late)

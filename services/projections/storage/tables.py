@@ -27,10 +27,10 @@ from sqlalchemy import (
 
 #: The case columns the queue filters and sorts on (`codec.QUEUE_COLUMNS`), kept per version too.
 QUEUE_COLUMNS = ("status", "episode", "level", "department", "channel", "customer_ref", "received_at", "due_at",
-                 "awaiting", "breached")
+                 "awaiting", "breached", "assignee")
 
 #: Bump when the tables or the case JSON change shape; a replay builds the new shape.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 3  # 2: cases.assignee (staff case work); 3: KPI tallies, valid-time versions
 
 catalog_metadata = MetaData()
 generations = Table(
@@ -76,10 +76,12 @@ def generation_tables(generation: int) -> Tables:
         Column("breached", Boolean, nullable=False),
         Column("updated_at", DateTime),
         Column("doc", Text, nullable=False, doc="The folded Case as JSON."),
+        Column("assignee", String(200), doc="Staff id working the case (None: in the queue)."),
     )
     # The queue's sorts (urgency: due_at; newest/oldest: received_at), each behind its filters' columns, so a
     # 50-row page is an index range read in order (storage/queue.py `sql_phases`), not a sort of every match.
     c = cases.c
+    Index(f"ix_cases{suffix}_assignee", c.assignee, c.complaint_id)
     Index(f"ix_cases{suffix}_due", c.due_at, c.complaint_id)
     Index(f"ix_cases{suffix}_received", c.received_at, c.complaint_id)
     Index(f"ix_cases{suffix}_customer", c.customer_ref, c.complaint_id)  # a customer's few cases: sorted

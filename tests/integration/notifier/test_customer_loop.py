@@ -32,6 +32,7 @@ from tests.integration.notifier.harness import (
     form_value,
     link_in,
     mails,
+    mails_to,
     wait_events,
     wait_mail,
 )
@@ -304,3 +305,34 @@ def test_no_contact_detail_appears_in_any_log_or_topic(loop: Loop) -> None:
     for secret in secrets:
         for name, haystack in (("logs", logs), ("deliveries", listing), ("webhooks", hooks), ("topics", topics)):
             assert secret.lower() not in haystack.lower(), f"{secret!r} found in {name}"
+
+
+def _case_work(loop: Loop, cid: str, action: str, body_: dict[str, object]) -> None:
+    url = f"{loop.stack['followup'].url}/complaints/{cid}/{action}"
+    deadline = time.monotonic() + 15
+    while True:  # until the follow-up worker knows the case
+        reply = httpx.post(url, json=body_, headers=bearer(loop.stack.settings, "sup-1", level="supervisor"),
+                           timeout=10)
+        if reply.status_code != 404 or time.monotonic() > deadline:
+            assert reply.status_code == 202, reply.text
+            return
+        time.sleep(0.2)
+
+
+def test_a_staff_reply_reaches_the_customer_once_and_an_abuse_closure_sends_nothing(loop: Loop) -> None:
+    to, spam = "rita.reply@example.com", "spam.sender@example.com"
+    person = {"channel": "email", "wants_human": True, "description": "Please call me about my order"}
+    cid = post(loop, {**person, "customer": {"name": "Rita", "email": to}})
+    _case_work(loop, cid, "replies", {"message": "Dear Rita, I will call you at 3 pm today. Sam"})
+    [reply] = wait_mail(loop.mailbox, to, "About your complaint")
+    assert "I will call you at 3 pm today" in body(reply) and f"Your reference: {cid}" in body(reply)
+    _case_work(loop, cid, "close", {"reason": "resolved"})
+    [closed] = wait_mail(loop.mailbox, to, "Your complaint is closed")
+    assert "resolved" in body(closed) and "not heard back" not in body(closed)
+    spam_id = post(loop, {**person, "description": "CHEAP WATCHES", "customer": {"email": spam}})
+    _case_work(loop, spam_id, "close", {"reason": "abuse"})
+    wait_mail(loop.mailbox, spam, "We have your complaint")
+    time.sleep(3.0)
+    assert len(mails_to(loop.mailbox, to)) == 3, "received, the reply, closed: once each"
+    [only] = mails_to(loop.mailbox, spam)
+    assert str(only["Subject"]).startswith("We have your complaint"), "an abuse closure tells nobody"

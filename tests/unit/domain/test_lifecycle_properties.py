@@ -1,10 +1,11 @@
 """The two folds of a case agree: the workers' `evolve` and the read model's fold, as the projector applies it.
 
 Valid event histories (received, escalations, offers, follow-ups with an unhappy reopen, superseding
-offers) are delivered in random orders with duplicates. The worker folds each delivery into its
-state; the projector skips an id it has seen, folds an event onto the case document when it sorts
-after the last one applied, and refolds the case from its events when it sorts before. After every
-delivery both say the same status, level, department, episode, due time and breached.
+offers, and staff case work: assignments, replies, closures and reopens) are delivered in random
+orders with duplicates. The worker folds each delivery into its state; the projector skips an id
+it has seen, folds an event onto the case document when it sorts after the last one applied, and
+refolds the case from its events when it sorts before. After every delivery both say the same
+status, level, department, episode, due time, breached, assignee and closure.
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from hypothesis import strategies as st
 from complaints.domain import CaseState, evolve
 from complaints.domain.levels import level_above, rank
 from complaints.domain.policy import load_policy
+from complaints.ids import deterministic_id
 from complaints.readmodel.casedoc import Doc, advance, last_key
 from complaints.readmodel.fold import effective_sla, fold_doc
 from complaints.readmodel.model import Case
 from complaints.readmodel.order import sort_key
 from schemas.common import LEVELS, Level
+from schemas.events import CaseAssigned, CaseClosed, CaseReopened, CustomerReplied, Event
 from tests.unit.domain.conftest import DEFAULT_POLICY
-from tests.unit.readmodel.factory import T0, Ev, escalated, followed, offered, received
+from tests.unit.readmodel.factory import T0, Ev, escalated, followed, offered, received, sealed
 
 POLICY = load_policy(DEFAULT_POLICY)
 FIRST_RESPONSE = POLICY.first_response_sla
@@ -31,6 +34,10 @@ CID = "case-p"
 COUPON: list[tuple[str, str | None, str]] = [("coupon", "5.00", "EUR")]
 gaps = st.integers(min_value=1, max_value=3 * 24 * 3600).map(lambda s: timedelta(seconds=s))
 slas = st.sampled_from([timedelta(minutes=30), timedelta(hours=1), timedelta(hours=4), timedelta(days=1)])
+
+
+def work(event: Event, at: datetime) -> Ev:
+    return Ev(event, at, deterministic_id("work", type(event).__name__, at.isoformat()))
 
 
 @st.composite
@@ -45,9 +52,28 @@ def histories(draw: st.DrawFn) -> list[Ev]:
     episode, offers, open_offer = 1, 0, None
     for _ in range(draw(st.integers(min_value=0, max_value=9))):
         at += draw(gaps)
-        moves = ["offer", *(["escalate"] if level != "executive" else []), *(["answer"] if open_offer else [])]
+        moves = ["offer", *(["escalate"] if level != "executive" else []), *(["answer"] if open_offer else []),
+                 "reply", "assign", "close"]
         move = draw(st.sampled_from(moves))
-        if move == "escalate":
+        if move == "reply":
+            events.append(work(CustomerReplied(complaint_id=CID, episode=episode, at=at, message=sealed("c"),
+                                               level=level, replied_by="ana"), at))
+        elif move == "assign":
+            who = draw(st.sampled_from(["ana", "bob", None]))
+            events.append(work(CaseAssigned(complaint_id=CID, episode=episode, at=at, assignee=who,
+                                            assigned_by="ana"), at))
+        elif move == "close":
+            events.append(work(CaseClosed(complaint_id=CID, episode=episode, at=at, closed_by="ana",
+                                          reason=draw(st.sampled_from(["resolved", "abuse"]))), at))
+            open_offer = None
+            if not draw(st.booleans()):
+                break
+            at += draw(gaps)
+            episode += 1
+            events.append(work(CaseReopened(complaint_id=CID, episode=episode, at=at, reason="again", level=level,
+                                            first_response_due_at=at + draw(slas), reopened_by="lee",
+                                            policy_version="p"), at))
+        elif move == "escalate":
             reasons = ["triage", "customer_request", "manual", "sla_breached"] if episode == 1 else ["manual",
                                                                                                     "sla_breached"]
             to: Level = draw(st.sampled_from(LEVELS[rank(level) + 1:]))
@@ -101,14 +127,15 @@ class Projector:
 
 
 def worker_view(state: CaseState, now: datetime) -> tuple[object, ...]:
+    closure = state.closed_by_staff
     return (state.status, state.level, state.department, state.episode, state.due_at(FIRST_RESPONSE),
-            state.breached(FIRST_RESPONSE, now))
+            state.breached(FIRST_RESPONSE, now), state.assignee, closure and (closure.reason, closure.at))
 
 
 def read_view(doc: Doc, now: datetime) -> tuple[object, ...]:
     case = Case.model_validate(doc)
     return (case.status, case.level, case.department, case.episode, case.sla.due_at,
-            effective_sla(case, now).breached)
+            effective_sla(case, now).breached, case.assignee, case.closure and (case.closure.reason, case.closure.at))
 
 
 @st.composite

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from complaints.domain import Policy, customer
+from complaints.domain import Policy, casework, customer
 from complaints.ids import deterministic_id
-from schemas.events import Escalated, FollowedUp, OfferAccepted, RecoveryOffered
+from schemas.common import Sealed
+from schemas.events import CaseClosed, CustomerReplied, Escalated, FollowedUp, OfferAccepted, RecoveryOffered
 from services.customer.words import page_context
 from services.notifier.case import CustomerCase, fold
 from services.notifier.plan import (
@@ -131,3 +132,28 @@ def test_the_page_shows_the_offer_then_the_question_never_the_limits(policy: Pol
     assert page_context(folded, offer.follow_up_at)["follow_up"] is True
     assert page_context(None, T0)["ready"] is False
     assert deterministic_id("OfferAccepted", offer.offer_id)  # ids are stable per offer (see the domain tests)
+
+
+def test_a_staff_reply_emails_the_customer_once_and_an_abuse_closure_tells_nobody(policy: Policy) -> None:
+    _, folded = story(policy)
+    assert folded.state is not None
+    sealed = Sealed(key_ref="cust-42", nonce="bm9uY2U", ciphertext="c2VhbGVk")
+    [emit] = casework.reply(folded.state, message=sealed, by="ana", now=T0, request_id="r-1")
+    assert isinstance(emit.event, CustomerReplied)
+    [mail] = emails_for(emit.event, emit.event_id, T0)
+    assert (mail.kind, mail.cause_id) == ("reply", emit.event_id)
+    replied = fold(folded, emit.event, emit.event_id, T0)
+    assert replied.replies == {emit.event_id: sealed}, "kept sealed until the sender opens it"
+    [hook] = webhooks_for(emit.event, emit.event_id, "complaints.CustomerReplied.v1", T0, ["crm"])
+    assert hook.payload is not None and "ciphertext" not in hook.payload
+    body = render("reply", None, {**context(replied, "reply", None, policy, None, "Ana"), "message": "On its way"})
+    assert "Dear Ana," in body.body and "On its way" in body.body
+    for reason, told in (("abuse", []), ("resolved", ["closed"]), ("duplicate", ["closed"])):
+        closed = CaseClosed(complaint_id="case-1", episode=1, at=T0, reason=reason, closed_by="ana",  # type: ignore[arg-type]
+                            duplicate_of="case-0" if reason == "duplicate" else None)
+        assert [p.kind for p in emails_for(closed, f"cl-{reason}", T0)] == told
+    [close] = casework.close(replied.state, reason="duplicate", duplicate_of="case-0", by="ana", now=T0,
+                             request_id="c-1")
+    after = fold(replied, close.event, close.event_id, T0)
+    text = render("closed", None, context(after, "closed", None, policy, None, None)).body
+    assert "earlier complaint" in text and "not heard back" not in text, "a staff closure never blames the customer"
