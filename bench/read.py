@@ -55,6 +55,7 @@ def _queue_requests() -> list[tuple[str, Any, str]]:
         ("level=executive", QueueFilter(level="executive")), ("department=finance", QueueFilter(department="finance")),
         ("channel=social", QueueFilter(channel="social")), ("breached=true", QueueFilter(breached=True)),
         ("breached=false", QueueFilter(breached=False)), ("customer=cust-7", QueueFilter(customer="cust-7")),
+        ("assignee=sam", QueueFilter(assignee="sam")), ("unassigned=true", QueueFilter(unassigned=True)),
         ("received in one week", QueueFilter(received_from=END - timedelta(days=14),
                                              received_to=END - timedelta(days=7))),
     ]

@@ -23,4 +23,4 @@ def test_quick_read_bench_fills_every_row(tmp_path: Path) -> None:
         assert any(row in line for line in table), f"no results row for {row!r}:\n{out.read_text()}"
     details = json.loads(raw.read_text())["details"]["read"]["SQLite"]
     assert details["build"]["events"] > details["cases"] == 500
-    assert len(details["queue"]["by_request"]) == 42 and all(r["n"] for r in details["queue"]["by_request"].values())
+    assert len(details["queue"]["by_request"]) == 48 and all(r["n"] for r in details["queue"]["by_request"].values())
