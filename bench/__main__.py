@@ -27,8 +27,9 @@ from bench.report import render
 
 ROOT = Path(__file__).resolve().parent
 PHASES = ("startup", "intake", "lifecycle", "replay", "timers", "overhead", "whatif")
-#: Run only when asked (`--only console`): the console's page renders with a large seeded read model.
-EXTRA_PHASES = ("console",)
+#: Run only when asked (`--only console`, `--only read`): each builds a large read model of its own
+#: (minutes on its own).
+EXTRA_PHASES = ("console", "read")
 
 app = typer.Typer(add_completion=False)
 
@@ -152,6 +153,11 @@ def main(
 
             run_console(run)
             timed("console")
+        if "read" in phases:
+            from bench.read import run_read
+
+            run_read(run)
+            timed("read")
         run.details["phase_seconds"] = timings
         run.say(f"phase seconds: {timings}")
         import os
@@ -193,7 +199,7 @@ def shown_command(args: list[str]) -> str:
 
 def rerender(source: Path, output: Path) -> None:
     """Rebuild the figures from a run's raw numbers and write the results again (nothing is measured)."""
-    from bench import intake, lifecycle, replay, startup, timers, whatif
+    from bench import intake, lifecycle, read, replay, startup, timers, whatif
     from bench.context import Sizes
 
     data = json.loads(source.read_text())
@@ -203,7 +209,7 @@ def rerender(source: Path, output: Path) -> None:
     try:
         run.details, run.notes = data["details"], data.get("notes", [])
         for phase, module in (("startup", startup), ("intake", intake), ("lifecycle", lifecycle),
-                              ("replay", replay), ("timers", timers), ("whatif", whatif)):
+                              ("replay", replay), ("timers", timers), ("whatif", whatif), ("read", read)):
             if phase in run.details:
                 module.figures(run, run.details[phase])
         seconds = data.get("seconds") or sum(run.details.get("phase_seconds", {}).values())

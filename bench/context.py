@@ -43,13 +43,16 @@ class Sizes:
     memory_settle_s: float = 11.0
     console_cases: int = 100_000  # the console's pages with this many cases in the read model
     console_requests: int = 200  # per page and per bare read
+    #: Cases of the `read` phase's read model (built through the batch writer, `bench/readgen.py`).
+    read_cases: int = 100_000
 
 
 QUICK = Sizes("quick", partitions=6, stack_start_runs=1, producer_records=2_000, intake_seconds=1,
               intake_fixed_rate=500, intake_fixed_seconds=1, intake_concurrency=16, agent_events=800,
               latency_rate=100, latency_seconds=1.5, lifecycle_complaints=150, solo_complaints=0,
               backlog_complaints=400, target_events=0, timer_cases=(1_000, 5_000), timer_ticks=20,
-              memory_settle_s=0.0, console_cases=2_000, console_requests=20)
+              memory_settle_s=0.0, console_cases=2_000, console_requests=20,
+              read_cases=500)
 DEFAULT = Sizes("default", partitions=6, stack_start_runs=2, producer_records=30_000, intake_seconds=8,
                 intake_fixed_rate=500, intake_fixed_seconds=6, intake_concurrency=32, agent_events=15_000,
                 latency_rate=100, latency_seconds=15, lifecycle_complaints=3_000, solo_complaints=6_000,
@@ -57,7 +60,8 @@ DEFAULT = Sizes("default", partitions=6, stack_start_runs=2, producer_records=30
 FULL = Sizes("full", partitions=6, stack_start_runs=3, producer_records=100_000, intake_seconds=20,
              intake_fixed_rate=500, intake_fixed_seconds=20, intake_concurrency=32, agent_events=50_000,
              latency_rate=100, latency_seconds=30, lifecycle_complaints=20_000, solo_complaints=20_000,
-             backlog_complaints=100_000, target_events=1_000_000, timer_cases=(1_000, 100_000), timer_ticks=300)
+             backlog_complaints=100_000, target_events=1_000_000, timer_cases=(1_000, 100_000), timer_ticks=300,
+             read_cases=1_000_000)
 PRESETS = {s.name: s for s in (QUICK, DEFAULT, FULL)}
 
 

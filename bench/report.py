@@ -10,6 +10,8 @@ from bench.context import Run
 from bench.spy import breakdown
 
 ANALYSIS = Path(__file__).with_name("analysis.md")
+#: The read phase's own analysis (`--only read` writes bench/RESULTS-read.md).
+READ_ANALYSIS = Path(__file__).with_name("analysis-read.md")
 
 
 def _cell(text: str) -> str:
@@ -92,6 +94,8 @@ def _details(run: Run) -> str:
         out.append("")
     if "replay" in d:
         out += ["### Replay", "", "```json", json.dumps(d["replay"], indent=1), "```", ""]
+    if "read" in d:
+        out += ["### Read side (`--only read`)", "", "```json", json.dumps(d["read"], indent=1), "```", ""]
     if "timers" in d:
         out += ["### SLA timers (median of the ticks, µs)", "", "```json", json.dumps(d["timers"], indent=1),
                 "```", ""]
@@ -125,8 +129,11 @@ def render(run: Run, facts: dict[str, Any], command: str, seconds: float) -> str
     if run.notes:
         parts += ["Notes:", "", *[f"- {n}" for n in run.notes], ""]
     parts += ["## Details", "", _details(run)]
-    if ANALYSIS.exists() and not run.profile:
+    read_only = set(run.details) <= {"read", "phase_seconds"}
+    if ANALYSIS.exists() and not run.profile and not read_only:
         parts += [ANALYSIS.read_text().strip(), ""]
+    if READ_ANALYSIS.exists() and "read" in run.details:
+        parts += [READ_ANALYSIS.read_text().strip(), ""]
     profiles = sorted((run.folder / "profiles").glob("*.spy")) if (run.folder / "profiles").exists() else []
     if profiles:
         parts += ["## Profiles of this run", "",

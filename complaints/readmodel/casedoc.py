@@ -48,6 +48,9 @@ from schemas.events import (
     Escalated,
     FollowedUp,
     NoteAdded,
+    OfferAccepted,
+    OfferDeclined,
+    OfferFulfilled,
     RecoveryOffered,
 )
 from schemas.sla import ResolutionTarget
@@ -118,6 +121,8 @@ def advance(doc: Doc | None, env: Envelope, position: str, first_response: First
         _followed_up(d, ev, when)
     elif isinstance(ev, CaseWork):
         _case_work(d, ev, env.id)
+    elif isinstance(ev, OfferAccepted | OfferDeclined | OfferFulfilled):
+        _answered(d, ev, when)
     else:  # pragma: no cover - the registry only yields the four types
         raise TypeError(f"no projection for {type(ev).__name__}")
     _derive(d, when, first_response or policy_first_response(), isinstance(ev, Escalated))
@@ -252,7 +257,8 @@ def _offered(d: Doc, ev: RecoveryOffered, when: str) -> None:
              "department": ev.department, "remedies": remedies, "total": money(ev.total), "apology": ev.apology,
              "authority_limit": money(ev.authority_limit), "offered_by": ev.offered_by,
              "reasons": list(ev.reasons), "follow_up_at": jt(ev.follow_up_at), "respond_by": jt(ev.respond_by),
-             "supersedes": ev.supersedes, "superseded_by": None, "policy_version": ev.policy_version}
+             "supersedes": ev.supersedes, "superseded_by": None, "policy_version": ev.policy_version,
+             "accepted_at": None, "declined_at": None, "fulfilled": None}
     current = next((e for e in d["episodes"] if e["number"] == ev.episode), None)
     if current is None or current["first_offer_at"] is None:
         d["episodes"] = _set_episode(d["episodes"], ev.episode, first_offer_at=when)
@@ -294,3 +300,12 @@ def _case_work(d: Doc, ev: CaseWork, event_id: str) -> None:
                                                 "reason": ev.reason, "by": ev.reopened_by,
                                                 "first_response_due_at": jt(ev.first_response_due_at)}]
         d["episodes"] = _set_episode(d["episodes"], ev.episode, started_at=at)
+
+
+def _answered(d: Doc, ev: OfferAccepted | OfferDeclined | OfferFulfilled, when: str) -> None:
+    """The customer's answer to an offer, or its fulfilment, recorded on the offer (none yet: nothing to record)."""
+    if isinstance(ev, OfferFulfilled):
+        change: Doc = {"fulfilled": {"at": when, "amount": money(ev.amount), "fulfilled_by": ev.fulfilled_by}}
+    else:
+        change = {"accepted_at" if isinstance(ev, OfferAccepted) else "declined_at": when}
+    d["offers"] = [{**o, **change} if o["offer_id"] == ev.offer_id else o for o in d["offers"]]

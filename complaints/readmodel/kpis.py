@@ -1,17 +1,25 @@
 """KPIs as a pure function of folded cases (themselves folds of events), so they recompute exactly.
 
 Definitions (docs/projections.md has the long form): the cohort is the cases received
-in the requested window (and channel); percentiles are nearest-rank; rates are None
-when their denominator is zero; money is summed exactly as decimal strings.
+in the requested window (and channel); percentiles are nearest-rank over whole seconds
+(floored), means exact from microseconds; rates are None when their denominator is zero;
+money is summed exactly as decimals.
+
+One definition, two uses: `contributions` says what ONE case adds to the KPIs (from its
+JSON document), a `Tally` sums contributions exactly (integers only, so any grouping of
+cases gives the same sums), and `report` turns a tally into the figures. `compute_kpis`
+folds cases this way; the read model keeps the same tallies per day and channel as it
+applies events (`services/projections/storage/kpistore.py`) and sums them for a window.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -56,6 +64,17 @@ class Csat(BaseModel):
     mean: float | None
 
 
+class Given(BaseModel):
+    count: int
+    total: str = Field(description="Exact decimal sum.")
+
+
+class Compensation(BaseModel):
+    offered: Given = Field(description="Offers not superseded by a later one: their totals.")
+    accepted: Given = Field(description="Of those, the ones the customer accepted: their totals.")
+    fulfilled: Given = Field(description="Fulfilments recorded for them: what was actually given.")
+
+
 class KpiReport(BaseModel):
     volume: int = Field(description="Cases received in the window.")
     escalated: Escalation
@@ -69,6 +88,8 @@ class KpiReport(BaseModel):
     no_response_rate: Rate = Field(description="Follow-ups with outcome no_response / follow-ups.")
     recovery_cost: dict[str, dict[str, str]] = Field(
         description="currency -> remedy type -> summed amount (offers not superseded); 'total' per currency.")
+    compensation: dict[str, Compensation] = Field(
+        default_factory=dict, description="Per currency: offered vs accepted vs fulfilled (counts, exact totals).")
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -79,80 +100,202 @@ def percentile(values: list[float], p: float) -> float | None:
     return ordered[max(math.ceil(p * len(ordered)), 1) - 1]
 
 
-def durations(values: list[float]) -> Durations:
-    mean = sum(values) / len(values) if values else None
-    return Durations(count=len(values), p50_s=percentile(values, 0.5), p90_s=percentile(values, 0.9), mean_s=mean)
-
-
 def rate(numerator: int, denominator: int) -> Rate:
     return Rate(numerator=numerator, denominator=denominator, rate=numerator / denominator if denominator else None)
 
 
-def compute_kpis(cases: Iterable[Case], now: datetime) -> KpiReport:
-    volume = escalated = closed = closed_satisfied = followed = reopened = follow_ups = no_response = 0
-    by_level: dict[str, int] = defaultdict(int)
-    by_department: dict[str, int] = defaultdict(int)
-    first_response: list[float] = []
-    resolution: list[float] = []
-    csats: list[int] = []
-    sla: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # met, breached, pending
-    cost: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for case in cases:
-        volume += 1
-        if case.escalations:
-            escalated += 1
-            by_level[max((e.level for e in case.escalations), key=LEVELS.index)] += 1
-            for dept in {e.department for e in case.escalations if e.department}:
-                by_department[dept] += 1
-        if case.received_at and case.first_response_at:
-            first_response.append((case.first_response_at - case.received_at).total_seconds())
-        if case.channel:
-            sla[case.channel][_sla_state(case, now)] += 1
-        for ep in case.episodes:
-            if ep.started_at and ep.ended_at:
-                resolution.append((ep.ended_at - ep.started_at).total_seconds())
-        if case.status == "closed" and (case.closure is None or case.closure.reason == "resolved"):
-            closed += 1  # spam and duplicates closed by staff are no customer to win back
-            closed_satisfied += case.outcome is not None and case.outcome.outcome == "satisfied"
-        if case.follow_ups:
-            followed += 1
-            reopened += case.reopen_count > 0
-        for fu in case.follow_ups:
-            follow_ups += 1
-            no_response += fu.outcome == "no_response"
-            if fu.csat is not None:
-                csats.append(fu.csat)
-        for offer in case.offers:
-            if offer.superseded_by is None:
-                for remedy in offer.remedies:
-                    if remedy.amount is not None:
-                        cost[remedy.amount.currency][remedy.type] += remedy.amount.amount
-                        cost[remedy.amount.currency]["total"] += remedy.amount.amount
+#: A contribution: (metric, key, count, integer total). Keys of duration metrics are whole seconds,
+#: their totals microseconds; `sla_due` keys are "channel|due time" (decided against `now` at report);
+#: `cost` keys "currency|remedy type|decimal places", totals in units of those places.
+Contribution = tuple[str, str, int, int]
+_MICRO = timedelta(microseconds=1)
+
+
+def _t(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _duration(metric: str, start: str, end: str) -> Contribution:
+    micros = (_t(end) - _t(start)) // _MICRO
+    return (metric, str(micros // 1_000_000), 1, micros)
+
+
+def _money(currency: str, kind: str, amount: str, metric: str = "cost") -> Contribution:
+    value = Decimal(amount)
+    places = -int(value.as_tuple().exponent)
+    return (metric, f"{currency}|{kind}|{places}", 1, int(value.scaleb(places)))
+
+
+def contributions(doc: Mapping[str, Any]) -> Iterator[Contribution]:
+    """What one case (its JSON document, as the read model stores it) adds to the KPIs of its cohort."""
+    if doc.get("received_at") is None:
+        return  # not received (yet): in no cohort
+    yield ("volume", "", 1, 0)
+    escalations = doc["escalations"]
+    if escalations:
+        yield ("escalated", "", 1, 0)
+        yield ("by_level", max((e["level"] for e in escalations), key=LEVELS.index), 1, 0)
+        for dept in sorted({e["department"] for e in escalations if e["department"]}):
+            yield ("by_department", dept, 1, 0)
+    if doc["first_response_at"]:
+        yield _duration("first_response", doc["received_at"], doc["first_response_at"])
+    if doc["channel"]:
+        yield _sla(doc)
+    for ep in doc["episodes"]:
+        if ep["started_at"] and ep["ended_at"]:
+            yield _duration("time_to_resolution", ep["started_at"], ep["ended_at"])
+    closure = doc.get("closure")
+    if doc["status"] == "closed" and (closure is None or closure["reason"] == "resolved"):
+        yield ("closed", "", 1, 0)  # spam and duplicates closed by staff are no customer to win back
+        outcome = doc["outcome"]
+        if outcome is not None and outcome["outcome"] == "satisfied":
+            yield ("closed_satisfied", "", 1, 0)
+    follow_ups = doc["follow_ups"]
+    if follow_ups:
+        yield ("followed", "", 1, 0)
+        if doc["reopen_count"] > 0:
+            yield ("reopened", "", 1, 0)
+        yield ("follow_ups", "", len(follow_ups), 0)
+        no_response = sum(fu["outcome"] == "no_response" for fu in follow_ups)
+        if no_response:
+            yield ("no_response", "", no_response, 0)
+        for fu in follow_ups:
+            if fu["csat"] is not None:
+                yield ("csat", "", 1, fu["csat"])
+    for offer in doc["offers"]:
+        if offer["superseded_by"] is None:
+            for remedy in offer["remedies"]:
+                amount = remedy.get("amount")
+                if amount is not None:
+                    yield _money(amount["currency"], remedy["type"], amount["amount"])
+                    yield _money(amount["currency"], "total", amount["amount"])
+            yield from _compensation(offer)
+
+
+def _compensation(offer: Mapping[str, Any]) -> Iterator[Contribution]:
+    """An offer still standing: offered; accepted by the customer; fulfilled (for what it cost)."""
+    total = offer["total"]
+    yield _money(total["currency"], "offered", total["amount"], "compensation")
+    if offer.get("accepted_at") is not None:
+        yield _money(total["currency"], "accepted", total["amount"], "compensation")
+    given = offer.get("fulfilled")
+    if given is not None:
+        yield _money(given["amount"]["currency"], "fulfilled", given["amount"]["amount"], "compensation")
+
+
+def _sla(doc: Mapping[str, Any]) -> Contribution:
+    """The case's first response against its SLA: met, breached, pending, or due (breached once `now` passes)."""
+    channel = doc["channel"]
+    if doc["first_response_at"] is not None:
+        return ("sla_met" if doc["first_response_sla_met"] else "sla_breached", channel, 1, 0)
+    sla = doc["sla"]
+    if sla["breached"]:
+        return ("sla_breached", channel, 1, 0)
+    due = sla["due_at"]
+    return ("sla_pending", channel, 1, 0) if due is None else ("sla_due", f"{channel}|{due}", 1, 0)
+
+
+class Tally:
+    """Summed contributions: metric -> key -> [count, total], integers only (exact, in any grouping)."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, dict[str, list[int]]] = defaultdict(dict)
+
+    def add(self, items: Iterable[Contribution], sign: int = 1) -> Tally:
+        sums = self.sums
+        for metric, key, n, total in items:
+            cell = sums[metric].get(key)
+            if cell is None:
+                sums[metric][key] = [sign * n, sign * total]
+            else:
+                cell[0] += sign * n
+                cell[1] += sign * total
+        return self
+
+    def n(self, metric: str, key: str = "") -> int:
+        cell = self.sums.get(metric, {}).get(key)
+        return cell[0] if cell else 0
+
+    def keyed(self, metric: str) -> Iterator[tuple[str, int, int]]:
+        for key, (n, total) in self.sums.get(metric, {}).items():
+            if n:
+                yield key, n, total
+
+
+def durations_of(tally: Tally, metric: str) -> Durations:
+    """Count, nearest-rank p50/p90 (whole seconds) and exact mean of one duration metric."""
+    histogram = sorted((int(key), n, total) for key, n, total in tally.keyed(metric))
+    count = sum(n for _, n, _ in histogram)
+    if not count:
+        return Durations(count=0, p50_s=None, p90_s=None, mean_s=None)
+
+    def nearest_rank(p: float) -> float:
+        rank, seen = max(math.ceil(p * count), 1), 0
+        for seconds, n, _ in histogram:
+            seen += n
+            if seen >= rank:
+                return float(seconds)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    micros = sum(total for _, _, total in histogram)
+    return Durations(count=count, p50_s=nearest_rank(0.5), p90_s=nearest_rank(0.9), mean_s=micros / count / 1e6)
+
+
+def report(tally: Tally, now: datetime) -> KpiReport:
+    """The KPIs of a cohort from its tally; `now` decides which unanswered first responses are breached."""
+    volume = tally.n("volume")
 
     def share(n: int) -> Share:
         return Share(count=n, share=n / volume if volume else None)
 
+    sla: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # met, breached, pending
+    for index, metric in enumerate(("sla_met", "sla_breached", "sla_pending")):
+        for channel, n, _ in tally.keyed(metric):
+            sla[channel][index] += n
+    for key, n, _ in tally.keyed("sla_due"):
+        channel, _, due = key.partition("|")
+        sla[channel][1 if _t(due) < now else 2] += n
+    cost: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for key, _, units in tally.keyed("cost"):
+        currency, kind, places = key.split("|")
+        cost[currency][kind] += Decimal(units).scaleb(-int(places))
+    given: dict[str, dict[str, list[Any]]] = defaultdict(
+        lambda: {stage: [0, Decimal()] for stage in ("offered", "accepted", "fulfilled")})
+    for key, n, units in tally.keyed("compensation"):
+        currency, stage, places = key.split("|")
+        given[currency][stage][0] += n
+        given[currency][stage][1] += Decimal(units).scaleb(-int(places))
+    csat_n, csat_sum = tally.n("csat"), sum(total for _, _, total in tally.keyed("csat"))
+    by_level = {key: n for key, n, _ in tally.keyed("by_level")}
+    escalated = tally.n("escalated")
     return KpiReport(
         volume=volume,
         escalated=Escalation(count=escalated, share=share(escalated).share,
                              by_level={lv: share(by_level[lv]) for lv in LEVELS if lv in by_level},
-                             by_department={d: share(n) for d, n in sorted(by_department.items())}),
-        first_response=durations(first_response),
+                             by_department={d: share(n) for d, n, _ in sorted(tally.keyed("by_department"))}),
+        first_response=durations_of(tally, "first_response"),
         sla_by_channel={ch: SlaAttainment(met=m, breached=b, pending=p, attainment=m / (m + b) if m + b else None)
                         for ch, (m, b, p) in sorted(sla.items())},
-        time_to_resolution=durations(resolution),
-        recovery_rate=rate(closed_satisfied, closed),
-        csat_after_recovery=Csat(responses=len(csats), mean=sum(csats) / len(csats) if csats else None),
-        reopen_rate=rate(reopened, followed),
-        no_response_rate=rate(no_response, follow_ups),
+        time_to_resolution=durations_of(tally, "time_to_resolution"),
+        recovery_rate=rate(tally.n("closed_satisfied"), tally.n("closed")),
+        csat_after_recovery=Csat(responses=csat_n, mean=csat_sum / csat_n if csat_n else None),
+        reopen_rate=rate(tally.n("reopened"), tally.n("followed")),
+        no_response_rate=rate(tally.n("no_response"), tally.n("follow_ups")),
         recovery_cost={cur: {k: format(v, "f") for k, v in sorted(items.items())}
                        for cur, items in sorted(cost.items())},
+        compensation={cur: Compensation(**{stage: Given(count=n, total=format(v, "f"))
+                                           for stage, (n, v) in stages.items()})
+                      for cur, stages in sorted(given.items())},
     )
 
 
-def _sla_state(case: Case, now: datetime) -> int:
-    """0 met, 1 breached, 2 pending — for the case's first response."""
-    if case.first_response_at is not None:
-        return 0 if case.first_response_sla_met else 1
-    due = case.sla.due_at
-    return 1 if case.sla.breached or (due is not None and due < now) else 2
+def tally_cases(cases: Iterable[Case]) -> Tally:
+    tally = Tally()
+    for case in cases:
+        tally.add(contributions(case.model_dump(mode="json")))
+    return tally
+
+
+def compute_kpis(cases: Iterable[Case], now: datetime) -> KpiReport:
+    """The reference: the KPIs of these cases (those received), from their contributions."""
+    return report(tally_cases(cases), now)

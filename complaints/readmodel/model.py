@@ -58,6 +58,14 @@ class Sla(Value):
                                     "the customer's answer (the policy's pause_while_awaiting_customer).")
 
 
+class Fulfilment(Value):
+    """What was given for an accepted offer (`OfferFulfilled`)."""
+
+    at: datetime
+    amount: Money = Field(description="What it cost, exactly.")
+    fulfilled_by: str
+
+
 class OfferView(Value):
     offer_id: str
     at: datetime
@@ -75,6 +83,9 @@ class OfferView(Value):
     supersedes: str | None = None
     superseded_by: str | None = None
     policy_version: str
+    accepted_at: datetime | None = Field(default=None, description="The customer accepted it (`OfferAccepted`).")
+    declined_at: datetime | None = Field(default=None, description="The customer declined it (`OfferDeclined`).")
+    fulfilled: Fulfilment | None = Field(default=None, description="What was given for it (`OfferFulfilled`).")
 
 
 class FollowUpView(Value):

@@ -15,7 +15,9 @@ from schemas.events import ComplaintReceived, Event
 
 #: Within one episode and instant: received, escalated, offered, followed up, then staff case work.
 RANK: dict[str, int] = {"ComplaintReceived": 0, "Escalated": 1, "RecoveryOffered": 2, "FollowedUp": 3,
-                        "CaseAssigned": 4, "CustomerReplied": 4, "NoteAdded": 4, "CaseClosed": 4, "CaseReopened": 4}
+                        "CaseAssigned": 4, "CustomerReplied": 4, "NoteAdded": 4, "CaseClosed": 4, "CaseReopened": 4,
+                        # the customer's answers and fulfilments, on RecoveryOffered: ranked as their topic
+                        "OfferAccepted": 2, "OfferDeclined": 2, "OfferFulfilled": 2}
 
 
 def type_name(event: Event) -> str:

@@ -19,6 +19,9 @@ from schemas.events import (
     Event,
     FollowedUp,
     NoteAdded,
+    OfferAccepted,
+    OfferDeclined,
+    OfferFulfilled,
     RecoveryOffered,
 )
 
@@ -39,6 +42,10 @@ ESSENTIAL_FIELDS: dict[str, set[str]] = {
     "NoteAdded": {"episode", "at", "added_by"},
     "CaseClosed": {"episode", "at", "reason", "duplicate_of", "withdrawn_offer", "closed_by", "reasons"},
     "CaseReopened": {"episode", "at", "reason", "level", "first_response_due_at", "reopened_by", "policy_version"},
+    # The customer's answers and the fulfilment (on the RecoveryOffered topic; the entry's type is the topic).
+    "OfferAccepted": {"offer_id", "episode", "recorded_by"},
+    "OfferDeclined": {"offer_id", "episode", "recorded_by"},
+    "OfferFulfilled": {"offer_id", "episode", "amount", "fulfilled_by"},
 }
 
 
@@ -64,6 +71,11 @@ def summary(event: Event) -> str:
     if isinstance(event, FollowedUp):
         csat = f", CSAT {event.csat}" if event.csat is not None else ""
         return f"followed up: {event.outcome}{csat}"
+    if isinstance(event, OfferAccepted | OfferDeclined):
+        verb = "accepted" if isinstance(event, OfferAccepted) else "declined"
+        return f"offer {event.offer_id} {verb} ({event.recorded_by})"
+    if isinstance(event, OfferFulfilled):
+        return f"offer {event.offer_id} fulfilled: {event.amount.amount} {event.amount.currency}"
     return _case_work_summary(event)
 
 

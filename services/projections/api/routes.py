@@ -9,7 +9,6 @@ from fastapi import APIRouter, HTTPException, Query
 from starlette.concurrency import run_in_threadpool
 
 from complaints.auth.http import StaffDep
-from complaints.readmodel.kpis import compute_kpis
 from complaints.readmodel.model import Status
 from complaints.readmodel.queue import BadCursor, Cursor, QueueFilter, Sort
 from schemas.common import Channel, Department, Level
@@ -24,7 +23,7 @@ from services.projections.api.views import (
     case_summary,
     case_view,
 )
-from services.projections.storage import queries
+from services.projections.storage import kpistore, queries
 
 router = APIRouter()
 Responses = dict[int | str, dict[str, Any]]
@@ -104,7 +103,7 @@ async def kpis(_: StaffDep, gen: GenerationDep, received: Window, channel: Chann
     now = datetime.now(UTC)
 
     def compute() -> KpiView:
-        report = compute_kpis(queries.kpi_cases(gen, received[0], received[1], channel), now)
+        report = kpistore.kpi_report(gen, received[0], received[1], channel, now)
         return KpiView(**report.model_dump(), received_from=received[0], received_to=received[1], channel=channel,
                        computed_at=now)
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
@@ -21,13 +22,16 @@ from sqlalchemy import Connection, select
 
 from complaints.envelope import Envelope
 from complaints.readmodel.casedoc import Doc, FirstResponse, advance, last_key
-from complaints.readmodel.model import SortKey
+from complaints.readmodel.model import SortKey, utc
 from complaints.readmodel.order import sort_key
 from complaints.readmodel.timeline import entry_json
+from complaints.readmodel.validtime import appendable, running, versions
 from services.projections.ingest.records import Classified
-from services.projections.storage.codec import case_values, chunks, envelope_from_row, timeline_values
+from services.projections.storage.codec import Times, case_values, chunks, envelope_from_row, timeline_values
+from services.projections.storage.kpistore import Cell, deltas
 from services.projections.storage.sqlwrite import Statements, existing_events, load_cases, stored_offsets
 from services.projections.storage.tables import Tables
+from services.projections.storage.versions import VersionChanges
 
 
 class PoisonEvents(Exception):
@@ -49,6 +53,10 @@ class Changes:
     duplicates: int
     refolds: int
     poison: list[tuple[Classified, BaseException]]
+    #: What the changed cases change in the KPI tallies (`storage/kpistore.py`).
+    kpi_deltas: dict[Cell, list[int]] = field(default_factory=dict)
+    #: The touched cases' valid-time versions (`storage/versions.py`).
+    versions: VersionChanges = field(default_factory=VersionChanges)
 
     def counters(self) -> Counter[str]:
         counts: Counter[str] = Counter(applied=len(self.new), duplicates=self.duplicates)
@@ -71,11 +79,12 @@ def work_out(conn: Connection, t: Tables, sql: Statements, items: Sequence[Class
     seen = existing_events(conn, t, list(first)) if first else set()
     new = [i for event_id, i in first.items() if event_id not in seen]
     stored = load_cases(conn, t, list(dict.fromkeys(i.env.complaint_id for i in new)))
-    docs, poison, refolds = _fold(conn, t, new, stored, first_response)
+    before = {cid: from_json(doc) for cid, doc in stored.items()}  # advance never changes a document it is given
+    docs, poison, refolds, kept = _fold(conn, t, new, before, first_response, sql.times)
     rows = [timeline_values(i.env, i.topic, i.partition, i.offset, i.payload, i.entry or entry_json(i.env, i.position),
                             sql.times) for i in new]
     return Changes(done, fresh, new, stored, rows, [case_values(doc, sql.times) for doc in docs.values()],
-                len(events) - len(new), refolds, poison)
+                len(events) - len(new), refolds, poison, deltas(before, docs), kept)
 
 
 def still_valid(conn: Connection, t: Tables, p: Changes) -> bool:
@@ -90,28 +99,32 @@ def still_valid(conn: Connection, t: Tables, p: Changes) -> bool:
     return load_cases(conn, t, list(dict.fromkeys(i.env.complaint_id for i in p.new))) == p.stored
 
 
-def _fold(conn: Connection, t: Tables, new: list[Classified], stored: dict[str, str],
-          first_response: FirstResponse | None) -> tuple[dict[str, Doc], list[tuple[Classified, BaseException]], int]:
-    """Fold the new events into their cases: (changed case documents, poison events, cases refolded)."""
+def _fold(conn: Connection, t: Tables, new: list[Classified], docs: dict[str, Doc],
+          first_response: FirstResponse | None, times: Times,
+          ) -> tuple[dict[str, Doc], list[tuple[Classified, BaseException]], int, VersionChanges]:
+    """Fold the new events into their cases: (changed case documents, poison events, cases refolded, versions)."""
     by_case: dict[str, list[tuple[SortKey, Classified]]] = defaultdict(list)
     for i in new:
         by_case[i.env.complaint_id].append((i.key or sort_key(i.env), i))
-    docs: dict[str, Doc] = {cid: from_json(doc) for cid, doc in stored.items()}
-    late = set()
+    late, history = set(), set()
     for cid, group in by_case.items():
         group.sort(key=itemgetter(0))
         key = last_key(docs[cid]) if cid in docs else None
         if key is not None and group[0][0] < key:
             late.add(cid)  # a new event sorts before one already applied
-    earlier = _stored_events(conn, t, late, {i.env.id for i in new}) if late else {}
+        elif not appendable(_latest(docs.get(cid)), [k[1] for k, _ in group]):
+            history.add(cid)  # its versions are recomputed from all its events
+    earlier = _stored_events(conn, t, late | history, {i.env.id for i in new}) if late or history else {}
     changed: dict[str, Doc] = {}
     poison: list[tuple[Classified, BaseException]] = []
+    kept = VersionChanges()
     for cid, group in by_case.items():
         steps: list[tuple[Envelope, str, Classified | None]] = [(i.env, i.position, i) for _, i in group]
         doc = docs.get(cid)
         if cid in late:
             doc = None
             steps = sorted(earlier.get(cid, []) + steps, key=lambda s: sort_key(s[0]))
+        ran: list[tuple[datetime, Doc]] = []
         for env, position, item in steps:
             try:
                 doc = advance(doc, env, position, first_response)
@@ -119,9 +132,22 @@ def _fold(conn: Connection, t: Tables, new: list[Classified], stored: dict[str, 
                 if item is None:
                     raise
                 poison.append((item, exc))
+                continue
+            ran.append((utc(env.time), doc))
         if doc is not None:
             changed[cid] = doc
-    return changed, poison, len(late)
+        if cid in late or cid in history:
+            every = [(env, position) for env, position, _ in earlier.get(cid, [])] + [(i.env, i.position)
+                                                                                      for _, i in group]
+            kept.add(cid, versions(every, first_response), times, replace=True)
+        else:
+            kept.add(cid, running(ran), times, replace=False, current=_latest(docs.get(cid)))
+    return changed, poison, len(late), kept
+
+
+def _latest(doc: Doc | None) -> datetime | None:
+    """The time of the case's latest event applied so far."""
+    return None if doc is None or doc["updated_at"] is None else utc(datetime.fromisoformat(doc["updated_at"]))
 
 
 def _stored_events(conn: Connection, t: Tables, cases: set[str], skip_ids: set[str]

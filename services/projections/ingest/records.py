@@ -20,7 +20,7 @@ from complaints.readmodel.timeline import entry_json
 from complaints.settings import Settings
 from complaints.topics import topic_name
 from schemas.events import TOPICS
-from schemas.registry import UnknownEventType
+from schemas.registry import ALL_MODELS, UnknownEventType
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def classify(rec: Any) -> Classified:
     An event's sort key and timeline entry are worked out here too, on the decoding thread,
     so the writer's thread does not."""
     try:
-        env = decode(rec.headers, rec.value, rec.key)
+        env = decode(rec.headers, rec.value, rec.key, models=ALL_MODELS)  # the customer's answers too
         when = utc(env.time)
         if when is not env.time:
             env = replace(env, time=when)  # once here, not at every comparison

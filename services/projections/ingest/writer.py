@@ -1,4 +1,4 @@
-"""The unit of work: one fetched batch -> one transaction (timeline, cases, offsets, counters).
+"""The unit of work: one fetched batch -> one transaction (timeline, cases, KPI tallies, versions, offsets, counters).
 
 Exactly-once effect: the batch's records are filtered against the offsets stored in
 the same database (records below them were applied already), the timeline insert
@@ -25,8 +25,10 @@ from sqlalchemy import update
 from complaints.readmodel.casedoc import FirstResponse
 from services.projections.ingest.changes import Changes, PoisonEvents, still_valid, work_out
 from services.projections.ingest.records import Classified
+from services.projections.storage.kpistore import write_kpis
 from services.projections.storage.sqlwrite import add_counters, insert_timeline, statements, write_cases, write_offsets
 from services.projections.storage.store import Generation
+from services.projections.storage.versions import write_versions
 
 __all__ = ["BatchResult", "Classified", "PoisonEvents", "apply_batch"]
 
@@ -61,6 +63,8 @@ def apply_batch(gen: Generation, items: Sequence[Classified], optimistic: bool =
             raise PoisonEvents(p.poison)  # rolls the whole batch back
         insert_timeline(conn, sql, p.timeline_rows)
         write_cases(conn, sql, p.case_rows)
+        write_kpis(conn, t.kpis, p.kpi_deltas)
+        write_versions(conn, t.versions, p.versions, sql.times)
         write_offsets(conn, t, p.fresh, p.offsets)
         result.applied, result.duplicates, result.counters = len(p.new), p.duplicates, p.counters()
         add_counters(conn, t, result.counters)

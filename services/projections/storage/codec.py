@@ -11,7 +11,8 @@ from pydantic_core import to_json
 
 from complaints.envelope import Envelope
 from complaints.readmodel.model import utc
-from schemas.registry import parse_event
+from schemas.registry import ALL_MODELS, parse_event
+from services.projections.storage import tables
 
 T = TypeVar("T")
 #: Bound parameters per IN (...) list: well under SQLite's and PostgreSQL's limits.
@@ -62,17 +63,26 @@ class SqliteTimes(Times):
         return super().of_text(text)
 
 
-def case_values(doc: dict[str, Any], times: Times) -> tuple[Any, ...]:
-    """A case row (CASE_COLUMNS) from the case document."""
+QUEUE_COLUMNS = (*CASE_COLUMNS[1:11], "assignee")
+assert QUEUE_COLUMNS == tables.QUEUE_COLUMNS  # the columns the queue filters and sorts on, case rows and versions
+
+
+def queue_values(doc: dict[str, Any], times: Times) -> tuple[Any, ...]:
+    """QUEUE_COLUMNS from a case document."""
     sla = doc["sla"]
     return (
-        doc["complaint_id"], doc["status"], doc["episode"], doc["level"], doc["department"], doc["channel"],
+        doc["status"], doc["episode"], doc["level"], doc["department"], doc["channel"],
         doc["customer_ref"], times.of_text(doc["received_at"]),
         # Urgency: only a pending first response has a due time that orders the queue.
         times.of_text(sla["due_at"]) if sla["awaiting_response"] else None,
-        sla["awaiting_response"], sla["breached"], times.of_text(doc["updated_at"]), to_json(doc).decode(),
-        doc.get("assignee"),
+        sla["awaiting_response"], sla["breached"], doc.get("assignee"),
     )
+
+
+def case_values(doc: dict[str, Any], times: Times) -> tuple[Any, ...]:
+    """A case row (CASE_COLUMNS) from the case document."""
+    *queue, assignee = queue_values(doc, times)
+    return (doc["complaint_id"], *queue, times.of_text(doc["updated_at"]), to_json(doc).decode(), assignee)
 
 
 def timeline_values(env: Envelope, topic: str, partition: int, offset: int, payload: str, entry: str,
@@ -84,7 +94,7 @@ def timeline_values(env: Envelope, topic: str, partition: int, offset: int, payl
 
 def envelope_from_row(row: Any) -> tuple[Envelope, str]:
     """The (envelope, position) a timeline row was made from; upcasts old versions as decode does."""
-    event = parse_event(row.ce_type, json.loads(row.payload))
+    event = parse_event(row.ce_type, json.loads(row.payload), ALL_MODELS)
     env = Envelope(
         id=row.event_id, type=row.ce_type, source=row.source, time=utc(row.time), subject=row.complaint_id,
         correlation_id=row.correlation_id, causation_id=row.causation_id, event=event,

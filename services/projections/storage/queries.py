@@ -1,7 +1,8 @@
 """Reads of one generation: case views, queues, KPI inputs, offsets and counters.
 
 `as_of` reads never touch the `cases` table's state: they fold the timeline's events
-up to that moment with the same pure projector the live path uses.
+up to that moment with the same pure projector the live path uses; the queue `as_of` finds
+its page in the valid-time versions (`storage/versions.py`) first.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from complaints.readmodel.casedoc import FirstResponse
 from complaints.readmodel.fold import fold
 from complaints.readmodel.model import Case, TimelineEntry
 from complaints.readmodel.order import entry_key
-from complaints.readmodel.queue import Cursor, QueueFilter, matches, next_cursor, page
+from complaints.readmodel.queue import Cursor, QueueFilter, next_cursor
 from services.projections.storage.codec import envelope_from_row, naive
-from services.projections.storage.queue import sql_after, sql_fixed, sql_order, sql_where
+from services.projections.storage.queue import sql_fixed, sql_phases, sql_where
 from services.projections.storage.sqlwrite import stored_offsets
 from services.projections.storage.store import Generation
+from services.projections.storage.versions import page_at
 
 
 def offsets(gen: Generation) -> dict[tuple[str, int], int]:
@@ -58,30 +60,29 @@ def list_cases(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | None
                now: datetime) -> tuple[list[Case], Cursor | None]:
     t = gen.tables
     where = sql_where(t, f, now)
-    if cursor is not None:
-        where.append(sql_after(t, cursor))
-    query = select(t.cases.c.doc).where(*where).order_by(*sql_order(t, sort)).limit(limit + 1)
+    docs: list[str] = []
     with gen.engine.connect() as conn:
-        cases = [Case.model_validate_json(d) for d in conn.execute(query).scalars()]
+        for conditions, order in sql_phases(t, sort, cursor):
+            query = select(t.cases.c.doc).where(*where, *conditions).order_by(*order).limit(limit + 1 - len(docs))
+            docs += conn.execute(query).scalars()
+            if len(docs) > limit:
+                break
+    cases = [Case.model_validate_json(d) for d in docs]
     return cases[:limit], next_cursor(cases, sort, limit)
 
 
 def list_cases_at(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | None, limit: int,
                   as_of: datetime, first_response: FirstResponse | None = None) -> tuple[list[Case], Cursor | None]:
-    """The queue as it stood at `as_of`: every case folded from its events up to then, then filtered."""
-    t = gen.tables
-    c = t.cases.c
-    fixed = sql_fixed(t, f)  # attributes fixed at intake are narrowed in SQL; the rest depends on the fold
-    query = select(t.timeline).where(t.timeline.c.time <= naive(as_of))
-    if fixed:
-        query = query.where(t.timeline.c.complaint_id.in_(select(c.complaint_id).where(*fixed)))
+    """The queue as it stood at `as_of`: a page of the versions valid then, those cases folded as of then."""
+    ids = page_at(gen, f, sort, cursor, limit, as_of)
+    t = gen.tables.timeline
     grouped: dict[str, list[tuple[Envelope, str]]] = defaultdict(list)
     with gen.engine.connect() as conn:
-        for row in conn.execute(query):
+        for row in conn.execute(select(t).where(t.c.complaint_id.in_(ids), t.c.time <= naive(as_of))):
             grouped[row.complaint_id].append(envelope_from_row(row))
-    folded = (fold(items, first_response)[0] for items in grouped.values())
-    cases = [case for case in folded if case is not None and matches(case, f, as_of)]
-    return page(cases, sort, cursor, limit)
+    folded = (fold(grouped[cid], first_response)[0] for cid in ids)
+    cases = [case for case in folded if case is not None]
+    return cases[:limit], next_cursor(cases, sort, limit)
 
 
 def kpi_cases(gen: Generation, received_from: datetime | None, received_to: datetime | None,

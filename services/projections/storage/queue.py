@@ -9,16 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, not_, or_, true
+from sqlalchemy import ColumnElement, Table, and_, not_, or_, true
 
 from complaints.readmodel.queue import SORTS, Cursor, QueueFilter
 from services.projections.storage.codec import naive
 from services.projections.storage.tables import Tables
 
 
-def sql_fixed(t: Tables, f: QueueFilter) -> list[ColumnElement[bool]]:
-    """The filter's conditions on what intake fixed (channel, customer, received time): true at any `as_of`."""
-    c = t.cases.c
+def sql_fixed(t: Tables, f: QueueFilter, table: Table | None = None) -> list[ColumnElement[bool]]:
+    """The filter's conditions on what intake fixed (channel, customer, received time): true at any `as_of`.
+
+    `table`: the cases table (default) or another with its queue columns (the valid-time versions)."""
+    c = (t.cases if table is None else table).c
     out: list[ColumnElement[bool]] = []
     for col, value in ((c.channel, f.channel), (c.customer_ref, f.customer)):
         if value is not None:
@@ -30,9 +32,9 @@ def sql_fixed(t: Tables, f: QueueFilter) -> list[ColumnElement[bool]]:
     return out
 
 
-def sql_where(t: Tables, f: QueueFilter, now: datetime) -> list[ColumnElement[bool]]:
-    c = t.cases.c
-    out = sql_fixed(t, f)
+def sql_where(t: Tables, f: QueueFilter, now: datetime, table: Table | None = None) -> list[ColumnElement[bool]]:
+    c = (t.cases if table is None else table).c
+    out = sql_fixed(t, f, table)
     if f.status:
         out.append(c.status.in_(f.status))
     if f.open is not None:
@@ -49,17 +51,27 @@ def sql_where(t: Tables, f: QueueFilter, now: datetime) -> list[ColumnElement[bo
     return out
 
 
-def sql_order(t: Tables, sort: str) -> list[Any]:
+def sql_order(t: Tables, sort: str, table: Table | None = None) -> list[Any]:
+    """The order of the cases that have a sort value (`sql_phases` puts the others last, by id)."""
     col_name, desc = SORTS[sort]
-    col = t.cases.c[col_name]
-    return [col.is_(None), col.desc() if desc else col.asc(), t.cases.c.complaint_id.asc()]
+    c = (t.cases if table is None else table).c
+    return [c[col_name].desc() if desc else c[col_name].asc(), c.complaint_id.asc()]
 
 
-def sql_after(t: Tables, cursor: Cursor) -> ColumnElement[bool]:
-    col_name, desc = SORTS[cursor.sort]
-    col, cid = t.cases.c[col_name], t.cases.c.complaint_id
-    if cursor.value is None:
-        return and_(col.is_(None), cid > cursor.complaint_id)
-    value = naive(cursor.value)
-    beyond = col < value if desc else col > value
-    return or_(beyond, and_(col == value, cid > cursor.complaint_id), col.is_(None))
+def sql_phases(t: Tables, sort: str, cursor: Cursor | None, table: Table | None = None,
+               ) -> list[tuple[list[ColumnElement[bool]], list[Any]]]:
+    """A page in two index-ordered scans: the cases with a sort value in its order, then those without, by id.
+
+    (One `ORDER BY col IS NULL, col` would sort every matching row: no index has that order.)
+    Each phase is (conditions, order); a cursor resumes inside the phase it ended in."""
+    col_name, desc = SORTS[sort]
+    c = (t.cases if table is None else table).c
+    col, cid = c[col_name], c.complaint_id
+    valued: list[ColumnElement[bool]] = [col.is_not(None)]
+    blank: list[ColumnElement[bool]] = [col.is_(None)]
+    if cursor is not None and cursor.value is None:
+        return [([*blank, cid > cursor.complaint_id], [cid.asc()])]
+    if cursor is not None:
+        value = naive(cursor.value)
+        valued.append(or_(col < value if desc else col > value, and_(col == value, cid > cursor.complaint_id)))
+    return [(valued, sql_order(t, sort, table)), (blank, [cid.asc()])]

@@ -1,7 +1,9 @@
 """The read model's tables (SQLAlchemy Core), one set per generation.
 
 A generation is one complete build of the read model: `cases_g<N>`, `timeline_g<N>`,
-`offsets_g<N>` and `counters_g<N>`. The `projection_generations` catalog, in the
+`offsets_g<N>`, `counters_g<N>`, `kpis_g<N>` (KPI tallies per received day and channel) and
+`versions_g<N>` (valid-time versions of the cases' queue columns).
+The `projection_generations` catalog, in the
 configured database, says which generation is active; replay builds the next one
 beside it and flips the catalog in one transaction. Times are stored as naive UTC.
 """
@@ -23,8 +25,12 @@ from sqlalchemy import (
     Text,
 )
 
+#: The case columns the queue filters and sorts on (`codec.QUEUE_COLUMNS`), kept per version too.
+QUEUE_COLUMNS = ("status", "episode", "level", "department", "channel", "customer_ref", "received_at", "due_at",
+                 "awaiting", "breached", "assignee")
+
 #: Bump when the tables or the case JSON change shape; a replay builds the new shape.
-SCHEMA_VERSION = 2  # 2: cases.assignee (staff case work)
+SCHEMA_VERSION = 3  # 2: cases.assignee (staff case work); 3: KPI tallies, valid-time versions
 
 catalog_metadata = MetaData()
 generations = Table(
@@ -48,6 +54,8 @@ class Tables:
     timeline: Table
     offsets: Table
     counters: Table
+    kpis: Table
+    versions: Table
 
 
 def generation_tables(generation: int) -> Tables:
@@ -70,11 +78,18 @@ def generation_tables(generation: int) -> Tables:
         Column("doc", Text, nullable=False, doc="The folded Case as JSON."),
         Column("assignee", String(200), doc="Staff id working the case (None: in the queue)."),
     )
-    Index(f"ix_cases{suffix}_assignee", cases.c.assignee, cases.c.complaint_id)
-    Index(f"ix_cases{suffix}_due", cases.c.due_at, cases.c.complaint_id)
-    Index(f"ix_cases{suffix}_received", cases.c.received_at)
-    Index(f"ix_cases{suffix}_customer", cases.c.customer_ref)
-    Index(f"ix_cases{suffix}_status", cases.c.status, cases.c.level)
+    # The queue's sorts (urgency: due_at; newest/oldest: received_at), each behind its filters' columns, so a
+    # 50-row page is an index range read in order (storage/queue.py `sql_phases`), not a sort of every match.
+    c = cases.c
+    Index(f"ix_cases{suffix}_assignee", c.assignee, c.complaint_id)
+    Index(f"ix_cases{suffix}_due", c.due_at, c.complaint_id)
+    Index(f"ix_cases{suffix}_received", c.received_at, c.complaint_id)
+    Index(f"ix_cases{suffix}_customer", c.customer_ref, c.complaint_id)  # a customer's few cases: sorted
+    Index(f"ix_cases{suffix}_status", c.status, c.due_at, c.complaint_id)
+    Index(f"ix_cases{suffix}_status_received", c.status, c.received_at, c.complaint_id)
+    for name, col in (("level", c.level), ("department", c.department), ("channel", c.channel)):
+        Index(f"ix_cases{suffix}_{name}", col, c.due_at, c.complaint_id)
+        Index(f"ix_cases{suffix}_{name}_received", col, c.received_at, c.complaint_id)
     timeline = Table(
         f"timeline{suffix}", md,
         Column("event_id", String(200), primary_key=True),
@@ -103,4 +118,26 @@ def generation_tables(generation: int) -> Tables:
         Column("name", String(300), primary_key=True),
         Column("value", BigInteger, nullable=False),
     )
-    return Tables(md, cases, timeline, offsets, counters)
+    kpis = Table(
+        f"kpis{suffix}", md,
+        Column("day", String(10), primary_key=True, doc="The cases' received day (UTC), YYYY-MM-DD."),
+        Column("channel", String(20), primary_key=True, doc="Their channel ('' when unknown)."),
+        Column("metric", String(40), primary_key=True),
+        Column("key", String(200), primary_key=True),
+        Column("n", BigInteger, nullable=False),
+        Column("total", BigInteger, nullable=False),
+        comment="Summed KPI contributions (complaints.readmodel.kpis) of the cases received that day, channel.",
+    )
+    Index(f"ix_kpis{suffix}_channel", kpis.c.channel, kpis.c.day)
+    versions = Table(
+        f"versions{suffix}", md,
+        Column("complaint_id", String(200), primary_key=True),
+        Column("valid_from", DateTime, primary_key=True, doc="The time of the events that made this version."),
+        Column("valid_to", DateTime, nullable=False, doc="The next version's valid_from; 9999-12-31: current."),
+        *(Column(col.name, col.type, nullable=col.nullable) for col in cases.c if col.name in QUEUE_COLUMNS),
+        comment="Valid-time versions of the cases' queue columns (complaints.readmodel.validtime), for as_of.",
+    )
+    v = versions.c
+    Index(f"ix_versions{suffix}_due", v.due_at, v.complaint_id)
+    Index(f"ix_versions{suffix}_received", v.received_at, v.complaint_id)
+    return Tables(md, cases, timeline, offsets, counters, kpis, versions)

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.projections.storage import queries
+from services.projections.storage import kpistore, queries, versions
 from services.projections.storage.store import Catalog, Generation
 
 
@@ -15,7 +15,10 @@ def snapshot(gen: Generation) -> dict[str, Any]:
     with gen.engine.connect() as conn:
         cases = {r.complaint_id: dict(r._mapping) for r in conn.execute(select(t.cases))}
         timeline = {r.event_id: dict(r._mapping) for r in conn.execute(select(t.timeline))}
-    return {"cases": cases, "timeline": timeline, "offsets": queries.offsets(gen), "counters": queries.counters(gen)}
+        kpis = [tuple(r) for r in kpistore.all_rows(conn, t.kpis)]
+        kept = versions.all_rows(conn, t.versions)
+    return {"cases": cases, "timeline": timeline, "offsets": queries.offsets(gen), "counters": queries.counters(gen),
+            "kpis": kpis, "versions": kept}
 
 
 def active_snapshot(url: str) -> tuple[int, dict[str, Any]]:
@@ -36,3 +39,5 @@ def assert_same(live: dict[str, Any], rebuilt: dict[str, Any]) -> None:
             assert not diff, f"{table}[{key}] differs: {diff}"
     assert live["offsets"] == rebuilt["offsets"]
     assert live["counters"] == rebuilt["counters"]
+    assert live["kpis"] == rebuilt["kpis"], "KPI tallies"
+    assert live["versions"] == rebuilt["versions"], "valid-time versions"

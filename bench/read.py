@@ -1,0 +1,229 @@
+"""The `read` phase: the read side at N cases (100k by default, 1M with `--full`), on SQLite and PostgreSQL.
+
+Build: `bench.readgen` writes N synthetic cases' events straight through the projector's batch writer
+(`ingest.writer.apply_batch`, the same code the live projector and a replay run), into a fresh
+generation; the writer's events/s and the bytes on disk per event are reported.
+
+Reads: the read functions the API's routes call (`storage/queries.py`, `storage/kpistore.py`, the
+views that render them), in this process, without HTTP. Each figure stands beside the same
+database's bare primary-key lookup (`SELECT doc FROM cases WHERE complaint_id = ?`) measured in the
+same run, alone and under the same 8 concurrent clients. Not measured here (yet): the service's
+RSS under 8 HTTP clients and the live lag meanwhile (the RSS shown is this reading process's).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from sqlalchemy import text
+
+from bench.context import Figure, Run, scratch_schema
+from bench.httpload import percentile
+from bench.procs import rss_mb
+from bench.readgen import CHANNELS, END, PER_DAY, build
+
+CLIENTS = 8
+NOW = END + timedelta(days=3)
+
+
+def _ms(fn: Callable[[], Any], times: list[float]) -> None:
+    t0 = time.perf_counter()
+    fn()
+    times.append((time.perf_counter() - t0) * 1000)
+
+
+def _stats(times: list[float]) -> dict[str, float]:
+    return {"n": len(times), "p50_ms": round(percentile(times, 50), 2), "p99_ms": round(percentile(times, 99), 2),
+            "max_ms": round(max(times), 2)}
+
+
+def _queue_requests() -> list[tuple[str, Any, str]]:
+    from complaints.readmodel.queue import QueueFilter
+
+    filters: list[tuple[str, QueueFilter]] = [
+        ("default", QueueFilter()), ("open=true", QueueFilter(open=True)), ("open=false", QueueFilter(open=False)),
+        ("status=escalated", QueueFilter(status=("escalated",))),
+        ("status=received,reopened", QueueFilter(status=("received", "reopened"))),
+        ("status=closed", QueueFilter(status=("closed",))),
+        ("open=true&level=supervisor", QueueFilter(open=True, level="supervisor")),
+        ("level=executive", QueueFilter(level="executive")), ("department=finance", QueueFilter(department="finance")),
+        ("channel=social", QueueFilter(channel="social")), ("breached=true", QueueFilter(breached=True)),
+        ("breached=false", QueueFilter(breached=False)), ("customer=cust-7", QueueFilter(customer="cust-7")),
+        ("assignee=sam", QueueFilter(assignee="sam")), ("unassigned=true", QueueFilter(unassigned=True)),
+        ("received in one week", QueueFilter(received_from=END - timedelta(days=14),
+                                             received_to=END - timedelta(days=7))),
+    ]
+    return [(f"{name} sort={sort}", f, sort) for name, f in filters for sort in ("urgency", "newest", "oldest")]
+
+
+def _disk_bytes(gen: Any) -> int:
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(gen.location)
+    if url.get_backend_name() == "sqlite":
+        base = Path(url.database or "")
+        return sum(p.stat().st_size for p in (base, Path(f"{base}-wal")) if p.exists())
+    t = gen.tables
+    names = [t.cases.name, t.timeline.name, t.offsets.name, t.counters.name, t.kpis.name]
+    with gen.engine.connect() as conn:
+        return int(sum(conn.execute(text("SELECT pg_total_relation_size(:n)"), {"n": n}).scalar_one() for n in names))
+
+
+def measure(run: Run, url: str, cases: int, label: str) -> dict[str, Any]:
+    from complaints.readmodel.queue import Cursor, QueueFilter
+    from services.projections.api.views import case_summary, case_view
+    from services.projections.storage import kpistore, queries
+    from services.projections.storage.store import Catalog
+
+    out: dict[str, Any] = {"cases": cases}
+    catalog = Catalog(url)
+    try:
+        gen = catalog.create(bulk=True)
+        built = build(gen, cases)
+        catalog.activate(gen.id)
+        out["build"] = {"events": built.events, "write_s": round(built.write_s, 1), "make_s": round(built.make_s, 1),
+                        "events_per_s": round(built.events / built.write_s), "bytes": _disk_bytes(gen)}
+        out["build"]["bytes_per_event"] = round(out["build"]["bytes"] / max(built.events, 1))
+        run.say(f"read ({label}): built {cases:,} cases: {out['build']}")
+        reader = Catalog(url)
+        active = reader.active()
+        assert active is not None
+        gen = active
+        rng = random.Random(7)
+        ids = [f"bench-{rng.randrange(cases):08d}" for _ in range(min(2_000, cases))]
+        pk = text(f"SELECT doc FROM {gen.tables.cases.name} WHERE complaint_id = :id")
+
+        def bare(cid: str) -> None:
+            with gen.engine.connect() as conn:
+                conn.execute(pk, {"id": cid}).scalar()
+
+        times: dict[str, list[float]] = {k: [] for k in ("bare", "view", "view_as_of")}
+        for cid in ids:
+            _ms(partial(bare, cid), times["bare"])
+        for cid in ids:
+            def view(cid: str = cid) -> None:
+                found = queries.get_case(gen, cid)
+                assert found is not None
+                case_view(found[0], found[1], NOW)
+            _ms(view, times["view"])
+        start = END - timedelta(days=cases / PER_DAY)
+        for cid in ids:
+            moment = start + timedelta(days=int(cid[-8:]) / PER_DAY, hours=rng.uniform(0, 30))
+
+            def view_at(cid: str = cid, moment: Any = moment) -> None:
+                found = queries.case_at(gen, cid, moment)
+                if found is not None:
+                    case_view(found[0], found[1], moment, moment)
+            _ms(view_at, times["view_as_of"])
+        out.update({k: _stats(v) for k, v in times.items()})
+
+        requests = _queue_requests()
+        per_request: dict[str, list[float]] = {name: [] for name, _, _ in requests}
+        bare8: list[float] = []
+
+        def page(name: str, f: QueueFilter, sort: str) -> None:
+            t0 = time.perf_counter()
+            items, nxt = queries.list_cases(gen, f, sort, None, 50, NOW)
+            [case_summary(c, NOW) for c in items]
+            if nxt is not None:  # the next page too, from its cursor
+                queries.list_cases(gen, f, sort, Cursor.decode(nxt.encode(), sort), 50, NOW)
+            per_request[name].append((time.perf_counter() - t0) * 1000 / (2 if nxt is not None else 1))
+
+        def client(k: int) -> None:
+            for i in range(6):
+                for j in range(len(requests)):
+                    name, f, sort = requests[(j + k * 5 + i) % len(requests)]
+                    page(name, f, sort)
+                    _ms(partial(bare, ids[(i * 31 + j + k) % len(ids)]), bare8)
+
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            list(pool.map(client, range(CLIENTS)))
+        queue = {name: _stats(v) for name, v in per_request.items()}
+        worst = max(queue, key=lambda n: queue[n]["p99_ms"])
+        out["queue"] = {"worst": worst, "worst_p99_ms": queue[worst]["p99_ms"], "bare_8_clients": _stats(bare8),
+                        "by_request": queue}
+        out["rss_mb_reading_process"] = round(rss_mb(__import__("os").getpid()), 1)
+
+        kpi: dict[str, list[float]] = {}
+        windows = {"all": (None, None), "last 30 whole days": (END - timedelta(days=30), END),
+                   "one whole day": (END - timedelta(days=10), END - timedelta(days=9)),
+                   "7 days, arbitrary edges": (END - timedelta(days=9, hours=5, minutes=7),
+                                               END - timedelta(days=2, hours=17, minutes=3))}
+        for wname, (a, b) in windows.items():
+            for channel in (None, "social"):
+                name = f"{wname}{'' if channel is None else ' channel=' + channel}"
+                kpi[name] = []
+                kpistore.kpi_report(gen, a, b, channel, NOW)  # warm (the service answers many)
+                for _ in range(3):
+                    _ms(partial(kpistore.kpi_report, gen, a, b, channel, NOW), kpi[name])
+        out["kpis"] = {name: round(max(v), 1) for name, v in kpi.items()}
+
+        as_of: dict[str, list[float]] = {}
+        span = timedelta(days=cases / PER_DAY)
+        for label_at, moment in (("one minute ago", END - timedelta(minutes=1)), ("mid-history", END - span / 2),
+                                 ("near the start", END - span + timedelta(hours=6))):
+            for f, sort in ((QueueFilter(open=True), "urgency"), (QueueFilter(), "newest"),
+                            (QueueFilter(open=True, level="supervisor"), "urgency"), (QueueFilter(breached=True),
+                                                                                     "oldest")):
+                _ms(partial(queries.list_cases_at, gen, f, sort, None, 50, moment), as_of.setdefault(label_at, []))
+        out["queue_as_of_ms"] = {name: round(max(v), 1) for name, v in as_of.items()}
+        reader.dispose()
+    finally:
+        catalog.dispose()
+    return out
+
+
+def run_read(run: Run) -> None:
+    cases = run.sizes.read_cases
+    results: dict[str, Any] = {"SQLite": measure(run, f"sqlite:///{run.sub('read')}/projections.db", cases, "SQLite")}
+    run.say(f"read on SQLite: {results['SQLite']}")
+    if run.postgres_url:
+        with scratch_schema(run.postgres_url, "bench_read") as url:
+            results["PostgreSQL"] = measure(run, url, cases, "PostgreSQL")
+            run.say(f"read on PostgreSQL: {results['PostgreSQL']}")
+    run.details["read"] = results
+    figures(run, results)
+
+
+def _verdict(value: float | None, ceiling: float) -> str:
+    return "missed" if value is None or value > ceiling else "met"
+
+
+def figures(run: Run, results: dict[str, Any]) -> None:
+    for db, r in results.items():
+        n = f"{r['cases']:,} cases"
+        bare = f"bare PK lookup p99 {r['bare']['p99_ms']} ms"
+        b = r["build"]
+        rows = [
+            (f"read ({db}): case view p99, {n}", r["view"]["p99_ms"], 10.0, f"p50 {r['view']['p50_ms']} ms", bare),
+            (f"read ({db}): case view as_of p99, {n}", r["view_as_of"]["p99_ms"], 20.0,
+             f"p50 {r['view_as_of']['p50_ms']} ms", bare),
+            (f"read ({db}): queue, every filter × sort, 50-row page, {CLIENTS} clients, worst p99, {n}",
+             r["queue"]["worst_p99_ms"], 50.0, f"worst: {r['queue']['worst']}",
+             f"bare PK lookup under the same {CLIENTS} clients p99 {r['queue']['bare_8_clients']['p99_ms']} ms"),
+            (f"read ({db}): KPIs, any window and channel, slowest, {n}", max(r["kpis"].values()), 100.0,
+             f"slowest: {max(r['kpis'], key=r['kpis'].get)}", bare),
+            (f"read ({db}): queue as_of any moment (4 filters × 3 moments), slowest, {n}",
+             max(r["queue_as_of_ms"].values()), 1000.0,
+             f"slowest: {max(r['queue_as_of_ms'], key=r['queue_as_of_ms'].get)}", bare),
+        ]
+        for name, value, target, detail, ceiling in rows:
+            shown = "not measured (too slow at this size)" if value is None else f"{value} ms ({detail})".replace(
+                " ()", "")
+            run.add(Figure(name, shown, ceiling, "—", f"≤ {target:g} ms", _verdict(value, target)))
+        run.add(Figure(f"read ({db}): build through the batch writer, {n}",
+                       f"{b['events_per_s']:,}/s ({b['events']:,} events in {b['write_s']} s); "
+                       f"{b['bytes_per_event']:,} bytes on disk per event", "—", "—",
+                       "≥ 25,000/s (SQLite)" if db == "SQLite" else "report",
+                       ("met" if b["events_per_s"] >= 25_000 else "missed") if db == "SQLite" else "info"))
+    if results:
+        run.notes.append(f"`read` phase: reads in the bench process through the routes' read functions (no HTTP); "
+                         f"{CLIENTS} client threads for the queue. Channels in the data: {', '.join(CHANNELS)}.")
