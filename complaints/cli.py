@@ -26,11 +26,14 @@ app.add_typer(policy_app, name="policy")
 @app.command()
 def dev(
     data_dir: Annotated[Path, typer.Option(help="Fresh folder for this run's databases.")] = Path("var/dev"),
+    postgres: Annotated[str | None, typer.Option(
+        help="PostgreSQL URL: the production-like topology (every store there, in fresh schemas; two replicas "
+             "of each worker and of projections), as docker-compose.yml runs it.")] = None,
 ) -> None:
     """Start the whole local stack on the embedded broker; Ctrl-C stops everything."""
     from complaints.devstack import run_dev
 
-    run_dev(get_settings(), data_dir.resolve())
+    run_dev(get_settings(), data_dir.resolve(), postgres=postgres)
 
 
 @app.command()

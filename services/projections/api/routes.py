@@ -118,8 +118,10 @@ async def health(runtime: RuntimeDep) -> Health:
         lag = {}
         if status is not None:
             lag = {part: max(hw - stored.get(part, 0), 0) for part, hw in sorted(status.highwater.items())}
+        role = runtime.lease.role if runtime.lease is not None else "writer"
         return Health(
-            status="ok" if status is None or status.running else "degraded",
+            status="ok" if status is None or status.running or role == "reader" else "degraded",
+            role=role,
             generation=gen.id,
             projector=None if status is None else ProjectorHealth(
                 running=status.running, generation=status.generation, partitions=status.partitions,
