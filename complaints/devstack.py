@@ -178,7 +178,7 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0, postgres:
         titles = {s.name: s.title for s in SERVICES}
         for r in replicas:
             label = r.service if len(replicas) == len(names) else r.name
-            print(f"{label:<11} http://{settings.host}:{r.port}  {titles[r.service]}")
+            print(f"{label:<13} http://{settings.host}:{r.port}  {titles[r.service]}")
         for r in replicas:  # Prometheus text format, one URL per service
             print(f"{'metrics':<11} http://{settings.host}:{r.port}/metrics  {r.name}")
         print(f"{'tokens':<11} complaints token --sub <id> --level <level>  (signing key {_shown(key)})")
