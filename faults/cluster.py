@@ -28,6 +28,7 @@ from complaints.devstack import available_services, dev_secrets
 from complaints.settings import Settings
 from complaints.topics import ensure_topics
 from complaints.topology import Replica, plan, postgres_stores
+from faults.pgrole import ServiceRole
 from faults.proxy import Proxy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,7 +84,10 @@ class Process:
 class Cluster:
     folder: Path
     postgres: str | None  # None: SQLite stores
+    own_role: str | None = None  # PostgreSQL: this service connects as a role of its own (lockable)
+    data: Path | None = None  # where the SQLite files live (default: `folder`; e.g. a small tmpfs)
     settings: Settings = field(init=False)
+    role: ServiceRole | None = None
     procs: dict[str, Process] = field(default_factory=dict)
     broker_proxy: Proxy = field(init=False)
     pg_proxy: Proxy | None = None
@@ -114,20 +118,29 @@ class Cluster:
         names = [s.name for s in available_services()]
         if self.postgres:
             self.pg_proxy = Proxy(make_url(self.postgres).port or 5432).start()
-            stores = self._stack.enter_context(postgres_stores(self.postgres, f"faults_{os.getpid()}_{real}"))
+            prefix = f"faults_{os.getpid()}_{real}"
+            if self.own_role:
+                self._stack.callback(lambda: self.role.drop() if self.role else None)  # after the schemas
+            stores = self._stack.enter_context(postgres_stores(self.postgres, prefix))
             self.store_urls = dict(stores)
             env.update({k: self._via_proxy(v) for k, v in stores.items()})
+            if self.own_role:
+                self.role = ServiceRole(self.postgres, f"{prefix}_{self.own_role}",
+                                        [f"{prefix}_{s}" for s in ("complaints", "projections", "vault")])
             replicas = plan(names, lambda s, i: free_port())
         else:
+            data = self.data or self.folder
             replicas = plan(names, lambda s, i: free_port(), dict.fromkeys(names, 1))
-            self.store_urls = {"COMPLAINTS_PROJECTIONS_DATABASE_URL": f"sqlite:///{self.folder}/projections.db"}
-            env.update({"COMPLAINTS_VAULT_URL": f"sqlite:///{self.folder}/vault.db",
-                        "COMPLAINTS_ACCESS_LOG_URL": f"sqlite:///{self.folder}/access-log.db",
+            self.store_urls = {"COMPLAINTS_PROJECTIONS_DATABASE_URL": f"sqlite:///{data}/projections.db"}
+            env.update({"COMPLAINTS_VAULT_URL": f"sqlite:///{data}/vault.db",
+                        "COMPLAINTS_ACCESS_LOG_URL": f"sqlite:///{data}/access-log.db",
                         **self.store_urls})
         for r in replicas:
             own = {**env, **r.env()}
             if not self.postgres:
-                own["COMPLAINTS_DATABASE_URL"] = f"sqlite:///{self.folder}/{r.service}.db"
+                own["COMPLAINTS_DATABASE_URL"] = f"sqlite:///{self.data or self.folder}/{r.service}.db"
+            elif self.role is not None and r.service == self.own_role:
+                own.update({k: self.role.url(self._via_proxy(v)) for k, v in self.store_urls.items()})
             self.procs[r.name] = Process(r, own, self.folder / f"{r.name}.log")
         for p in self.procs.values():
             p.start()
@@ -150,6 +163,9 @@ class Cluster:
                 return
             time.sleep(0.2)
         raise RuntimeError(f"{p.replica.name} not healthy in time:\n{p.log.read_text()[-3000:]}")
+
+    def dead(self) -> list[str]:
+        return [name for name, p in self.procs.items() if not p.alive()]
 
     def of(self, service: str) -> list[Process]:
         return [p for p in self.procs.values() if p.replica.service == service]

@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import select
 
 from complaints.settings import Settings
-from complaints.topics import topic_name
+from complaints.topics import dlq, topic_name
 from schemas.events import TOPICS
 from services.projections.storage.store import Catalog
 
@@ -43,6 +43,7 @@ class Topics:
     duplicates: int = 0  # the same ce_id again, byte-identical (harmless: consumers de-duplicate)
     divergent: list[str] = field(default_factory=list)  # the same ce_id with different bytes
     received: set[str] = field(default_factory=set)  # complaint ids with a ComplaintReceived
+    dead_letters: int = 0  # records on the `<topic>.dlq` topics
 
 
 async def scan_topics(settings: Settings, ignore: set[str], quiet_s: float = 3.0) -> Topics:
@@ -52,8 +53,10 @@ async def scan_topics(settings: Settings, ignore: set[str], quiet_s: float = 3.0
                                 auto_offset_reset="earliest", group_id=None)
     await consumer.start()
     try:
-        tps = [TopicPartition(topic_name(settings, t), p) for t in TOPICS
-               for p in sorted(consumer.partitions_for_topic(topic_name(settings, t)) or ())]
+        names = [topic_name(settings, t) for t in TOPICS]
+        dlqs = {dlq(n) for n in names}
+        tps = [TopicPartition(n, p) for n in [*names, *sorted(dlqs)]
+               for p in sorted(consumer.partitions_for_topic(n) or ())]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         seen: dict[str, set[bytes]] = defaultdict(set)
@@ -64,6 +67,9 @@ async def scan_topics(settings: Settings, ignore: set[str], quiet_s: float = 3.0
             for tp, records in batch.items():
                 for rec in records:
                     last = time.monotonic()
+                    if tp.topic in dlqs:
+                        out.dead_letters += 1
+                        continue
                     headers = dict(rec.headers or ())
                     ce_id = (headers.get("ce_id") or b"").decode("utf-8", "replace")
                     if not ce_id or ce_id in ignore:

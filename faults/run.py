@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,8 +39,14 @@ class Result:
 async def run(scenario: Scenario, folder: Path, postgres: str | None, warmup_s: float, after_s: float,
               rate: float, drain_s: float = 90.0) -> Result:
     result = Result(scenario.name, scenario.store, scenario.proves)
-    cluster = Cluster(folder, postgres if scenario.store == "postgres" else None)
-    await asyncio.to_thread(cluster.start)
+    data = mount_tmpfs(folder / "data", scenario.tmpfs_mb) if scenario.tmpfs_mb else None
+    cluster = Cluster(folder, postgres if scenario.store == "postgres" else None, scenario.own_role, data)
+    try:
+        await asyncio.to_thread(cluster.start)
+    except Exception:
+        await asyncio.to_thread(cluster.stop)
+        unmount(data)
+        raise
     model = ReadModel(cluster.store_urls["COMPLAINTS_PROJECTIONS_DATABASE_URL"])
     load = Load(cluster.intake.url, rate, run=f"{scenario.name}-{int(time.time())}")
     done_at: dict[str, float] = {}
@@ -83,6 +90,10 @@ async def run(scenario: Scenario, folder: Path, postgres: str | None, warmup_s: 
         if topics.divergent:
             result.notes["divergent_ids"] = topics.divergent[:5]
         result.notes["retried"] = sum(1 for s in load.sent if s.tries > 1)
+        result.notes["dead_letters"] = topics.dead_letters
+        if dead := cluster.dead():
+            result.notes["dead"] = dead
+            result.error = f"process(es) not running at the end: {', '.join(dead)}"
     except Exception as exc:  # a scenario that breaks the harness is reported, never hidden
         result.error = f"{type(exc).__name__}: {exc}"
         stop.set()
@@ -92,4 +103,17 @@ async def run(scenario: Scenario, folder: Path, postgres: str | None, warmup_s: 
             task.cancel()
         model.dispose()
         await asyncio.to_thread(cluster.stop)
+        unmount(data)
     return result
+
+
+def mount_tmpfs(path: Path, size_mb: int) -> Path:
+    """A small tmpfs (needs root): the full-disk scenario fills it."""
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(path)], check=True)
+    return path
+
+
+def unmount(path: Path | None) -> None:
+    if path is not None:
+        subprocess.run(["umount", "-l", str(path)], check=False)

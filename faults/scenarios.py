@@ -25,6 +25,8 @@ class Scenario:
     store: str  # "postgres" or "sqlite"
     proves: str
     fault: Callable[[Cluster, dict[str, object]], None]
+    own_role: str | None = None  # this service connects as a PostgreSQL role of its own
+    tmpfs_mb: int | None = None  # SQLite files on a tmpfs of this size
 
 
 def _kill_and_restart(p: Process) -> None:
@@ -80,6 +82,34 @@ def poison(n: int) -> Callable[[Cluster, dict[str, object]], None]:
     return fault
 
 
+def lock_out(cluster: Cluster, notes: dict[str, object]) -> None:
+    """The service's role may not log in, its sessions are ended; its timer ticks meanwhile."""
+    assert cluster.role is not None
+    notes["sessions_ended"] = cluster.role.lock_out()
+    time.sleep(CUT_S)
+    cluster.role.let_in()
+    notes["locked_s"] = CUT_S
+
+
+def full_disk(cluster: Cluster, notes: dict[str, object]) -> None:
+    """Fill the filesystem the SQLite files live on, hold it full, then free the space."""
+    assert cluster.data is not None
+    filler = cluster.data / "filler"
+    written = 0
+    with filler.open("wb") as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+                written += 65536
+        except OSError:
+            pass
+    notes["filled_mb"] = round(written / 2**20, 1)
+    time.sleep(CUT_S)
+    filler.unlink()
+    notes["full_s"] = CUT_S
+
+
 def all_scenarios(quick: bool) -> list[Scenario]:
     n = 200 if quick else 1000
     kills = [Scenario(f"sigkill-{s}", "postgres", f"SIGKILL of a {s} process mid-stream, restarted after "
@@ -98,4 +128,8 @@ def all_scenarios(quick: bool) -> list[Scenario]:
                  "(TCP proxy)", cut("postgres")),
         Scenario("handover-kill", "postgres", "an escalation replica killed while partitions are handed over",
                  handover),
+        Scenario("role-lockout", "postgres", f"the recovery worker's PostgreSQL role locked out for {CUT_S:.0f} s "
+                 "(NOLOGIN, its sessions terminated) while its timer ticks", lock_out, own_role="recovery"),
+        Scenario("sqlite-full-disk", "sqlite", f"the filesystem of the SQLite files full for {CUT_S:.0f} s "
+                 "(a 96 MB tmpfs)", full_disk, tmpfs_mb=96),
     ]
