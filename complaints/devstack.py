@@ -159,7 +159,8 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0, postgres:
     }
     try:
         ensure_topics(settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap}))
-        on_postgres = stores.enter_context(postgres_stores(postgres)) if postgres else {}
+        prefix = f"dev_{os.getpid()}_{settings.broker_port}"
+        on_postgres = stores.enter_context(postgres_stores(postgres, prefix)) if postgres else {}
         for r in replicas:
             # Each service its own state file, as each has its own database in production: with
             # one shared SQLite file every service waited on the others' write lock (bench/RESULTS.md).
@@ -174,7 +175,7 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0, postgres:
         print(f"broker      kafka://{broker.bootstrap}  (embedded Tansu, memory only)")
         print(f"mail        smtp://{settings.smtp_host}:{settings.smtp_port}  every email as a file in {mail_dir}/")
         if postgres:
-            print(f"{'postgres':<11} {_hidden(postgres)}  one schema per store, dropped on exit")
+            print(f"{'postgres':<11} {_hidden(postgres)}  schemas {prefix}_*, dropped on exit")
         titles = {s.name: s.title for s in SERVICES}
         for r in replicas:
             label = r.service if len(replicas) == len(names) else r.name
