@@ -39,6 +39,7 @@ def render(results: list[Result], rate: float, quick: bool) -> str:
         notes = "; ".join(f"{k}={v}" for k, v in r.notes.items())
         if r.error:
             notes = f"error: {r.error}; {notes}"
+        notes = " ".join(notes.replace("|", "/").split())[:300]
         recover = "—" if r.recover_s is None else f"{r.recover_s:g}"
         lines.append(f"| {r.name} | {r.store} | {r.sent} | {r.accepted} | {r.expected} | {r.lost} | {r.divergent} "
                      f"| {r.duplicates} | {r.stall_s:g} | {recover} | {verdict} | {notes} |")
