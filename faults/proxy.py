@@ -38,6 +38,11 @@ class Proxy:
             self._loop.run_forever()
         finally:
             server.close()
+            pending = asyncio.all_tasks(self._loop)
+            for task in pending:
+                task.cancel()
+            self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            self._loop.close()
 
     def cut(self) -> None:
         """Drop every connection; refuse new ones until `restore`."""

@@ -101,3 +101,59 @@ async def test_sigkill_of_the_writer_hands_writing_to_the_other_replica_exactly_
     for cid, items in by_case.items():
         assert Case.model_validate_json(docs[cid]) == fold(items, sla)[0], cid
     catalog.dispose()
+
+
+def lease_holder_pid(url: str, terminate: bool = False) -> int | None:
+    """The backend holding the writer lease of the read model at `url` (pg_locks splits the 64-bit key)."""
+    from sqlalchemy import create_engine, text
+
+    from services.projections.storage.lease import lease_key
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        db, schema = conn.execute(text("SELECT current_database(), current_schema()")).one()
+        key = lease_key(db, schema) & 0xFFFFFFFFFFFFFFFF
+        pid = conn.execute(text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+                                "classid::bigint = :hi AND objid::bigint = :lo AND objsubid = 1"),
+                           {"hi": key >> 32, "lo": key & 0xFFFFFFFF}).scalar()
+        if pid is not None and terminate:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    engine.dispose()
+    return None if pid is None else int(pid)
+
+
+@pytest.mark.parametrize("db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+async def test_a_writer_whose_lease_session_ends_stops_writing_and_one_replica_writes_again(
+        proj_settings: Settings, publisher: Publisher) -> None:
+    events = [ev for i in range(300) for ev in sandwich(f"l{i}")]
+    catalog = Catalog(proj_settings.projections_database_url)
+    ports = free_port(), free_port()
+    procs = [start_service(proj_settings, ports[0])]
+    try:
+        await asyncio.to_thread(wait_until, lambda: health(ports[0]).get("role") == "writer", 60, "a first writer")
+        procs.append(start_service(proj_settings, ports[1]))
+        await asyncio.to_thread(wait_until, lambda: health(ports[1]).get("status") == "ok", 60, "the second replica")
+        await publisher.events(events[: len(events) // 2])
+        url = proj_settings.projections_database_url
+        ended = lease_holder_pid(url, terminate=True)
+        assert ended is not None, "the lease is a held lock"
+        writers: list[int] = []
+
+        def one_writer_again() -> bool:
+            roles = [health(p).get("role") for p in ports]
+            writers.append(roles.count("writer"))
+            return roles.count("writer") == 1 and roles.count("reader") == 1
+
+        await asyncio.sleep(1.5)  # the old writer notices (lease checked every second) ...
+        await asyncio.to_thread(wait_until, one_writer_again, TAKEOVER_S, "one writer again")  # ... one takes over
+        assert max(writers) <= 1, f"never two writers at once: {writers}"
+        holder = lease_holder_pid(url)
+        assert holder is not None and holder != ended, "the writer holds the lease in a new session"
+        await publisher.events(events[len(events) // 2:])
+        await asyncio.to_thread(wait_until, lambda: applied(catalog) >= len(events), 60, "every event")
+        counters = queries.counters(catalog.ensure_active())
+        assert counters["applied"] == len(events) and counters.get("duplicates", 0) == 0, counters
+    finally:
+        for proc in procs:
+            stop(proc)
+        catalog.dispose()
