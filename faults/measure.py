@@ -63,6 +63,7 @@ async def scan_topics(settings: Settings, ignore: set[str], quiet_s: float = 3.0
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         seen: dict[str, set[bytes]] = defaultdict(set)
+        types: dict[str, str] = {}
         out = Topics()
         last = time.monotonic()
         while time.monotonic() - last < quiet_s:
@@ -81,9 +82,10 @@ async def scan_topics(settings: Settings, ignore: set[str], quiet_s: float = 3.0
                     if seen[ce_id] and rec.value in seen[ce_id]:
                         out.duplicates += 1
                     seen[ce_id].add(rec.value or b"")
+                    types[ce_id] = (headers.get("ce_type") or b"?").decode("utf-8", "replace")
                     if tp.topic == topic_name(settings, "ComplaintReceived") and rec.key:
                         out.received.add(rec.key.decode("utf-8", "replace"))
-        out.divergent = sorted(i for i, values in seen.items() if len(values) > 1)
+        out.divergent = sorted(f"{types[i]}:{i}" for i, values in seen.items() if len(values) > 1)
         return out
     finally:
         await consumer.stop()
