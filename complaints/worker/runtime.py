@@ -133,8 +133,8 @@ class Worker:
                 self.recent.add(ids)
         return done, conflicts, positions
 
-    def _encode(self, emit: Emit) -> Record:
-        return encode(emit.event, event_id=emit.event_id, source=f"/complaints/{self.service}",
+    def _encode(self, emit: Emit, time: datetime) -> Record:
+        return encode(emit.event, event_id=emit.event_id, source=f"/complaints/{self.service}", time=time,
                       causation_id=emit.causation_id, correlation_id=emit.event.complaint_id)
 
     # entry points ----------------------------------------------------------
