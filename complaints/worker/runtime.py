@@ -35,6 +35,7 @@ from complaints.domain import step
 from complaints.domain.emit import Emit
 from complaints.envelope import Record, decode, encode
 from complaints.kafka.producer import EventProducer, Position
+from complaints.parking import ParkingLot
 from complaints.settings import Settings
 from complaints.topics import topic_name
 from complaints.worker import tuning
@@ -63,12 +64,14 @@ class Worker:
         self.settings = settings
         self.decider = decider
         self.store = CaseStore(settings.database_url, service)
+        self.parking = ParkingLot(self.store.engine)  # what cannot be processed is kept here, never lost
         self._producer: EventProducer | None = None  # created in start(): it needs the running loop
         self.app = create_faust_app(f"{settings.topic_prefix}complaints-{service}", settings)
         self._received_topic = topic_name(settings, TOPICS[0])
         self.batch_max = batch_max
         self.batch_within = batch_within
-        self.counters = {"processed": 0, "duplicates": 0, "skipped_unknown": 0, "dead_lettered": 0, "emitted": 0,
+        self.counters = {"processed": 0, "duplicates": 0, "skipped_unknown": 0, "dead_lettered": 0, "parked": 0,
+                         "dead_letter_failed": 0, "emitted": 0,
                          "batches": 0, "batch_fallbacks": 0, "conflicts": 0, "retries": 0}
         self._locks = [asyncio.Lock() for _ in range(tuning.LOCK_STRIPES)]
         self.recent = RecentlyEmitted()  # our own events, saved: their echo is a known duplicate

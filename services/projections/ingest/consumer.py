@@ -3,7 +3,11 @@
 No consumer group and no Kafka-committed offsets: the read model stores its own
 offsets (in the same transaction as the changes) and the consumer seeks to them on
 start and whenever a replay swaps in a new generation. Unknown types are skipped and
-counted; malformed records go to `<topic>.dlq` (error and origin in headers) first.
+counted; malformed records are parked (the `parked` table of the projections database,
+`complaints.parking`) and copied to `<topic>.dlq` (error and origin in headers, bounded tries).
+A batch the database refuses for a reason retrying cannot fix (a value too long for a column,
+a constraint) is applied again one record at a time: the record it refuses alone is parked,
+the others are projected, and the projector carries on.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from complaints.broker.profile import get_profile
 from complaints.envelope import MalformedEvent
-from complaints.kafka.dlq import dead_letter
+from complaints.kafka.dlq import dead_letter_bounded
 from complaints.kafka.producer import EventProducer
+from complaints.parking import ParkingLot, safe_error
 from complaints.readmodel.casedoc import policy_first_response
 from complaints.settings import Settings
+from complaints.worker.retry import persist, transient
 from services.projections.ingest.aligner import Aligner
 from services.projections.ingest.pipeline import WriteAhead
 from services.projections.ingest.records import classify_all, discover_partitions, topics_of
@@ -44,6 +50,7 @@ class ProjectorStatus:
     batches: int = 0
     last_batch_at: datetime | None = None
     last_error: str | None = None
+    parked: int = 0
     highwater: dict[str, int] = field(default_factory=dict)
 
 
@@ -57,6 +64,7 @@ class LiveProjector:
         self.first_response = policy_first_response(settings.policy_file)  # new cases' SLA, as escalation sets it
         self.after_batch = after_batch
         self.status = ProjectorStatus()
+        self.parking = ParkingLot(catalog.engine)
         self._committed: asyncio.Event | None = None
 
     def wake(self) -> asyncio.Event:
@@ -149,24 +157,46 @@ class LiveProjector:
         for item in items:
             if item.skip == "malformed":
                 await self._dead_letter(producer, item, MalformedEvent(item.detail))
-        while True:
-            try:
-                await asyncio.to_thread(apply_batch, gen, items, False, self.first_response)
-                break
-            except PoisonEvents as poison:
-                bad = {id(i) for i, _ in poison.items}
-                for item, exc in poison.items:
-                    await self._dead_letter(producer, item, exc)
-                items = [replace(i, skip="malformed", detail="projector failed") if id(i) in bad else i
-                         for i in items]
+        try:
+            await self._apply_batch(gen, items, producer)
+        except Exception as exc:
+            if transient(exc):
+                raise  # the database is down: the run loop reports it and starts again from the stored offsets
+            log.warning("the database refused a batch of %d records (%s); applying them one at a time",
+                        len(items), type(exc).__name__)
+            for item in items:
+                try:
+                    await self._apply_batch(gen, [item], producer)
+                except Exception as alone:
+                    if transient(alone):
+                        raise
+                    await self._dead_letter(producer, item, alone)
+                    await self._apply_batch(gen, [replace(item, skip="malformed", detail="not storable")], producer)
         self.status.batches += 1
         self.status.last_batch_at = datetime.now(UTC)
         self._pulse()
         if self.after_batch is not None:
             await self.after_batch()
 
+    async def _apply_batch(self, gen: Generation, items: list[Classified], producer: EventProducer) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(apply_batch, gen, items, False, self.first_response)
+                return
+            except PoisonEvents as poison:
+                bad = {id(i) for i, _ in poison.items}
+                for item, exc in poison.items:
+                    await self._dead_letter(producer, item, exc)
+                items = [replace(i, skip="malformed", detail="projector failed") if id(i) in bad else i
+                         for i in items]
+
     async def _dead_letter(self, producer: EventProducer, item: Classified, error: BaseException) -> None:
-        rec = item.record
+        """Park the record (waiting out a database outage: never lost), then copy it to its `.dlq` (bounded)."""
+        rec, error = item.record, safe_error(error)
         headers = [(k, v) for k, v in (rec.headers or ()) if v is not None]
-        await dead_letter(producer, service=SERVICE, topic=item.topic, partition=item.partition, offset=item.offset,
-                          key=rec.key, value=rec.value, headers=headers, error=error)
+        await persist(f"{SERVICE}: parking {item.position}", lambda: asyncio.to_thread(
+            self.parking.park, SERVICE, item.topic, item.partition, item.offset, rec.key, rec.value, headers, error),
+            lambda: None)
+        self.status.parked += 1
+        await dead_letter_bounded(producer, service=SERVICE, topic=item.topic, partition=item.partition,
+                                  offset=item.offset, key=rec.key, value=rec.value, headers=headers, error=error)
