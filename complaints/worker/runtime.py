@@ -35,7 +35,8 @@ from complaints.domain import step
 from complaints.domain.emit import Emit
 from complaints.envelope import Record, decode, encode
 from complaints.kafka.producer import EventProducer, Position
-from complaints.parking import ParkingLot
+from complaints.liveness import Liveness
+from complaints.parking import ParkingLot, safe_error
 from complaints.settings import Settings
 from complaints.topics import topic_name
 from complaints.worker import tuning
@@ -76,6 +77,9 @@ class Worker:
         self._locks = [asyncio.Lock() for _ in range(tuning.LOCK_STRIPES)]
         self.recent = RecentlyEmitted()  # our own events, saved: their echo is a known duplicate
         self.joined = False  # set once the consumer group assigned this process its partitions
+        self.liveness = Liveness(settings.liveness_bound_s)
+        self.liveness.register("consumer")
+        self.liveness.register("timer", periodic=True)
         #: The entry points the agent and the timer call; the wiring wraps them with its edges.
         self.consume: Consume = self.handle_batch
         self.tick: Tick = self.tick_once
@@ -106,8 +110,10 @@ class Worker:
 
     async def health(self) -> tuple[bool, dict[str, Any]]:
         broker = await self.producer.healthy() if self._producer else False
-        return broker and self.joined, {"broker": broker, "joined": self.joined,
-                                        "partitions": sorted(self.owned_partitions())}
+        live = self.liveness.report()
+        return broker and self.joined and not live["stalled"], {
+            "broker": broker, "joined": self.joined, "partitions": sorted(self.owned_partitions()),
+            "stalled": live["stalled"], "liveness": live}
 
     def owned_partitions(self) -> set[int]:
         try:
@@ -156,7 +162,8 @@ class Worker:
 
     async def _agent(self, stream: Any) -> None:
         async for events in stream.take_events(self.batch_max, within=self.batch_within):
-            await self.consume([event.message for event in events])
+            with self.liveness.working("consumer"):
+                await self.consume([event.message for event in events])
 
     async def handle_batch(self, messages: Sequence[Any]) -> Refused:
         """Decode and decide a round of records; returns those refused. Never raises (faust would ack and lose them)."""
@@ -218,7 +225,14 @@ class Worker:
         self.counters["retries"] += 1
 
     async def _timer(self) -> None:
-        await self.tick()
+        """Every tick is caught: a failing tick (the database down) is logged and retried at the next one,
+        and the timer task never ends; liveness names it once no tick has succeeded for the bound."""
+        try:
+            with self.liveness.working("timer"):
+                await self.tick()
+        except Exception as exc:
+            log.error("%s: timer tick failed (%s: %s); retrying at the next tick", self.service,
+                      type(exc).__name__, safe_error(exc))
 
     async def tick_once(self) -> None:
         """Decide every due case of the partitions this process owns (SLA breaches, answer windows)."""

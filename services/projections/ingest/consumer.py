@@ -49,9 +49,20 @@ class ProjectorStatus:
     partitions: int = 0
     batches: int = 0
     last_batch_at: datetime | None = None
-    last_error: str | None = None
+    last_error: str | None = None  # kept until a batch is applied again
     parked: int = 0
     highwater: dict[str, int] = field(default_factory=dict)
+    failing_since: float | None = None  # monotonic: the first failure since the last applied batch
+    progress_at: float = field(default_factory=time.monotonic)  # the last applied batch (or the start)
+
+    def stuck(self, bound_s: float, lagging: bool, now: float | None = None) -> str | None:
+        """Why the projector is stuck (failing, or records waiting and no batch) for longer than the bound."""
+        now = time.monotonic() if now is None else now
+        if self.failing_since is not None and now - self.failing_since > bound_s:
+            return f"failing for {now - self.failing_since:.0f} s: {self.last_error}"
+        if lagging and now - self.progress_at > bound_s:
+            return f"records are waiting and no batch was applied for {now - self.progress_at:.0f} s"
+        return None
 
 
 class LiveProjector:
@@ -87,7 +98,9 @@ class LiveProjector:
                 raise
             except Exception as exc:
                 log.exception("projector failed; restarting in 1 s")
-                self.status.last_error = f"{type(exc).__name__}: {exc}"
+                self.status.last_error = f"{type(exc).__name__}: {safe_error(exc)}"[:500]
+                if self.status.failing_since is None:
+                    self.status.failing_since = time.monotonic()
                 self.status.running = False
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1.0)
@@ -107,7 +120,7 @@ class LiveProjector:
             gen = await asyncio.to_thread(self.catalog.ensure_active)
             aligner = Aligner(consumer, tps, self.options.align_buffer_records)
             await self._seek(consumer, aligner, gen, tps)
-            self.status.running, self.status.partitions, self.status.last_error = True, len(tps), None
+            self.status.running, self.status.partitions = True, len(tps)
             checked = time.monotonic()
             writes: WriteAhead[None] = WriteAhead()
             # the next batch fills while one is written
@@ -174,6 +187,7 @@ class LiveProjector:
                     await self._apply_batch(gen, [replace(item, skip="malformed", detail="not storable")], producer)
         self.status.batches += 1
         self.status.last_batch_at = datetime.now(UTC)
+        self.status.progress_at, self.status.failing_since, self.status.last_error = time.monotonic(), None, None
         self._pulse()
         if self.after_batch is not None:
             await self.after_batch()
