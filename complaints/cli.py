@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from complaints.parked_cli import parked_app
 from complaints.settings import get_settings
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ topics_app = typer.Typer(help="Create and verify the lifecycle topics.", no_args
 app.add_typer(topics_app, name="topics")
 policy_app = typer.Typer(help="Versioned policies: ids, publishing kept versions.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+app.add_typer(parked_app, name="parked")
 
 
 @app.command()

@@ -58,7 +58,7 @@ def on_tick(state: CaseState, policy: Policy, now: datetime) -> list[Emit]:
     event_id = deterministic_id("Escalated", state.complaint_id, state.episode, state.level, "sla_breached")
     due_next = policy.first_response_due(due, facts.channel, facts.severity, facts.public)
     event = _escalated(state, to, "sla_breached", reasons, due_next, policy)
-    return [Emit(event, event_id, _cause(state))]
+    return [Emit(event, event_id, _cause(state), at=due)]  # the breach happened at the deadline
 
 
 def manual(
@@ -124,7 +124,7 @@ def _triage_escalation(state: CaseState, policy: Policy) -> list[Emit]:
         episode=1,
         policy_version=policy.policy_id,
     )
-    return [Emit(event, event_id, state.received_id)]
+    return [Emit(event, event_id, state.received_id, at=state.facts.received_at)]
 
 
 def _reopen_escalation(state: CaseState, policy: Policy, now: datetime) -> list[Emit]:
@@ -148,9 +148,10 @@ def _reopen_escalation(state: CaseState, policy: Policy, now: datetime) -> list[
         reasons.append(f"Moved up one level to {LEVEL_LABELS[up]}.")
     if to != up:
         reasons.append(f"The fair remedy for a reopened case needs the authority of {LEVEL_LABELS[to]}.")
-    due = policy.first_response_due(now, facts.channel, facts.severity, facts.public)
+    at = cause.at or now  # when the customer said so, whichever of the case's events came last
+    due = policy.first_response_due(at, facts.channel, facts.severity, facts.public)
     event = _escalated(state, to, "reopened", tuple(reasons), due, policy, episode=episode)
-    return [Emit(event, event_id, cause.event_id)]
+    return [Emit(event, event_id, cause.event_id, at=at)]
 
 
 def _escalated(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from services.projections.ingest.consumer import LiveProjector
 from services.projections.storage.lease import WriterLease
@@ -32,6 +33,8 @@ async def project_while_writer(lease: WriterLease, projector: LiveProjector, sto
                 await _sleep(stop, poll_s)
                 continue
             log.info("writer lease taken: this replica projects")
+            # liveness counts from now: the time spent as a reader is no stall of this projector
+            projector.status.progress_at, projector.status.failing_since = time.monotonic(), None
             own_stop = asyncio.Event()
             task = asyncio.create_task(projector.run(own_stop), name="projector")
             while not stop.is_set() and not task.done():
@@ -47,6 +50,7 @@ async def project_while_writer(lease: WriterLease, projector: LiveProjector, sto
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+            projector.status.highwater = {}  # a reader shows no lag of its own
             if stop.is_set() or lease.sqlite:
                 break
             await asyncio.to_thread(lease.release)  # a fresh session asks again

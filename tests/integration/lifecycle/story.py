@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from complaints.envelope import Envelope
+from complaints.readmodel.order import sort_key
 from complaints.settings import Settings
 from schemas.events import TOPICS
 from tests.kafka_helpers import read_topic
@@ -28,7 +29,7 @@ class Case:
         return cls(stack, reply.json()["complaint_id"])
 
     def events(self) -> list[Envelope]:
-        """This case's events on all four topics, de-duplicated by id, in causal (time) order."""
+        """This case's events on all four topics, de-duplicated by id, in the canonical order (episode, time, type)."""
         return case_events(self.stack.settings, self.complaint_id)
 
     def types(self) -> list[str]:
@@ -64,4 +65,4 @@ def case_events(settings: Settings, complaint_id: str) -> list[Envelope]:
             if record.key == complaint_id.encode():
                 env = record.envelope()
                 seen.setdefault(env.id, env)
-    return sorted(seen.values(), key=lambda e: e.time)
+    return sorted(seen.values(), key=sort_key)  # the canonical order: an effect shares its cause's time
