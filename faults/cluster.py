@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -155,10 +155,17 @@ class Cluster:
         assert self.pg_proxy is not None
         return make_url(url).set(host="127.0.0.1", port=self.pg_proxy.port).render_as_string(hide_password=False)
 
-    def wait_healthy(self, p: Process, deadline: float) -> None:
+    def wait_healthy(self, p: Process, deadline: float, moves: int = 3) -> None:
         while time.monotonic() < deadline:
             if not p.alive():
-                raise RuntimeError(f"{p.replica.name} exited:\n{p.log.read_text()[-3000:]}")
+                tail = p.log.read_text()[-3000:]
+                if "address already in use" in tail and moves > 0:  # the free port was taken meanwhile
+                    p.replica = replace(p.replica, port=free_port())
+                    p.env.update(p.replica.env())
+                    p.start()
+                    moves -= 1
+                    continue
+                raise RuntimeError(f"{p.replica.name} exited:\n{tail}")
             if p.health().get("http") == 200:
                 return
             time.sleep(0.2)

@@ -43,10 +43,11 @@ async def run(scenario: Scenario, folder: Path, postgres: str | None, warmup_s: 
     cluster = Cluster(folder, postgres if scenario.store == "postgres" else None, scenario.own_role, data)
     try:
         await asyncio.to_thread(cluster.start)
-    except Exception:
+    except Exception as exc:  # reported as this scenario's error; the next scenarios still run
         await asyncio.to_thread(cluster.stop)
         unmount(data)
-        raise
+        result.error = f"the cluster did not start: {str(exc).splitlines()[0]}"
+        return result
     model = ReadModel(cluster.store_urls["COMPLAINTS_PROJECTIONS_DATABASE_URL"])
     load = Load(cluster.intake.url, rate, run=f"{scenario.name}-{int(time.time())}")
     done_at: dict[str, float] = {}
