@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from complaints.parked_cli import parked_app
 from complaints.settings import get_settings
 
 if TYPE_CHECKING:
@@ -21,16 +22,20 @@ topics_app = typer.Typer(help="Create and verify the lifecycle topics.", no_args
 app.add_typer(topics_app, name="topics")
 policy_app = typer.Typer(help="Versioned policies: ids, publishing kept versions.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+app.add_typer(parked_app, name="parked")
 
 
 @app.command()
 def dev(
     data_dir: Annotated[Path, typer.Option(help="Fresh folder for this run's databases.")] = Path("var/dev"),
+    postgres: Annotated[str | None, typer.Option(
+        help="PostgreSQL URL: the production-like topology (every store there, in fresh schemas; two replicas "
+             "of each worker and of projections), as docker-compose.yml runs it.")] = None,
 ) -> None:
     """Start the whole local stack on the embedded broker; Ctrl-C stops everything."""
     from complaints.devstack import run_dev
 
-    run_dev(get_settings(), data_dir.resolve())
+    run_dev(get_settings(), data_dir.resolve(), postgres=postgres)
 
 
 @app.command()

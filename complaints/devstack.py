@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from complaints.broker.embedded import EmbeddedBroker, die_with_parent, port_ope
 from complaints.mailsink import start_mail_sink
 from complaints.settings import Settings
 from complaints.topics import ensure_topics
+from complaints.topology import plan, postgres_stores
 
 
 @dataclass(frozen=True)
@@ -104,17 +106,32 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+def _hidden(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
+def replica_port(settings: Settings, service: str, index: int) -> int:
+    """Replica 1 on the configured port, replica n on that port + 100·(n-1) (`--postgres`)."""
+    svc = next(s for s in SERVICES if s.name == service)
+    return int(getattr(settings, svc.port_setting)) + 100 * (index - 1)
+
+
+def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0, postgres: str | None = None) -> None:
+    """`postgres`: the production-like topology (complaints/topology.py) with every store there."""
     started = time.monotonic()
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the stack as cleanly as Ctrl-C
-    for svc in SERVICES:
-        port = getattr(settings, svc.port_setting)
-        if port_open(settings.host, port):
-            raise SystemExit(f"port {port} ({svc.name}) is in use; set COMPLAINTS_{svc.port_setting.upper()}")
+    names = [s.name for s in available_services()]
+    replicas = plan(names, lambda s, i: replica_port(settings, s, i), None if postgres else dict.fromkeys(names, 1))
+    for r in replicas:
+        if port_open(settings.host, r.port):
+            raise SystemExit(f"port {r.port} ({r.name}) is in use; set COMPLAINTS_{r.service.upper()}_PORT"
+                             if r.index == 1 else f"port {r.port} ({r.name}) is in use")
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
     if port_open(settings.smtp_host, settings.smtp_port):
@@ -124,6 +141,7 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
     key = create_dev_key(data_dir / "auth-signing-key.pem")  # `complaints token` signs with it
     broker = start_broker(settings.broker_port, tied_to_parent=True)
     procs: list[subprocess.Popen[bytes]] = []
+    stores = ExitStack()
     env = {
         **os.environ,
         **dev_secrets(data_dir),
@@ -147,32 +165,39 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0) -> None:
     }
     try:
         ensure_topics(settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap}))
-        services = available_services()
-        for svc in services:
+        prefix = f"dev_{os.getpid()}_{settings.broker_port}"
+        on_postgres = stores.enter_context(postgres_stores(postgres, prefix)) if postgres else {}
+        for r in replicas:
             # Each service its own state file, as each has its own database in production: with
             # one shared SQLite file every service waited on the others' write lock (bench/RESULTS.md).
-            own = {**env, "COMPLAINTS_DATABASE_URL": f"sqlite:///{data_dir}/{svc.name}.db"}
-            procs.append(subprocess.Popen([sys.executable, "-m", "complaints.cli", "run", svc.name],
+            own = {**env, "COMPLAINTS_DATABASE_URL": f"sqlite:///{data_dir}/{r.service}.db", **on_postgres,
+                   **r.env()}
+            procs.append(subprocess.Popen([sys.executable, "-m", "complaints.cli", "run", r.service],
                                           env=own, start_new_session=True, preexec_fn=die_with_parent))
         deadline = time.monotonic() + timeout
-        for svc, proc in zip(services, procs, strict=True):
-            _wait_healthy(f"http://{settings.host}:{getattr(settings, svc.port_setting)}/health", proc, deadline)
+        for r, proc in zip(replicas, procs, strict=True):
+            _wait_healthy(f"http://{settings.host}:{r.port}/health", proc, deadline)
         ready = time.monotonic() - started
         print(f"broker      kafka://{broker.bootstrap}  (embedded Tansu, memory only)")
         print(f"mail        smtp://{settings.smtp_host}:{settings.smtp_port}  every email as a file in {mail_dir}/")
-        for svc in services:
-            print(f"{svc.name:<11} http://{settings.host}:{getattr(settings, svc.port_setting)}  {svc.title}")
-        for svc in services:  # Prometheus text format, one URL per service
-            print(f"{'metrics':<11} {metrics_url(settings, svc)}  {svc.name}")
+        if postgres:
+            print(f"{'postgres':<11} {_hidden(postgres)}  schemas {prefix}_*, dropped on exit")
+        titles = {s.name: s.title for s in SERVICES}
+        for r in replicas:
+            label = r.service if len(replicas) == len(names) else r.name
+            print(f"{label:<13} http://{settings.host}:{r.port}  {titles[r.service]}")
+        for r in replicas:  # Prometheus text format, one URL per service
+            print(f"{'metrics':<11} http://{settings.host}:{r.port}/metrics  {r.name}")
         print(f"{'tokens':<11} complaints token --sub <id> --level <level>  (signing key {_shown(key)})")
         print(f"stack ready in {ready:.1f}s — Ctrl-C stops everything", flush=True)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
-        failed = [s.name for s, p in zip(services, procs, strict=True) if p.poll() is not None]
+        failed = [r.name for r, p in zip(replicas, procs, strict=True) if p.poll() is not None]
         raise SystemExit(f"service(s) exited: {', '.join(failed)}")
     except KeyboardInterrupt:
         print("\nstopping…", flush=True)
     finally:
         _stop(procs, broker)
+        stores.close()
         sink.stop()
         print("stopped", flush=True)

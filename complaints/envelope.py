@@ -30,7 +30,13 @@ from schemas.registry import MODELS, parse_event
 
 CONTENT_TYPE = "application/json"
 SPECVERSION = "1.0"
-_REQUIRED = ("id", "source", "type", "specversion")
+_REQUIRED = ("id", "source", "type", "specversion", "time")
+#: The longest value each attribute may have (characters), checked before anything reads or stores it:
+#: the subject is a case id (64 in every store), ids fit the read model's String(200) columns.
+HEADER_MAX = {"id": 200, "source": 200, "type": 100, "specversion": 8, "time": 64, "subject": 64,
+              "correlationid": 200, "causationid": 200, "traceparent": 64, "tracestate": 512}
+#: Any other `ce_` extension attribute.
+EXTENSION_MAX = 200
 
 
 class MalformedEvent(ValueError):
@@ -112,10 +118,37 @@ def decode(
     headers: Iterable[tuple[str, bytes | None]] | Mapping[str, bytes], value: bytes | None, key: bytes | None = None,
     models: Mapping[str, type[Event]] = MODELS,
 ) -> Envelope:
-    """Decode a record; raises `UnknownEventType` (skip) or `MalformedEvent` (dead-letter).
+    """Decode a record; raises `UnknownEventType` (skip) or `MalformedEvent` (dead-letter or park).
 
+    The headers are checked first (each within its `HEADER_MAX`, `ce_time` an RFC 3339 time with its
+    offset), the payload next, then that the record is about one case: its key (when given), its
+    `ce_subject` and the payload's `complaint_id` are the same id.
     `models`: the types this consumer reads (default: the lifecycle's; `ALL_MODELS` adds the customer's answers).
     """
+    attrs = _checked(headers)
+    time = _time(attrs["time"])
+    event_type = attrs["type"]
+    event = _event(event_type, value or b"", models)
+    subject = event.complaint_id
+    if attrs.get("subject", subject) != subject:
+        raise MalformedEvent(f"ce_subject {attrs['subject']!r} is not the payload's complaint_id {subject!r}")
+    if key is not None and key != subject.encode():
+        raise MalformedEvent(f"record key {key[:80]!r} is not the payload's complaint_id {subject!r}")
+    return Envelope(
+        id=attrs["id"],
+        type=event_type,
+        source=attrs["source"],
+        time=time,
+        subject=subject,
+        correlation_id=attrs.get("correlationid") or subject,
+        causation_id=attrs.get("causationid") or None,
+        event=event,
+        traceparent=attrs.get("traceparent") or None,
+        tracestate=attrs.get("tracestate") or None,
+    )
+
+
+def _checked(headers: Iterable[tuple[str, bytes | None]] | Mapping[str, bytes]) -> dict[str, str]:
     try:
         attrs = _attrs(headers)
     except UnicodeDecodeError as exc:
@@ -123,28 +156,23 @@ def decode(
     missing = [name for name in _REQUIRED if not attrs.get(name)]
     if missing:
         raise MalformedEvent(f"not a CloudEvents binary-mode record: missing ce_{', ce_'.join(missing)}")
+    for name, text in attrs.items():
+        bound = HEADER_MAX.get(name, EXTENSION_MAX)
+        if len(text) > bound:
+            raise MalformedEvent(f"ce_{name[:40]} is {len(text)} characters long; at most {bound}")
     if attrs["specversion"] != SPECVERSION:
         raise MalformedEvent(f"unsupported CloudEvents specversion {attrs['specversion']!r}")
-    event_type = attrs["type"]
-    event = _event(event_type, value or b"", models)
-    time_text = attrs.get("time")
+    return attrs
+
+
+def _time(text: str) -> datetime:
     try:
-        time = datetime.fromisoformat(time_text) if time_text else datetime.now(UTC)
+        time = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise MalformedEvent(f"ce_time is not an RFC 3339 time: {time_text!r}") from exc
-    subject = event.complaint_id
-    return Envelope(
-        id=attrs["id"],
-        type=event_type,
-        source=attrs["source"],
-        time=time,
-        subject=attrs.get("subject") or subject,
-        correlation_id=attrs.get("correlationid") or subject,
-        causation_id=attrs.get("causationid") or None,
-        event=event,
-        traceparent=attrs.get("traceparent") or None,
-        tracestate=attrs.get("tracestate") or None,
-    )
+        raise MalformedEvent(f"ce_time is not an RFC 3339 time: {text!r}") from exc
+    if time.tzinfo is None or time.utcoffset() is None:
+        raise MalformedEvent(f"ce_time {text!r} has no time zone offset (RFC 3339 requires one, e.g. Z)")
+    return time
 
 
 def _attrs(headers: Iterable[tuple[str, bytes | None]] | Mapping[str, bytes]) -> dict[str, str]:

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     projections_read_wait_s: float = Field(default=5.0, gt=0, le=60)
     #: Records per fetched batch (= per read-model transaction) of the live projector.
     projections_batch_max: int = Field(default=2000, ge=1)
+    #: A consumer loop or timer that makes no progress for longer than this is named by `/health` (503).
+    liveness_bound_s: float = Field(default=60.0, gt=0, le=3600)
     vault_url: str = "sqlite:///var/vault.db"
     pii_lookup_secret: SecretStr | None = None
     #: Wraps every customer key in the vault: `<key id>:<base64 of 32 random bytes>`.

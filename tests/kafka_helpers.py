@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from kafka import KafkaConsumer, TopicPartition
 
 from complaints.envelope import Envelope, decode
+from complaints.readmodel.order import sort_key
 from complaints.settings import Settings
 from complaints.topics import topic_name
 from schemas.events import TOPICS, Event
@@ -57,11 +58,12 @@ def wait_for(settings: Settings, topic: str, predicate: Callable[[list[Consumed]
 
 
 def case_events(settings: Settings, complaint_id: str, models: Mapping[str, type[Event]] = MODELS) -> list[Envelope]:
-    """Every event of one case on the four topics, once each (a re-published one counted once), by time."""
+    """Every event of one case on the four topics, once each (a re-published one counted once), in the
+    canonical order (complaints/readmodel/order.py)."""
     seen: dict[str, Envelope] = {}
     for topic in TOPICS:
         for record in read_topic(settings, topic, idle=0.2):
             if record.key == complaint_id.encode():
                 env = decode(record.headers, record.value, record.key, models=models)
                 seen.setdefault(env.id, env)
-    return sorted(seen.values(), key=lambda e: e.time)
+    return sorted(seen.values(), key=sort_key)  # the canonical order: an effect shares its cause's time

@@ -45,6 +45,7 @@ def service_env(settings: Settings, policy: Path = FAST_POLICY) -> dict[str, str
         "COMPLAINTS_ACCESS_LOG_URL": settings.access_log_url,
         "COMPLAINTS_AUTH_MODE": settings.auth_mode,
         "COMPLAINTS_AUTH_DEV_KEY_FILE": str(settings.auth_dev_key_file),
+        "COMPLAINTS_LIVENESS_BOUND_S": str(settings.liveness_bound_s),
     }
 
 

@@ -132,6 +132,7 @@ class FollowUpRecord(_Frozen):
     outcome: FollowUpOutcome
     episode: int
     csat: int | None
+    at: datetime | None = None  # the event's time (None in states saved before it was kept)
 
     @property
     def fact(self) -> FollowUpFact:
@@ -277,8 +278,8 @@ def _record(state: CaseState, event: Event, event_id: str, at: datetime) -> Case
         offer = OfferRecord(at=at, **event.model_dump(include=set(OfferRecord.model_fields) - {"at"}))
         return state.model_copy(update={"offers": tuple(sorted((*state.offers, offer), key=_offer_key))})
     if isinstance(event, FollowedUp):
-        fields = set(FollowUpRecord.model_fields) - {"event_id"}
-        view_f = FollowUpRecord(event_id=event_id, **event.model_dump(include=fields))
+        fields = set(FollowUpRecord.model_fields) - {"event_id", "at"}
+        view_f = FollowUpRecord(event_id=event_id, at=at, **event.model_dump(include=fields))
         ordered = sorted((*state.followups, view_f), key=lambda f: (f.episode, f.event_id))
         return state.model_copy(update={"followups": tuple(ordered)})
     return _record_work(state, event, event_id)

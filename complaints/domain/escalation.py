@@ -59,7 +59,7 @@ def on_tick(state: CaseState, policy: Policy, now: datetime) -> list[Emit]:
     department = _department(state.department, to, facts, policy)
     due_next = policy.first_response_due(due, facts.channel, facts.severity, facts.public, to, department)
     event = _escalated(state, to, "sla_breached", reasons, due_next, policy)
-    return [Emit(event, event_id, _cause(state))]
+    return [Emit(event, event_id, _cause(state), at=due)]  # the breach happened at the deadline
 
 
 def manual(
@@ -122,7 +122,7 @@ def _triage_escalation(state: CaseState, policy: Policy) -> list[Emit]:
         episode=1,
         policy_version=policy.policy_id,
     )
-    return [Emit(event, event_id, state.received_id)]
+    return [Emit(event, event_id, state.received_id, at=state.facts.received_at)]
 
 
 def _reopen_escalation(state: CaseState, policy: Policy, now: datetime) -> list[Emit]:
@@ -144,10 +144,11 @@ def _reopen_escalation(state: CaseState, policy: Policy, now: datetime) -> list[
         reasons.append(f"Moved up one level to {LEVEL_LABELS[up]}.")
     if to != up:
         reasons.append(f"The fair remedy for a reopened case needs the authority of {LEVEL_LABELS[to]}.")
+    at = cause.at or now  # when the customer said so, whichever of the case's events came last
     department = _department(state.department, to, facts, policy)
-    due = policy.first_response_due(now, facts.channel, facts.severity, facts.public, to, department)
+    due = policy.first_response_due(at, facts.channel, facts.severity, facts.public, to, department)
     event = _escalated(state, to, "reopened", tuple(reasons), due, policy, episode=episode)
-    return [Emit(event, event_id, cause.event_id)]
+    return [Emit(event, event_id, cause.event_id, at=at)]
 
 
 def reopen_levels(level: Level, facts: CaseFacts, episode: int, policy: Policy,

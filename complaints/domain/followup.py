@@ -5,6 +5,7 @@ One follow-up per offer, whichever path records it: its id is `deterministic_id(
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from complaints.domain.case import CaseState, OfferRecord, open_case
@@ -61,8 +62,9 @@ def on_tick(state: CaseState, policy: Policy, now: datetime) -> list[Emit]:
            f"{when(offer.follow_up_at)} and the policy waits {format_duration(policy.follow_up.answer_window)} "
            "for an answer.",
            "The case closes as no_response and is flagged for a person to review.")
-    return [_followed_up(state, offer, "no_response", policy, why, satisfied=None, csat=None, comment=None,
-                         by="policy")]
+    closing = _followed_up(state, offer, "no_response", policy, why, satisfied=None, csat=None, comment=None,
+                           by="policy")
+    return [replace(closing, at=offer.respond_by)]  # it closed when the answer window ended
 
 
 def next_due(state: CaseState) -> datetime | None:

@@ -118,7 +118,7 @@ def _automatic_offer(state: CaseState, facts: CaseFacts, policy: Policy, now: da
         decided = triage(facts, policy)
         if decided.level != "front_line" or not decided.auto_offer:
             return []
-        cause, reasons = state.received_id, [decided.reasons[0]]
+        cause, reasons, at = state.received_id, [decided.reasons[0]], facts.received_at
     else:
         auto = policy.auto_offer(current.level)
         if current.episode == 1 and current.reason in ("triage", "customer_request"):
@@ -126,7 +126,7 @@ def _automatic_offer(state: CaseState, facts: CaseFacts, policy: Policy, now: da
             auto = decided.auto_offer if decided.level == current.level else auto
         if not auto:
             return []
-        cause = current.event_id
+        cause, at = current.event_id, current.at or now
         reasons = [f"The case is with {LEVEL_LABELS[current.level]} ({words(current.reason)})."]
     priced = automatic_remedy(facts, state.episode, state.level, policy)
     if priced is None:
@@ -154,9 +154,11 @@ def _automatic_offer(state: CaseState, facts: CaseFacts, policy: Policy, now: da
         offered_by="policy",
         reasons=reasons,
         policy=policy,
-        now=now,
+        now=at,
     )
-    return [Emit(event, offer_id, cause)]
+    # Its time is its cause's (the escalation, or the complaint the front line owns), not the time of
+    # whichever of the case's events happened to arrive last: re-decided, it is the same offer, byte for byte.
+    return [Emit(event, offer_id, cause, at=at)]
 
 
 def automatic_remedy(facts: CaseFacts, episode: int, level: Level, policy: Policy,

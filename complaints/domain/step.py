@@ -46,5 +46,5 @@ def decide(state: CaseState | None, decision: Decide, now: datetime) -> Step:
 
 def _fold(state: CaseState | None, emits: tuple[Emit, ...], now: datetime) -> Step:
     for emit in emits:
-        state = evolve(state, emit.event, emit.event_id, now)
+        state = evolve(state, emit.event, emit.event_id, emit.at or now)
     return Step(state, emits)

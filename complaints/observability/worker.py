@@ -111,8 +111,8 @@ def instrument_worker(worker: Any, enabled: bool = True) -> Any:
         child(WORKER_EVENTS, (event_type_label(_handling.get()), "parked")).inc()
         retried()
 
-    def observed_encode(emit: Any) -> Any:
-        record = encode(emit)
+    def observed_encode(emit: Any, time: Any) -> Any:
+        record = encode(emit, time)
         decision = decision_labels(emit.event)
         breached = emit.event.from_level if decision[1] == "sla_breached" else None
         if len(pending) >= PENDING_MAX:

@@ -3,8 +3,10 @@
 The worker contract (`runtime.Worker.run`) knows nothing of these: they wrap `worker.consume`
 (a round of consumed records) and `worker.tick` (the timer), as middleware wraps a handler.
 
-- `dead_letters`: a record the worker refused (undecodable, or its step raised) is copied to
-  `<topic>.dlq` with its origin, retrying until the broker takes it; then the record is acked.
+- `dead_letters`: a record the worker refused (undecodable, or its step raised) is parked in the
+  service's own store with its origin and error (`complaints.parking`; a database outage is waited
+  out), then copied to `<topic>.dlq` — at most `dlq.ATTEMPTS` tries, none more once the
+  broker says it can never take it (too large, no ACL); then the record is acked. Nothing blocks.
 - `heap_trims`: after the timer's work, the heap a burst freed is given back to the system.
 """
 
@@ -15,7 +17,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from complaints.heap import trim, trim_due
-from complaints.kafka.dlq import dead_letter
+from complaints.kafka.dlq import dead_letter_bounded
+from complaints.parking import safe_error
 from complaints.worker import tuning
 from complaints.worker.retry import persist
 from complaints.worker.runtime import Consume, Refused, Tick, Worker
@@ -32,11 +35,17 @@ def dead_letters(worker: Worker, consume: Consume) -> Consume:
 
 
 async def _dead_letter(worker: Worker, msg: Any, exc: BaseException) -> None:
+    exc = safe_error(exc)
     headers = [(k, v) for k, v in (msg.headers or []) if v is not None]
-    await persist(f"{worker.service}: dead letter for {msg.topic}@{msg.offset}", lambda: dead_letter(
-        worker.producer, service=worker.service, topic=msg.topic, partition=msg.partition, offset=msg.offset,
-        key=msg.key, value=msg.value, headers=headers, error=exc), worker.retried)
-    worker.counters["dead_lettered"] += 1
+    origin = f"{worker.service}: {msg.topic}[{msg.partition}]@{msg.offset}"
+    await persist(f"parking {origin}", lambda: asyncio.to_thread(
+        worker.parking.park, worker.service, msg.topic, msg.partition, msg.offset, msg.key, msg.value, headers,
+        exc), worker.retried)
+    worker.counters["parked"] += 1
+    copied = await dead_letter_bounded(worker.producer, service=worker.service,
+                                       topic=msg.topic, partition=msg.partition, offset=msg.offset, key=msg.key,
+                                       value=msg.value, headers=headers, error=exc)
+    worker.counters["dead_lettered" if copied else "dead_letter_failed"] += 1
 
 
 def heap_trims(tick: Tick, every_s: float = tuning.HEAP_TRIM_EVERY_S) -> Tick:

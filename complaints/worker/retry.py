@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+import psycopg
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -31,6 +33,8 @@ def transient(exc: BaseException) -> bool:
         return True
     if isinstance(exc, DBAPIError):
         return bool(exc.connection_invalidated)
+    if isinstance(exc, sqlite3.OperationalError | psycopg.OperationalError | psycopg.InterfaceError):
+        return True  # the driver's own, raised where SQLAlchemy does not wrap it (the read model's COPY)
     return isinstance(exc, ConnectionError | TimeoutError)
 
 

@@ -67,7 +67,10 @@ def by_case(inputs: Sequence[Input]) -> dict[str, list[Input]]:
 
 
 def decide_round(decider: LifecycleDecider, cases: Mapping[str, Sequence[Input]], loaded: Mapping[str, Loaded],
-             now: datetime, encode: Callable[[Emit], Record]) -> Round:
+             now: datetime, encode: Callable[[Emit, datetime], Record]) -> Round:
+    """`now`: the time of the service's own decisions (an agent's request). A consumed event is decided as of
+    its own time, and each emit carries the time its decision gives it (`Emit.at`): a redelivered input is
+    re-decided into the same bytes, whenever it comes back."""
     out = Round()
     for cid, inputs in cases.items():
         row = loaded.get(cid) or Loaded(None, 0, None)
@@ -77,10 +80,12 @@ def decide_round(decider: LifecycleDecider, cases: Mapping[str, Sequence[Input]]
             try:
                 if isinstance(item, Consumed):
                     env = item.envelope
-                    done = decider.consume(state, env.event, env.id, env.time, now)
+                    at = env.time
+                    done = decider.consume(state, env.event, env.id, env.time, at)
                 else:
-                    done = step.decide(state, item.decide, now)
-                records = [encode(e) for e in done.emits]
+                    at = now
+                    done = step.decide(state, item.decide, at)
+                records = [encode(e, e.at or at) for e in done.emits]
             except Exception as exc:
                 if isinstance(item, Consumed):  # a decision's refusal is its caller's to report
                     log.exception("deciding %s failed", item.envelope.id)

@@ -35,6 +35,8 @@ from complaints.domain import step
 from complaints.domain.emit import Emit
 from complaints.envelope import Record, decode, encode
 from complaints.kafka.producer import EventProducer, Position
+from complaints.liveness import Liveness
+from complaints.parking import ParkingLot, safe_error
 from complaints.settings import Settings
 from complaints.topics import topic_name
 from complaints.worker import tuning
@@ -63,16 +65,21 @@ class Worker:
         self.settings = settings
         self.decider = decider
         self.store = CaseStore(settings.database_url, service)
+        self.parking = ParkingLot(self.store.engine)  # what cannot be processed is kept here, never lost
         self._producer: EventProducer | None = None  # created in start(): it needs the running loop
         self.app = create_faust_app(f"{settings.topic_prefix}complaints-{service}", settings)
         self._received_topic = topic_name(settings, TOPICS[0])
         self.batch_max = batch_max
         self.batch_within = batch_within
-        self.counters = {"processed": 0, "duplicates": 0, "skipped_unknown": 0, "dead_lettered": 0, "emitted": 0,
+        self.counters = {"processed": 0, "duplicates": 0, "skipped_unknown": 0, "dead_lettered": 0, "parked": 0,
+                         "dead_letter_failed": 0, "emitted": 0,
                          "batches": 0, "batch_fallbacks": 0, "conflicts": 0, "retries": 0}
         self._locks = [asyncio.Lock() for _ in range(tuning.LOCK_STRIPES)]
         self.recent = RecentlyEmitted()  # our own events, saved: their echo is a known duplicate
         self.joined = False  # set once the consumer group assigned this process its partitions
+        self.liveness = Liveness(settings.liveness_bound_s)
+        self.liveness.register("consumer")
+        self.liveness.register("timer", periodic=True)
         #: The entry points the agent and the timer call; the wiring wraps them with its edges.
         self.consume: Consume = self.handle_batch
         self.tick: Tick = self.tick_once
@@ -103,8 +110,10 @@ class Worker:
 
     async def health(self) -> tuple[bool, dict[str, Any]]:
         broker = await self.producer.healthy() if self._producer else False
-        return broker and self.joined, {"broker": broker, "joined": self.joined,
-                                        "partitions": sorted(self.owned_partitions())}
+        live = self.liveness.report()
+        return broker and self.joined and not live["stalled"], {
+            "broker": broker, "joined": self.joined, "partitions": sorted(self.owned_partitions()),
+            "stalled": live["stalled"], "liveness": live}
 
     def owned_partitions(self) -> set[int]:
         try:
@@ -133,8 +142,8 @@ class Worker:
                 self.recent.add(ids)
         return done, conflicts, positions
 
-    def _encode(self, emit: Emit) -> Record:
-        return encode(emit.event, event_id=emit.event_id, source=f"/complaints/{self.service}",
+    def _encode(self, emit: Emit, time: datetime) -> Record:
+        return encode(emit.event, event_id=emit.event_id, source=f"/complaints/{self.service}", time=time,
                       causation_id=emit.causation_id, correlation_id=emit.event.complaint_id)
 
     # entry points ----------------------------------------------------------
@@ -153,7 +162,8 @@ class Worker:
 
     async def _agent(self, stream: Any) -> None:
         async for events in stream.take_events(self.batch_max, within=self.batch_within):
-            await self.consume([event.message for event in events])
+            with self.liveness.working("consumer"):
+                await self.consume([event.message for event in events])
 
     async def handle_batch(self, messages: Sequence[Any]) -> Refused:
         """Decode and decide a round of records; returns those refused. Never raises (faust would ack and lose them)."""
@@ -215,7 +225,14 @@ class Worker:
         self.counters["retries"] += 1
 
     async def _timer(self) -> None:
-        await self.tick()
+        """Every tick is caught: a failing tick (the database down) is logged and retried at the next one,
+        and the timer task never ends; liveness names it once no tick has succeeded for the bound."""
+        try:
+            with self.liveness.working("timer"):
+                await self.tick()
+        except Exception as exc:
+            log.error("%s: timer tick failed (%s: %s); retrying at the next tick", self.service,
+                      type(exc).__name__, safe_error(exc))
 
     async def tick_once(self) -> None:
         """Decide every due case of the partitions this process owns (SLA breaches, answer windows)."""

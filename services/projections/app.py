@@ -28,9 +28,11 @@ from services.projections.api.deps import Runtime, not_caught_up
 from services.projections.api.positions import NotCaughtUp, document_positions
 from services.projections.api.routes import router
 from services.projections.ingest.consumer import LiveProjector
+from services.projections.ingest.leader import project_while_writer
 from services.projections.ingest.records import topics_of
 from services.projections.options import ProjectionOptions
 from services.projections.storage import queries
+from services.projections.storage.lease import WriterLease
 from services.projections.storage.store import Catalog
 from services.projections.tuning import give_heap_back, under_batch_gc
 
@@ -64,9 +66,11 @@ def create_app(settings: Settings | None = None, options: ProjectionOptions | No
         instrument_projector(projector, lambda: queries.offsets(catalog.active() or catalog.ensure_active()),
                              settings.metrics_enabled)
         stop = asyncio.Event()
-        task = (asyncio.create_task(under_batch_gc(projector.run(stop)), name="projector")
-                if projector else None)
-        app.state.runtime = Runtime(settings, catalog, opts, projector)
+        # Every replica serves reads; the one holding the writer lease also projects (storage/lease.py).
+        lease = WriterLease(settings.projections_database_url) if projector else None
+        task = (asyncio.create_task(under_batch_gc(project_while_writer(lease, projector, stop)), name="writer")
+                if projector and lease else None)
+        app.state.runtime = Runtime(settings, catalog, opts, projector, lease)
         app.state.access_log = await asyncio.to_thread(AccessLog, settings.access_log_url)
         app.state.vault = instrument_vault(await asyncio.to_thread(Vault, settings.vault_url, secrets),
                                            settings.metrics_enabled)

@@ -19,6 +19,7 @@ from services.projections.api.positions import NotCaughtUp, parse_positions, wai
 from services.projections.ingest.consumer import LiveProjector
 from services.projections.ingest.records import topics_of
 from services.projections.options import ProjectionOptions
+from services.projections.storage.lease import WriterLease
 from services.projections.storage.store import Catalog, Generation
 
 
@@ -28,6 +29,7 @@ class Runtime:
     catalog: Catalog
     options: ProjectionOptions
     projector: LiveProjector | None
+    lease: WriterLease | None = None  # None: this process does not project (some tests)
 
 
 def get_runtime(request: Request) -> Runtime:

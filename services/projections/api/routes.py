@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Response
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from complaints.auth.http import StaffDep
+from complaints.parking import safe_error
 from complaints.readmodel.model import Status
 from complaints.readmodel.queue import BadCursor, Cursor, QueueFilter, Sort
 from schemas.common import Channel, Department, Level
@@ -110,20 +112,30 @@ async def kpis(_: StaffDep, gen: GenerationDep, received: Window, channel: Chann
     return await run_in_threadpool(compute)
 
 
-@router.get("/health", response_model=Health, tags=["health"])
-async def health(runtime: RuntimeDep) -> Health:
-    """Always 200 while the API serves reads; `status` says whether the live projector runs."""
+@router.get("/health", response_model=Health, tags=["health"],
+            responses={503: {"description": "The live projector is stuck (`stuck` says why), or its database "
+                                            "does not answer"}})
+async def health(runtime: RuntimeDep, response: Response) -> Health:
+    """200 while the API serves reads and the projector makes progress (`status`: ok, or degraded while it
+    restarts); 503 once it has failed, or left records waiting, for longer than `COMPLAINTS_LIVENESS_BOUND_S`."""
 
     def read() -> Health:
         gen = runtime.catalog.ensure_active()
         stored = {f"{t}:{p}": n for (t, p), n in sorted(queries.offsets(gen).items())}
         projector = runtime.projector
         status = projector.status if projector else None
-        lag = {}
+        lag: dict[str, int] = {}
+        stuck = None
+        role = runtime.lease.role if runtime.lease is not None else "writer"
         if status is not None:
             lag = {part: max(hw - stored.get(part, 0), 0) for part, hw in sorted(status.highwater.items())}
+            if role == "writer":  # a reader does not project: nothing of its own can be stuck
+                stuck = status.stuck(runtime.settings.liveness_bound_s, any(lag.values()))
+        if stuck:
+            response.status_code = 503
         return Health(
-            status="ok" if status is None or status.running else "degraded",
+            status="stuck" if stuck else "ok" if status is None or status.running or role == "reader" else "degraded",
+            stuck=stuck, role=role,
             generation=gen.id,
             projector=None if status is None else ProjectorHealth(
                 running=status.running, generation=status.generation, partitions=status.partitions,
@@ -131,4 +143,7 @@ async def health(runtime: RuntimeDep) -> Health:
             offsets=stored, lag=lag, counters=queries.counters(gen),
         )
 
-    return await run_in_threadpool(read)
+    try:
+        return await run_in_threadpool(read)
+    except (OperationalError, InterfaceError) as exc:  # the read model's database does not answer
+        raise HTTPException(503, f"the read model's database does not answer: {safe_error(exc)}") from exc

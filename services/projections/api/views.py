@@ -66,7 +66,10 @@ class ProjectorHealth(BaseModel):
 
 
 class Health(BaseModel):
-    status: str = Field(description="ok, or degraded when the live projector is not running.")
+    status: str = Field(description="ok; degraded while the live projector restarts; stuck (503) beyond the bound.")
+    stuck: str | None = Field(default=None, description="Why the projector is stuck, when it is.")
+    role: str = Field("writer", description="writer: this replica projects (holds the writer lease); "
+                                            "reader: it serves reads and waits for the lease.")
     generation: int = Field(description="The read-model generation reads are served from.")
     projector: ProjectorHealth | None
     offsets: dict[str, int] = Field(description="'topic:partition' -> next offset to apply.")

@@ -3,7 +3,11 @@
 No consumer group and no Kafka-committed offsets: the read model stores its own
 offsets (in the same transaction as the changes) and the consumer seeks to them on
 start and whenever a replay swaps in a new generation. Unknown types are skipped and
-counted; malformed records go to `<topic>.dlq` (error and origin in headers) first.
+counted; malformed records are parked (the `parked` table of the projections database,
+`complaints.parking`) and copied to `<topic>.dlq` (error and origin in headers, bounded tries).
+A batch the database refuses for a reason retrying cannot fix (a value too long for a column,
+a constraint) is applied again one record at a time: the record it refuses alone is parked,
+the others are projected, and the projector carries on.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from complaints.broker.profile import get_profile
 from complaints.envelope import MalformedEvent
-from complaints.kafka.dlq import dead_letter
+from complaints.kafka.dlq import dead_letter_bounded
 from complaints.kafka.producer import EventProducer
+from complaints.parking import ParkingLot, safe_error
 from complaints.readmodel.casedoc import policy_first_response
 from complaints.settings import Settings
+from complaints.worker.retry import persist, transient
 from services.projections.ingest.aligner import Aligner
 from services.projections.ingest.pipeline import WriteAhead
 from services.projections.ingest.records import classify_all, discover_partitions, topics_of
@@ -43,8 +49,20 @@ class ProjectorStatus:
     partitions: int = 0
     batches: int = 0
     last_batch_at: datetime | None = None
-    last_error: str | None = None
+    last_error: str | None = None  # kept until a batch is applied again
+    parked: int = 0
     highwater: dict[str, int] = field(default_factory=dict)
+    failing_since: float | None = None  # monotonic: the first failure since the last applied batch
+    progress_at: float = field(default_factory=time.monotonic)  # the last applied batch (or the start)
+
+    def stuck(self, bound_s: float, lagging: bool, now: float | None = None) -> str | None:
+        """Why the projector is stuck (failing, or records waiting and no batch) for longer than the bound."""
+        now = time.monotonic() if now is None else now
+        if self.failing_since is not None and now - self.failing_since > bound_s:
+            return f"failing for {now - self.failing_since:.0f} s: {self.last_error}"
+        if lagging and now - self.progress_at > bound_s:
+            return f"records are waiting and no batch was applied for {now - self.progress_at:.0f} s"
+        return None
 
 
 class LiveProjector:
@@ -57,6 +75,7 @@ class LiveProjector:
         self.first_response = policy_first_response(settings.policy_file)  # new cases' SLA, as escalation sets it
         self.after_batch = after_batch
         self.status = ProjectorStatus()
+        self.parking = ParkingLot(catalog.engine)
         self._committed: asyncio.Event | None = None
 
     def wake(self) -> asyncio.Event:
@@ -79,7 +98,9 @@ class LiveProjector:
                 raise
             except Exception as exc:
                 log.exception("projector failed; restarting in 1 s")
-                self.status.last_error = f"{type(exc).__name__}: {exc}"
+                self.status.last_error = f"{type(exc).__name__}: {safe_error(exc)}"[:500]
+                if self.status.failing_since is None:
+                    self.status.failing_since = time.monotonic()
                 self.status.running = False
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1.0)
@@ -99,7 +120,7 @@ class LiveProjector:
             gen = await asyncio.to_thread(self.catalog.ensure_active)
             aligner = Aligner(consumer, tps, self.options.align_buffer_records)
             await self._seek(consumer, aligner, gen, tps)
-            self.status.running, self.status.partitions, self.status.last_error = True, len(tps), None
+            self.status.running, self.status.partitions = True, len(tps)
             checked = time.monotonic()
             writes: WriteAhead[None] = WriteAhead()
             # the next batch fills while one is written
@@ -149,24 +170,47 @@ class LiveProjector:
         for item in items:
             if item.skip == "malformed":
                 await self._dead_letter(producer, item, MalformedEvent(item.detail))
+        try:
+            await self._apply_batch(gen, items, producer)
+        except Exception as exc:
+            if transient(exc):
+                raise  # the database is down: the run loop reports it and starts again from the stored offsets
+            log.warning("the database refused a batch of %d records (%s); applying them one at a time",
+                        len(items), type(exc).__name__)
+            for item in items:
+                try:
+                    await self._apply_batch(gen, [item], producer)
+                except Exception as alone:
+                    if transient(alone):
+                        raise
+                    await self._dead_letter(producer, item, alone)
+                    await self._apply_batch(gen, [replace(item, skip="malformed", detail="not storable")], producer)
+        self.status.batches += 1
+        self.status.last_batch_at = datetime.now(UTC)
+        self.status.progress_at, self.status.failing_since, self.status.last_error = time.monotonic(), None, None
+        self._pulse()
+        if self.after_batch is not None:
+            await self.after_batch()
+
+    async def _apply_batch(self, gen: Generation, items: list[Classified], producer: EventProducer) -> None:
         while True:
             try:
                 await asyncio.to_thread(apply_batch, gen, items, False, self.first_response)
-                break
+                return
             except PoisonEvents as poison:
                 bad = {id(i) for i, _ in poison.items}
                 for item, exc in poison.items:
                     await self._dead_letter(producer, item, exc)
                 items = [replace(i, skip="malformed", detail="projector failed") if id(i) in bad else i
                          for i in items]
-        self.status.batches += 1
-        self.status.last_batch_at = datetime.now(UTC)
-        self._pulse()
-        if self.after_batch is not None:
-            await self.after_batch()
 
     async def _dead_letter(self, producer: EventProducer, item: Classified, error: BaseException) -> None:
-        rec = item.record
+        """Park the record (waiting out a database outage: never lost), then copy it to its `.dlq` (bounded)."""
+        rec, error = item.record, safe_error(error)
         headers = [(k, v) for k, v in (rec.headers or ()) if v is not None]
-        await dead_letter(producer, service=SERVICE, topic=item.topic, partition=item.partition, offset=item.offset,
-                          key=rec.key, value=rec.value, headers=headers, error=error)
+        await persist(f"{SERVICE}: parking {item.position}", lambda: asyncio.to_thread(
+            self.parking.park, SERVICE, item.topic, item.partition, item.offset, rec.key, rec.value, headers, error),
+            lambda: None)
+        self.status.parked += 1
+        await dead_letter_bounded(producer, service=SERVICE, topic=item.topic, partition=item.partition,
+                                  offset=item.offset, key=rec.key, value=rec.value, headers=headers, error=error)

@@ -26,7 +26,7 @@ class Case:
         return cls(stack, reply.json()["complaint_id"])
 
     def events(self) -> list[Envelope]:
-        """This case's events on all four topics, de-duplicated by id, in causal (time) order."""
+        """This case's events on all four topics, de-duplicated by id, in the canonical order (episode, time, type)."""
         return case_events(self.stack.settings, self.complaint_id)
 
     def types(self) -> list[str]:

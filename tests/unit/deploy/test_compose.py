@@ -100,7 +100,8 @@ def test_vault_master_key_must_be_set(tmp_path: Path) -> None:
 
 def test_every_service_of_the_code_is_in_compose(services: dict[str, Any]) -> None:
     assert set(APP_SERVICES) == {"intake", "escalation", "recovery", "followup", "projections", "notifier", "console"}
-    assert set(services) == {*APP_SERVICES, "kafka", "postgres", "topics", "prometheus", "grafana"}
+    assert set(services) == {*APP_SERVICES, "kafka", "postgres", "topics", "prometheus", "grafana",
+                             "projections-replica", "notifier-replica"}  # complaints/topology.py's replicas
 
 
 def test_one_image_from_deploy_dockerfile_runs_every_service(services: dict[str, Any]) -> None:

@@ -92,7 +92,7 @@ class Lifecycle:
     def fold(self, name: str, emits: list[Emit], now: datetime) -> None:
         state = self.states[name]
         for emit in emits:
-            state = evolve(state, emit.event, emit.event_id, now)
+            state = evolve(state, emit.event, emit.event_id, emit.at or now)
         self.states[name] = state
 
     # -- reading ------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -23,8 +23,8 @@ class Message:
     partition: int
 
 
-def record(emit: Emit) -> Record:
-    return encode(emit.event, event_id=emit.event_id, source="/tests", causation_id=emit.causation_id)
+def record(emit: Emit, time: datetime) -> Record:
+    return encode(emit.event, event_id=emit.event_id, source="/tests", causation_id=emit.causation_id, time=time)
 
 
 @pytest.fixture

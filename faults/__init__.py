@@ -1,0 +1,1 @@
+"""The fault suite: `python -m faults` (docs/faults.md)."""
