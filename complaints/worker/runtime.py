@@ -14,7 +14,8 @@ Delivery guarantees:
 - a round that fails as a whole, and any case another replica changed meanwhile, is redone
   one record at a time (`redo`), which reloads the case; a broker or database outage is
   waited out (`retry.py`);
-- timers only look at cases in the partitions this process owns.
+- timers only look at cases in the partitions this process owns, and only once it has consumed
+  them up to the end offsets seen when they were assigned (`catchup.py`).
 
 What is done with the records an input's step refused (`consume` returns them) — copying them
 to the dead-letter topic — and the housekeeping around the timer (heap trim) are edges, wrapped
@@ -40,6 +41,7 @@ from complaints.parking import ParkingLot, safe_error
 from complaints.settings import Settings
 from complaints.topics import topic_name
 from complaints.worker import tuning
+from complaints.worker.catchup import CatchUp
 from complaints.worker.decider import LifecycleDecider
 from complaints.worker.faust_app import create_faust_app
 from complaints.worker.recent import RecentlyEmitted
@@ -73,10 +75,12 @@ class Worker:
         self.batch_within = batch_within
         self.counters = {"processed": 0, "duplicates": 0, "skipped_unknown": 0, "dead_lettered": 0, "parked": 0,
                          "dead_letter_failed": 0, "emitted": 0,
-                         "batches": 0, "batch_fallbacks": 0, "conflicts": 0, "retries": 0}
+                         "batches": 0, "batch_fallbacks": 0, "conflicts": 0, "retries": 0,
+                         "catching_up": 0}
         self._locks = [asyncio.Lock() for _ in range(tuning.LOCK_STRIPES)]
         self.recent = RecentlyEmitted()  # our own events, saved: their echo is a known duplicate
         self.joined = False  # set once the consumer group assigned this process its partitions
+        self.catch_up = CatchUp()
         self.liveness = Liveness(settings.liveness_bound_s)
         self.liveness.register("consumer")
         self.liveness.register("timer", periodic=True)
@@ -107,6 +111,8 @@ class Worker:
 
     async def _on_rebalance_complete(self, sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         self.joined = True
+        await self.catch_up.assigned(self.app.consumer, self.service)  # the timers wait for these end offsets
+        self.counters["catching_up"] = len(self.catch_up.pending)
 
     async def health(self) -> tuple[bool, dict[str, Any]]:
         broker = await self.producer.healthy() if self._producer else False
@@ -162,8 +168,10 @@ class Worker:
 
     async def _agent(self, stream: Any) -> None:
         async for events in stream.take_events(self.batch_max, within=self.batch_within):
+            messages = [event.message for event in events]
             with self.liveness.working("consumer"):
-                await self.consume([event.message for event in events])
+                await self.consume(messages)
+            self.catch_up.decided(messages)  # decided or parked
 
     async def handle_batch(self, messages: Sequence[Any]) -> Refused:
         """Decode and decide a round of records; returns those refused. Never raises (faust would ack and lose them)."""
@@ -235,7 +243,12 @@ class Worker:
                       type(exc).__name__, safe_error(exc))
 
     async def tick_once(self) -> None:
-        """Decide every due case of the partitions this process owns (SLA breaches, answer windows)."""
+        """Decide every due case of the partitions this process owns (SLA breaches, answer windows), once
+        it has caught up with them."""
+        caught_up = await self.catch_up.done(self.app.consumer)
+        self.counters["catching_up"] = len(self.catch_up.pending)
+        if not caught_up:
+            return
         now = datetime.now(UTC)
         for complaint_id in await asyncio.to_thread(self.store.due, self.owned_partitions(), now):
             try:
