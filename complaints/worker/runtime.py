@@ -11,6 +11,9 @@ Delivery guarantees:
   saved, so a crash can only re-publish the same deterministic events;
 - per-case order: a case's inputs are decided in the order they came, one round at a time
   (striped locks, taken in sorted order, so rounds never deadlock);
+- one owner decides per case: a lock shared by the service's processes (`owner.py`) is held
+  from loading the case to saving it, so two replicas, or an agent's action and a timer, never
+  both decide on the same case;
 - a round that fails as a whole, and any case another replica changed meanwhile, is redone
   one record at a time (`redo`), which reloads the case; a broker or database outage is
   waited out (`retry.py`);
@@ -44,6 +47,7 @@ from complaints.worker import tuning
 from complaints.worker.catchup import CatchUp
 from complaints.worker.decider import LifecycleDecider
 from complaints.worker.faust_app import create_faust_app
+from complaints.worker.owner import CaseOwner
 from complaints.worker.recent import RecentlyEmitted
 from complaints.worker.retry import Backoff, transient
 from complaints.worker.rounds import Consumed, Decision, Input, Round, by_case, decide_round
@@ -67,6 +71,7 @@ class Worker:
         self.settings = settings
         self.decider = decider
         self.store = CaseStore(settings.database_url, service)
+        self.owner = CaseOwner(self.store.engine, service)
         self.parking = ParkingLot(self.store.engine)  # what cannot be processed is kept here, never lost
         self._producer: EventProducer | None = None  # created in start(): it needs the running loop
         self.app = create_faust_app(f"{settings.topic_prefix}complaints-{service}", settings)
@@ -136,7 +141,8 @@ class Worker:
         async with AsyncExitStack() as held:
             for index in sorted({self._lock_index(cid) for cid in cases}):
                 await held.enter_async_context(self._locks[index])
-            loaded = await asyncio.to_thread(self.store.load_many, list(cases))
+            await held.enter_async_context(self.owner.holding(cases))  # one decider per case, across processes
+            loaded = await asyncio.to_thread(self.store.load_many, list(cases))  # (re)loaded inside the lock
             done = decide_round(self.decider, cases, loaded, datetime.now(UTC), self._encode)
             positions = await self.producer.publish(done.records) if done.records else []  # acked before saving
             conflicts = await asyncio.to_thread(self.store.save_many, done.saves) if done.saves else set()
