@@ -52,6 +52,7 @@ from complaints.worker.recent import RecentlyEmitted
 from complaints.worker.retry import Backoff, transient
 from complaints.worker.rounds import Consumed, Decision, Input, Round, by_case, decide_round
 from complaints.worker.store import CaseStore
+from complaints.worker.unknown import UnknownTypes, UnreadableVersion, must_understand
 from schemas.events import TOPICS
 from schemas.registry import UnknownEventType
 
@@ -86,6 +87,7 @@ class Worker:
         self.recent = RecentlyEmitted()  # our own events, saved: their echo is a known duplicate
         self.joined = False  # set once the consumer group assigned this process its partitions
         self.catch_up = CatchUp()
+        self.unknown = UnknownTypes(service)
         self.liveness = Liveness(settings.liveness_bound_s)
         self.liveness.register("consumer")
         self.liveness.register("timer", periodic=True)
@@ -124,7 +126,7 @@ class Worker:
         live = self.liveness.report()
         return broker and self.joined and not live["stalled"], {
             "broker": broker, "joined": self.joined, "partitions": sorted(self.owned_partitions()),
-            "stalled": live["stalled"], "liveness": live}
+            "stalled": live["stalled"], "liveness": live, "skipped_unknown": dict(self.unknown.counts)}
 
     def owned_partitions(self) -> set[int]:
         try:
@@ -190,8 +192,14 @@ class Worker:
                 continue
             try:
                 decoded.append(Consumed(msg, decode(msg.headers or [], msg.value, msg.key)))
-            except UnknownEventType:
-                self.counters["skipped_unknown"] += 1
+            except UnknownEventType as exc:
+                event_type = str(exc.args[0]) if exc.args else "?"
+                if must_understand(event_type):  # a version it cannot read of a type it must: parked
+                    refused.append((msg, UnreadableVersion(f"{event_type}: a version of a lifecycle type "
+                                                           f"{self.service} cannot read yet")))
+                else:
+                    self.counters["skipped_unknown"] += 1
+                    self.unknown.skipped(event_type)
             except Exception as exc:
                 refused.append((msg, exc))
         if not decoded:
