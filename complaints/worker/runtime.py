@@ -11,10 +11,14 @@ Delivery guarantees:
   saved, so a crash can only re-publish the same deterministic events;
 - per-case order: a case's inputs are decided in the order they came, one round at a time
   (striped locks, taken in sorted order, so rounds never deadlock);
+- one owner decides per case: a lock shared by the service's processes (`owner.py`) is held
+  from loading the case to saving it, so two replicas, or an agent's action and a timer, never
+  both decide on the same case;
 - a round that fails as a whole, and any case another replica changed meanwhile, is redone
   one record at a time (`redo`), which reloads the case; a broker or database outage is
   waited out (`retry.py`);
-- timers only look at cases in the partitions this process owns.
+- timers only look at cases in the partitions this process owns, and only once it has consumed
+  them up to the end offsets seen when they were assigned (`catchup.py`).
 
 What is done with the records an input's step refused (`consume` returns them) — copying them
 to the dead-letter topic — and the housekeeping around the timer (heap trim) are edges, wrapped
@@ -40,12 +44,15 @@ from complaints.parking import ParkingLot, safe_error
 from complaints.settings import Settings
 from complaints.topics import topic_name
 from complaints.worker import tuning
+from complaints.worker.catchup import CatchUp
 from complaints.worker.decider import LifecycleDecider
 from complaints.worker.faust_app import create_faust_app
+from complaints.worker.owner import CaseOwner
 from complaints.worker.recent import RecentlyEmitted
 from complaints.worker.retry import Backoff, transient
 from complaints.worker.rounds import Consumed, Decision, Input, Round, by_case, decide_round
 from complaints.worker.store import CaseStore
+from complaints.worker.unknown import UnknownTypes, UnreadableVersion, must_understand
 from schemas.events import TOPICS
 from schemas.registry import UnknownEventType
 
@@ -65,6 +72,7 @@ class Worker:
         self.settings = settings
         self.decider = decider
         self.store = CaseStore(settings.database_url, service)
+        self.owner = CaseOwner(self.store.engine, service)
         self.parking = ParkingLot(self.store.engine)  # what cannot be processed is kept here, never lost
         self._producer: EventProducer | None = None  # created in start(): it needs the running loop
         self.app = create_faust_app(f"{settings.topic_prefix}complaints-{service}", settings)
@@ -73,10 +81,13 @@ class Worker:
         self.batch_within = batch_within
         self.counters = {"processed": 0, "duplicates": 0, "skipped_unknown": 0, "dead_lettered": 0, "parked": 0,
                          "dead_letter_failed": 0, "emitted": 0,
-                         "batches": 0, "batch_fallbacks": 0, "conflicts": 0, "retries": 0}
+                         "batches": 0, "batch_fallbacks": 0, "conflicts": 0, "retries": 0,
+                         "catching_up": 0}
         self._locks = [asyncio.Lock() for _ in range(tuning.LOCK_STRIPES)]
         self.recent = RecentlyEmitted()  # our own events, saved: their echo is a known duplicate
         self.joined = False  # set once the consumer group assigned this process its partitions
+        self.catch_up = CatchUp()
+        self.unknown = UnknownTypes(service)
         self.liveness = Liveness(settings.liveness_bound_s)
         self.liveness.register("consumer")
         self.liveness.register("timer", periodic=True)
@@ -107,13 +118,15 @@ class Worker:
 
     async def _on_rebalance_complete(self, sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         self.joined = True
+        await self.catch_up.assigned(self.app.consumer, self.service)  # the timers wait for these end offsets
+        self.counters["catching_up"] = len(self.catch_up.pending)
 
     async def health(self) -> tuple[bool, dict[str, Any]]:
         broker = await self.producer.healthy() if self._producer else False
         live = self.liveness.report()
         return broker and self.joined and not live["stalled"], {
             "broker": broker, "joined": self.joined, "partitions": sorted(self.owned_partitions()),
-            "stalled": live["stalled"], "liveness": live}
+            "stalled": live["stalled"], "liveness": live, "skipped_unknown": dict(self.unknown.counts)}
 
     def owned_partitions(self) -> set[int]:
         try:
@@ -130,7 +143,8 @@ class Worker:
         async with AsyncExitStack() as held:
             for index in sorted({self._lock_index(cid) for cid in cases}):
                 await held.enter_async_context(self._locks[index])
-            loaded = await asyncio.to_thread(self.store.load_many, list(cases))
+            await held.enter_async_context(self.owner.holding(cases))  # one decider per case, across processes
+            loaded = await asyncio.to_thread(self.store.load_many, list(cases))  # (re)loaded inside the lock
             done = decide_round(self.decider, cases, loaded, datetime.now(UTC), self._encode)
             positions = await self.producer.publish(done.records) if done.records else []  # acked before saving
             conflicts = await asyncio.to_thread(self.store.save_many, done.saves) if done.saves else set()
@@ -162,8 +176,10 @@ class Worker:
 
     async def _agent(self, stream: Any) -> None:
         async for events in stream.take_events(self.batch_max, within=self.batch_within):
+            messages = [event.message for event in events]
             with self.liveness.working("consumer"):
-                await self.consume([event.message for event in events])
+                await self.consume(messages)
+            self.catch_up.decided(messages)  # decided or parked
 
     async def handle_batch(self, messages: Sequence[Any]) -> Refused:
         """Decode and decide a round of records; returns those refused. Never raises (faust would ack and lose them)."""
@@ -176,8 +192,14 @@ class Worker:
                 continue
             try:
                 decoded.append(Consumed(msg, decode(msg.headers or [], msg.value, msg.key)))
-            except UnknownEventType:
-                self.counters["skipped_unknown"] += 1
+            except UnknownEventType as exc:
+                event_type = str(exc.args[0]) if exc.args else "?"
+                if must_understand(event_type):  # a version it cannot read of a type it must: parked
+                    refused.append((msg, UnreadableVersion(f"{event_type}: a version of a lifecycle type "
+                                                           f"{self.service} cannot read yet")))
+                else:
+                    self.counters["skipped_unknown"] += 1
+                    self.unknown.skipped(event_type)
             except Exception as exc:
                 refused.append((msg, exc))
         if not decoded:
@@ -235,7 +257,12 @@ class Worker:
                       type(exc).__name__, safe_error(exc))
 
     async def tick_once(self) -> None:
-        """Decide every due case of the partitions this process owns (SLA breaches, answer windows)."""
+        """Decide every due case of the partitions this process owns (SLA breaches, answer windows), once
+        it has caught up with them."""
+        caught_up = await self.catch_up.done(self.app.consumer)
+        self.counters["catching_up"] = len(self.catch_up.pending)
+        if not caught_up:
+            return
         now = datetime.now(UTC)
         for complaint_id in await asyncio.to_thread(self.store.due, self.owned_partitions(), now):
             try:

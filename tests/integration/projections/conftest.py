@@ -60,7 +60,12 @@ class Publisher:
     async def events(self, events: list[Ev]) -> list[str]:
         return await self.records([e.record() for e in events])
 
-    async def raw(self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> str:
+    async def raw(self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]],
+                  partition: int | None = None) -> str:
+        if partition is not None:  # a partition of the test's choosing, whatever the key
+            meta = await self._producer._producer.send_and_wait(topic_name(self._settings, topic), value, key=key,
+                                                                 headers=headers, partition=partition)
+            return f"{meta.topic}:{meta.partition}:{meta.offset}"
         return str(await self._producer.send_raw(topic_name(self._settings, topic), value, key, headers))
 
 

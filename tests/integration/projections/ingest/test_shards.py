@@ -23,9 +23,9 @@ async def test_cases_spread_over_shards_replay_to_the_live_projection(proj_setti
     url = proj_settings.projections_database_url
     events = [ev for i in range(12) for ev in (unhappy(f"s{i}", T0 + i * D) if i % 2 else sandwich(f"s{i}"))]
     positions = []
-    for n, ev in enumerate(events):  # keys that scatter each case's events over partition numbers
+    for n, ev in enumerate(events):  # each case's events scattered over partition numbers (its key stays its id)
         rec = ev.record()
-        positions.append(await publisher.raw(rec.topic, f"scatter-{n}".encode(), rec.value, rec.headers))
+        positions.append(await publisher.raw(rec.topic, rec.key, rec.value, rec.headers, partition=n % 6))
     by_case: dict[str, list] = defaultdict(list)
     for ev, pos in zip(events, positions, strict=True):
         by_case[ev.event.complaint_id].append((ev.envelope(), pos))
