@@ -18,9 +18,9 @@ from sqlalchemy.engine import make_url
 
 #: Replicas per service (compose: `deploy.replicas`, and the projections-replica service).
 REPLICAS: dict[str, int] = {"projections": 2, "intake": 1, "escalation": 2, "recovery": 2, "followup": 2,
-                            "notifier": 2}
+                            "notifier": 2, "console": 1}
 PORT_ENV = {"projections": "API", "intake": "INTAKE", "escalation": "ESCALATION", "recovery": "RECOVERY",
-            "followup": "FOLLOWUP", "notifier": "NOTIFIER"}
+            "followup": "FOLLOWUP", "notifier": "NOTIFIER", "console": "CONSOLE"}
 #: Stores -> the environment variables that point at them.
 STORES = {"complaints": ("COMPLAINTS_DATABASE_URL",), "projections": ("COMPLAINTS_PROJECTIONS_DATABASE_URL",),
           "vault": ("COMPLAINTS_VAULT_URL", "COMPLAINTS_ACCESS_LOG_URL")}
