@@ -81,13 +81,13 @@ def generation_tables(generation: int) -> Tables:
     # The queue's sorts (urgency: due_at; newest/oldest: received_at), each behind its filters' columns, so a
     # 50-row page is an index range read in order (storage/queue.py `sql_phases`), not a sort of every match.
     c = cases.c
-    Index(f"ix_cases{suffix}_assignee", c.assignee, c.complaint_id)
     Index(f"ix_cases{suffix}_due", c.due_at, c.complaint_id)
     Index(f"ix_cases{suffix}_received", c.received_at, c.complaint_id)
     Index(f"ix_cases{suffix}_customer", c.customer_ref, c.complaint_id)  # a customer's few cases: sorted
     Index(f"ix_cases{suffix}_status", c.status, c.due_at, c.complaint_id)
     Index(f"ix_cases{suffix}_status_received", c.status, c.received_at, c.complaint_id)
-    for name, col in (("level", c.level), ("department", c.department), ("channel", c.channel)):
+    for name, col in (("level", c.level), ("department", c.department), ("channel", c.channel),
+                      ("assignee", c.assignee)):
         Index(f"ix_cases{suffix}_{name}", col, c.due_at, c.complaint_id)
         Index(f"ix_cases{suffix}_{name}_received", col, c.received_at, c.complaint_id)
     timeline = Table(
