@@ -12,9 +12,11 @@ schema at `--postgres`, dropped afterwards), and cleans up its temporary folder.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,6 +32,15 @@ PHASES = ("startup", "intake", "lifecycle", "replay", "timers", "overhead", "wha
 #: Run only when asked (`--only console`, `--only read`): each builds a large read model of its own
 #: (minutes on its own).
 EXTRA_PHASES = ("console", "read")
+
+#: The phases that need nothing but the run: each one's entry point, imported only when it runs.
+STANDALONE: dict[str, Callable[[], Callable[[Run], Any]]] = {
+    "timers": lambda: importlib.import_module("bench.timers").run_timers,
+    "overhead": lambda: importlib.import_module("bench.overhead").run_overhead,
+    "whatif": lambda: importlib.import_module("bench.whatif").run_whatif,
+    "console": lambda: importlib.import_module("bench.console").run_console,
+    "read": lambda: importlib.import_module("bench.read").run_read,
+}
 
 app = typer.Typer(add_completion=False)
 
@@ -133,31 +144,10 @@ def main(
 
             run_replay(run, lifecycle.settings)
             timed("replay")
-        if "timers" in phases:
-            from bench.timers import run_timers
-
-            run_timers(run)
-            timed("timers")
-        if "overhead" in phases:
-            from bench.overhead import run_overhead
-
-            run_overhead(run)
-            timed("overhead")
-        if "whatif" in phases:
-            from bench.whatif import run_whatif
-
-            run_whatif(run)
-            timed("whatif")
-        if "console" in phases:
-            from bench.console import run_console
-
-            run_console(run)
-            timed("console")
-        if "read" in phases:
-            from bench.read import run_read
-
-            run_read(run)
-            timed("read")
+        for name in ("timers", "overhead", "whatif", "console", "read"):  # each phase stands alone: run(run)
+            if name in phases:
+                STANDALONE[name]()(run)
+                timed(name)
         run.details["phase_seconds"] = timings
         run.say(f"phase seconds: {timings}")
         import os

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic_core import from_json
@@ -29,15 +27,6 @@ from services.projections.storage import kpistore
 from services.projections.storage.store import Catalog, Generation
 from tests.integration.projections.histories import CHANNELS, SPAN, deliveries, history, some_time, window
 from tests.unit.readmodel.factory import T0
-
-
-@pytest.fixture
-def catalog(db_url: str) -> Iterator[Catalog]:
-    cat = Catalog(db_url)
-    try:
-        yield cat
-    finally:
-        cat.dispose()
 
 
 def tally_rows(gen: Generation) -> list[tuple[object, ...]]:

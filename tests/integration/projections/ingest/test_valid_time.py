@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,15 +29,6 @@ from tests.unit.readmodel.factory import T0
 FILTERS = (QueueFilter(), QueueFilter(open=True), QueueFilter(open=False), QueueFilter(status=("escalated",)),
            QueueFilter(status=("received", "reopened")), QueueFilter(breached=True), QueueFilter(breached=False),
            QueueFilter(level="supervisor"), QueueFilter(department="finance"))
-
-
-@pytest.fixture
-def catalog(db_url: str) -> Iterator[Catalog]:
-    cat = Catalog(db_url)
-    try:
-        yield cat
-    finally:
-        cat.dispose()
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
