@@ -59,5 +59,8 @@ def test_the_projector_is_stuck_when_failing_or_lagging_beyond_the_bound() -> No
     assert status.stuck(10, lagging=True, now=105) is None
     assert status.stuck(10, lagging=False, now=500) is None, "nothing to project: idle, not stuck"
     assert status.stuck(10, lagging=True, now=111) == "records are waiting and no batch was applied for 11 s"
+    status.rebuilding = True
+    assert status.stuck(10, lagging=True, now=500) is None, "an upgrade's replay is progress, not a stall"
+    status.rebuilding = False
     status.failing_since, status.last_error = 200.0, "DataError: value too long"
     assert status.stuck(10, lagging=False, now=211) == "failing for 11 s: DataError: value too long"

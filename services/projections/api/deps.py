@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -73,8 +73,14 @@ async def consistent_read(
 
 
 async def active_generation(runtime: RuntimeDep, _: Annotated[None, Depends(consistent_read)]) -> Generation:
-    """The generation this request reads (after any read-your-writes wait): one catalog lookup per request."""
-    return await run_in_threadpool(runtime.catalog.ensure_active)
+    """The generation this request reads (after any read-your-writes wait): one catalog lookup per request.
+
+    503 while the active one is of another release's shape (after an upgrade, until the writer has
+    rebuilt it from the log: `LiveProjector._upgraded`)."""
+    gen = await run_in_threadpool(runtime.catalog.ensure_active)
+    if gen.outdated is not None:
+        raise HTTPException(503, gen.outdated, headers={"Retry-After": "5"})
+    return gen
 
 
 GenerationDep = Annotated[Generation, Depends(active_generation)]

@@ -136,7 +136,7 @@ async def health(runtime: RuntimeDep, response: Response) -> Health:
         return Health(
             status="stuck" if stuck else "ok" if status is None or status.running or role == "reader" else "degraded",
             stuck=stuck, role=role,
-            generation=gen.id,
+            generation=gen.id, outdated=gen.outdated,
             projector=None if status is None else ProjectorHealth(
                 running=status.running, generation=status.generation, partitions=status.partitions,
                 batches=status.batches, last_batch_at=status.last_batch_at, last_error=status.last_error),

@@ -71,6 +71,8 @@ class Health(BaseModel):
     role: str = Field("writer", description="writer: this replica projects (holds the writer lease); "
                                             "reader: it serves reads and waits for the lease.")
     generation: int = Field(description="The read-model generation reads are served from.")
+    outdated: str | None = Field(default=None, description="Set while that generation is of another release's "
+                                 "shape: reads answer 503 until the writer has rebuilt it from the log.")
     projector: ProjectorHealth | None
     offsets: dict[str, int] = Field(description="'topic:partition' -> next offset to apply.")
     lag: dict[str, int] = Field(description="'topic:partition' -> records the broker has beyond the projection.")

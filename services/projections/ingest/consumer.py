@@ -33,10 +33,12 @@ from complaints.worker.retry import persist, transient
 from services.projections.ingest.aligner import Aligner
 from services.projections.ingest.pipeline import WriteAhead
 from services.projections.ingest.records import classify_all, discover_partitions, topics_of
+from services.projections.ingest.replay import replay_async
 from services.projections.ingest.writer import Classified, PoisonEvents, apply_batch
 from services.projections.options import ProjectionOptions
 from services.projections.storage import queries
 from services.projections.storage.store import Catalog, Generation
+from services.projections.storage.tables import SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 SERVICE = "projections"
@@ -54,13 +56,14 @@ class ProjectorStatus:
     highwater: dict[str, int] = field(default_factory=dict)
     failing_since: float | None = None  # monotonic: the first failure since the last applied batch
     progress_at: float = field(default_factory=time.monotonic)  # the last applied batch (or the start)
+    rebuilding: bool = False  # replaying into this release's read-model shape (`LiveProjector._upgraded`)
 
     def stuck(self, bound_s: float, lagging: bool, now: float | None = None) -> str | None:
         """Why the projector is stuck (failing, or records waiting and no batch) for longer than the bound."""
         now = time.monotonic() if now is None else now
         if self.failing_since is not None and now - self.failing_since > bound_s:
             return f"failing for {now - self.failing_since:.0f} s: {self.last_error}"
-        if lagging and now - self.progress_at > bound_s:
+        if lagging and not self.rebuilding and now - self.progress_at > bound_s:
             return f"records are waiting and no batch was applied for {now - self.progress_at:.0f} s"
         return None
 
@@ -117,7 +120,7 @@ class LiveProjector:
             if tps is None:
                 return
             consumer.assign(tps)
-            gen = await asyncio.to_thread(self.catalog.ensure_active)
+            gen = await self._upgraded(await asyncio.to_thread(self.catalog.ensure_active))
             aligner = Aligner(consumer, tps, self.options.align_buffer_records)
             await self._seek(consumer, aligner, gen, tps)
             self.status.running, self.status.partitions = True, len(tps)
@@ -156,6 +159,22 @@ class LiveProjector:
             self.status.running = False
             await consumer.stop()
             await producer.stop()
+
+    async def _upgraded(self, gen: Generation) -> Generation:
+        """The active generation in this release's shape: an older one is rebuilt from the log first."""
+        if gen.outdated is None:
+            return gen
+        if gen.schema_version > SCHEMA_VERSION:
+            raise RuntimeError(gen.outdated)  # never write into a newer release's tables (shown in /health)
+        log.warning("%s: replaying the log into a new generation before projecting", gen.outdated)
+        self.status.rebuilding = True
+        try:
+            stats = await replay_async(self.settings, options=self.options)
+        finally:
+            self.status.rebuilding = False
+        log.info("upgraded the read model: generation %s, %s events in %s s", stats.generation, stats.events,
+                 stats.seconds)
+        return await asyncio.to_thread(self.catalog.ensure_active)
 
     async def _seek(self, consumer: AIOKafkaConsumer, aligner: Aligner, gen: Generation,
                     tps: list[TopicPartition]) -> None:

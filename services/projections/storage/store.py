@@ -32,10 +32,20 @@ class Generation:
     location: str
     state: str
     engine: Engine
+    schema_version: int = SCHEMA_VERSION  # the shape its tables were built in (tables.SCHEMA_VERSION then)
 
     @property
     def tables(self) -> Tables:
         return tables_for(self.id)
+
+    @property
+    def outdated(self) -> str | None:
+        """Why this release cannot read or write it (its tables are of another shape), or None."""
+        if self.schema_version == SCHEMA_VERSION:
+            return None
+        return (f"read-model generation {self.id} has schema {self.schema_version}, this release needs "
+                f"{SCHEMA_VERSION}" + ("; it is rebuilt from the log" if self.schema_version < SCHEMA_VERSION
+                                      else ": it was built by a newer release"))
 
 
 def _now() -> datetime:
@@ -77,10 +87,11 @@ class Catalog:
     def active(self) -> Generation | None:
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(generations.c.id, generations.c.location).where(generations.c.state == "active")
-                .order_by(generations.c.id.desc()).limit(1)
+                select(generations.c.id, generations.c.location, generations.c.schema_version)
+                .where(generations.c.state == "active").order_by(generations.c.id.desc()).limit(1)
             ).first()
-        return None if row is None else Generation(row.id, row.location, "active", self.engine_for(row.location))
+        return None if row is None else Generation(row.id, row.location, "active", self.engine_for(row.location),
+                                                   row.schema_version)
 
     def ensure_active(self) -> Generation:
         """The active generation, creating an empty first one if there is none."""
