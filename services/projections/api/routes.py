@@ -29,7 +29,10 @@ from services.projections.storage import kpistore, queries
 
 router = APIRouter()
 Responses = dict[int | str, dict[str, Any]]
-CONFLICT: Responses = {409: {"description": "`min_position` not reached within the bounded wait; retry later."}}
+CONFLICT: Responses = {
+    409: {"description": "`min_position` not reached within the bounded wait; retry later."},
+    503: {"description": "The read model is of another release's shape and is being rebuilt from the log "
+                         "(after an upgrade); `Retry-After` says when to try again."}}
 INVALID: Responses = {422: {"description": "A query parameter is invalid; the answer names it and why."}}
 
 
