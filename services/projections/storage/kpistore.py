@@ -13,7 +13,7 @@ partial days at its edges from their documents; all of it goes through `kpis.rep
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -34,34 +34,44 @@ def bucket(doc: Mapping[str, Any]) -> tuple[str, str] | None:
     return None if received is None else (received[:10], doc.get("channel") or "")
 
 
-def cells_of(doc: Mapping[str, Any]) -> Iterable[tuple[Cell, int, int]]:
-    """The cells one case adds to: each stored contribution on its day's row, tiers 0 and 1 on its month's too."""
-    where = bucket(doc)
-    if where is None:
-        return
-    day, channel = where
-    month = day[:8] + "01"
-    for tier, metric, key, n, total in stored(contributions(doc)):
-        yield (metric, "d", day, channel, key), n, total
-        if tier < 2:
-            yield (metric, "m", month, channel, key), n, total
-
-
 def deltas(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]) -> dict[Cell, list[int]]:
-    """What the changed cases (`new` documents; `old`: as they were stored, if at all) change in the tallies."""
-    out: dict[Cell, list[int]] = {}
+    """What the changed cases (`new` documents; `old`: as they were stored, if at all) change in the tallies.
+
+    The batch's contributions are summed per day, channel, metric and key first (taking a changed case's
+    old ones away), then each sum is stored in its tiers on the day's row (`kpitiers.stored`, linear in
+    the counts and totals); tiers 0 and 1 of the days add to their months' rows."""
+    summed: dict[tuple[str, str, str, str], list[int]] = {}  # day, channel, metric, key
     for cid, doc in new.items():
         for sign, d in ((-1, old.get(cid)), (1, doc)):
-            if d is None:
+            where = None if d is None else bucket(d)
+            if d is None or where is None:
                 continue
-            for cell, n, total in cells_of(d):
-                sums = out.get(cell)
+            day, channel = where
+            for metric, key, n, total in contributions(d):
+                sums = summed.get((day, channel, metric, key))
                 if sums is None:
-                    out[cell] = [sign * n, sign * total]
+                    summed[(day, channel, metric, key)] = [sign * n, sign * total]
                 else:
                     sums[0] += sign * n
                     sums[1] += sign * total
+    out: dict[Cell, list[int]] = {}
+    for (day, channel, *item), (n, total) in summed.items():
+        if not (n or total):
+            continue
+        for tier, metric, key, n_, total_ in stored([(item[0], item[1], n, total)]):
+            for cell in _rows(tier, metric, day, channel, key):
+                sums = out.get(cell)
+                if sums is None:
+                    out[cell] = [n_, total_]
+                else:
+                    sums[0] += n_
+                    sums[1] += total_
     return {k: v for k, v in out.items() if v[0] or v[1]}
+
+
+def _rows(tier: int, metric: str, day: str, channel: str, key: str) -> tuple[Cell, ...]:
+    daily = (metric, "d", day, channel, key)
+    return (daily,) if tier == 2 else (daily, (metric, "m", day[:8] + "01", channel, key))
 
 
 @lru_cache(maxsize=16)

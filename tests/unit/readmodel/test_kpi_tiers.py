@@ -1,0 +1,75 @@
+"""The KPI tiers' buckets and their refinement, in their pure form: same figures as the full histogram."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from complaints.readmodel.kpis import Tally, durations_of, rank
+from complaints.readmodel.kpitiers import BITS, LIMIT, bucket, decide_due, histogram, put, refine, stored, tier_of
+
+seconds = st.one_of(st.integers(-(2**20), 2**20), st.integers(-LIMIT + 1, LIMIT - 1),
+                    st.builds(lambda lead, shift, d: (lead << shift) + d, st.integers(1, 2**BITS[1]),
+                              st.integers(0, 20), st.integers(-1, 1)))
+
+
+def width(lo: int, bits: int) -> int:
+    value = lo if lo >= 0 else -1 - lo
+    return 1 << max(value.bit_length() - bits, 0)
+
+
+@given(s=seconds, t=seconds)
+def test_buckets_hold_their_values_in_order_and_fine_ones_nest_in_coarse_ones(s: int, t: int) -> None:
+    for bits in BITS:
+        lo = bucket(s, bits)
+        assert lo <= s < lo + width(lo, bits) and bucket(lo, bits) == lo, "the bucket's key is its smallest value"
+        if s <= t:
+            assert bucket(s, bits) <= bucket(t, bits), "buckets are in the order of their values"
+    coarse, fine = bucket(s, BITS[0]), bucket(s, BITS[1])
+    assert bucket(fine, BITS[0]) == coarse, "a fine bucket lies inside one coarse bucket"
+    assert width(fine, BITS[1]) * 2 ** (BITS[1] - BITS[0]) >= width(coarse, BITS[0]), "at most 64 fine per coarse"
+
+
+def test_bucket_edges_are_where_the_leading_bits_change() -> None:
+    assert [bucket(s, 4) for s in (15, 16, 17, 18, 31, 32, 35, 36)] == [15, 16, 16, 18, 30, 32, 32, 36]
+    assert [bucket(s, 4) for s in (-1, -16, -17, -18, -19)] == [-1, -16, -18, -18, -20]
+    with pytest.raises(ValueError):
+        bucket(LIMIT, 4)
+
+
+def tiered(values: list[int]) -> Tally:
+    cells = Tally()
+    cells.add((metric, key, n, total) for _, metric, key, n, total in
+              stored(("first_response", str(v), 1, v * 1_000_000 + 5) for v in values))
+    return cells
+
+
+@given(values=st.lists(seconds, min_size=1, max_size=60), extra=st.sampled_from((0.5, 0.9, 0.01, 1.0)))
+def test_refining_the_ranks_buckets_gives_the_full_histograms_figures(values: list[int], extra: float) -> None:
+    cells = tiered(values)
+    summary = Tally().add((m, k, n, t) for m, keys in cells.sums.items() if tier_of(m) == 0
+                          for k, (n, t) in keys.items())
+    hist = histogram(summary, "first_response")
+    ranks = [rank(p, len(values)) for p in (0.5, 0.9, extra)]
+    for sep in ("~", "#"):
+        hist = refine(hist, ranks, lambda keys, sep=sep: {b: histogram(cells, f"first_response{sep}{b}")
+                                                          for b in keys})
+    put(summary, "first_response", hist)
+    exact = Tally().add(("first_response", str(v), 1, v * 1_000_000 + 5) for v in values)
+    assert durations_of(summary, "first_response") == durations_of(exact, "first_response")
+
+
+def test_due_days_before_nows_day_are_breached_after_it_pending_and_its_own_day_left_to_read() -> None:
+    due = [("sla_due", f"web|{at}", 1, 0) for at in ("2026-01-04T23:59:59+00:00", "2026-01-05T08:00:00+00:00",
+                                                      "2026-01-05T18:00:00+00:00", "2026-01-06T00:00:00+00:00")]
+    cells = Tally().add((m, k, n, t) for _, m, k, n, t in stored(due))
+    summary = Tally().add((m, k, n, t) for m, keys in cells.sums.items() if tier_of(m) == 0
+                          for k, (n, t) in keys.items())
+    decided, today = decide_due(summary, datetime(2026, 1, 5, 12, tzinfo=UTC))
+    assert today == "2026-01-05"
+    assert (decided.n("sla_breached", "web"), decided.n("sla_pending", "web")) == (1, 1)
+    assert sorted(cells.sums[f"sla_due#{today}"]) == ["web|2026-01-05T08:00:00+00:00",
+                                                      "web|2026-01-05T18:00:00+00:00"]
