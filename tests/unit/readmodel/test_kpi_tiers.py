@@ -9,7 +9,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from complaints.readmodel.kpis import Tally, durations_of, rank
-from complaints.readmodel.kpitiers import BITS, LIMIT, bucket, decide_due, histogram, put, refine, stored, tier_of
+from complaints.readmodel.kpitiers import (
+    BITS,
+    LIMIT,
+    Histogram,
+    bucket,
+    decide_due,
+    histogram,
+    put,
+    refine,
+    stored,
+    tier_of,
+)
 
 seconds = st.one_of(st.integers(-(2**20), 2**20), st.integers(-LIMIT + 1, LIMIT - 1),
                     st.builds(lambda lead, shift, d: (lead << shift) + d, st.integers(1, 2**BITS[1]),
@@ -55,8 +66,9 @@ def test_refining_the_ranks_buckets_gives_the_full_histograms_figures(values: li
     hist = histogram(summary, "first_response")
     ranks = [rank(p, len(values)) for p in (0.5, 0.9, extra)]
     for sep in ("~", "#"):
-        hist = refine(hist, ranks, lambda keys, sep=sep: {b: histogram(cells, f"first_response{sep}{b}")
-                                                          for b in keys})
+        def children(keys: list[int], sep: str = sep) -> dict[int, Histogram]:
+            return {b: histogram(cells, f"first_response{sep}{b}") for b in keys}
+        hist = refine(hist, ranks, children)
     put(summary, "first_response", hist)
     exact = Tally().add(("first_response", str(v), 1, v * 1_000_000 + 5) for v in values)
     assert durations_of(summary, "first_response") == durations_of(exact, "first_response")
