@@ -24,7 +24,7 @@ from complaints.readmodel.kpis import DURATIONS, Contribution, Tally, at_ranks
 from complaints.readmodel.model import utc
 
 BITS = (4, 10)  # leading bits kept by the coarse and the fine buckets
-#: Bounds every stored value: durations beyond ±2**40 s (35,000 years) are not a case's.
+#: Bounds every stored value: durations outside [-2**40, 2**40) s (35,000 years) are not a case's.
 LIMIT = 2**40
 SEPARATORS = ("~", "#")  # tier 1 / tier 2 metric names: f"{metric}~{coarse}" / f"{metric}#{fine}"
 
@@ -34,7 +34,7 @@ Stored = tuple[int, str, str, int, int]
 
 def bucket(seconds: int, bits: int) -> int:
     """The smallest value of the bucket holding `seconds`: its `bits` leading bits kept (mirrored below zero)."""
-    if not -LIMIT < seconds < LIMIT:
+    if not -LIMIT <= seconds < LIMIT:
         raise ValueError(f"duration out of range: {seconds} s")
     if seconds < 0:  # -1 - s >= 0 mirrors the buckets: the same widths, in the same order
         width = _width(-1 - seconds, bits)

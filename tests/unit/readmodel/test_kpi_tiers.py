@@ -22,7 +22,7 @@ from complaints.readmodel.kpitiers import (
     tier_of,
 )
 
-seconds = st.one_of(st.integers(-(2**20), 2**20), st.integers(-LIMIT + 1, LIMIT - 1),
+seconds = st.one_of(st.integers(-(2**20), 2**20), st.integers(-LIMIT, LIMIT - 1),
                     st.builds(lambda lead, shift, d: (lead << shift) + d, st.integers(1, 2**BITS[1]),
                               st.integers(0, 20), st.integers(-1, 1)))
 
