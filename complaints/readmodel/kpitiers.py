@@ -3,7 +3,8 @@
 A contribution (`kpis.contributions`) is stored in up to three tiers:
 
 - tier 0, the summary: everything except the exact duration values and due times. A duration counts in
-  a coarse bucket of its whole seconds (`BITS[0]` leading bits kept: 8 buckets per doubling), its
+  a coarse bucket of its whole seconds (`BITS[0]` leading bits kept: 8 buckets per doubling, a minute and
+  more wide: `FLOOR`), its
   microseconds summed exactly; an unanswered first response counts under its channel and due DAY.
 - tier 1, each coarse duration bucket split into fine buckets (`BITS[1]` bits: 64 per coarse bucket).
 - tier 2, the exact values: a duration's whole seconds within its fine bucket; a due time within its day.
@@ -24,6 +25,7 @@ from complaints.readmodel.kpis import DURATIONS, Contribution, Tally, at_ranks
 from complaints.readmodel.model import utc
 
 BITS = (4, 10)  # leading bits kept by the coarse and the fine buckets
+FLOOR = (64, 1)  # and their least widths: coarse buckets of at least a minute (fine ones still nest in them)
 #: Bounds every stored value: durations outside [-2**40, 2**40) s (35,000 years) are not a case's.
 LIMIT = 2**40
 SEPARATORS = ("~", "#")  # tier 1 / tier 2 metric names: f"{metric}~{coarse}" / f"{metric}#{fine}"
@@ -32,19 +34,15 @@ SEPARATORS = ("~", "#")  # tier 1 / tier 2 metric names: f"{metric}~{coarse}" / 
 Stored = tuple[int, str, str, int, int]
 
 
-def bucket(seconds: int, bits: int) -> int:
-    """The smallest value of the bucket holding `seconds`: its `bits` leading bits kept (mirrored below zero)."""
+def bucket(seconds: int, bits: int, floor: int = 1) -> int:
+    """The smallest value of the bucket holding `seconds`: its `bits` leading bits kept, `floor` (a power of
+    two) wide at least, mirrored below zero (-1 - s >= 0: the same widths, in the same order)."""
     if not -LIMIT <= seconds < LIMIT:
         raise ValueError(f"duration out of range: {seconds} s")
-    if seconds < 0:  # -1 - s >= 0 mirrors the buckets: the same widths, in the same order
-        width = _width(-1 - seconds, bits)
-        return -((-1 - seconds) // width * width) - width
-    width = _width(seconds, bits)
-    return seconds // width * width
-
-
-def _width(value: int, bits: int) -> int:
-    return 1 << max(value.bit_length() - bits, 0)
+    value = -1 - seconds if seconds < 0 else seconds
+    width = max(1 << max(value.bit_length() - bits, 0), floor)
+    low = value // width * width
+    return -low - width if seconds < 0 else low
 
 
 def tier_of(metric: str) -> int:
@@ -61,7 +59,7 @@ def stored(items: Iterable[Contribution]) -> Iterator[Stored]:
     for metric, key, n, total in items:
         if metric in DURATIONS:
             seconds = int(key)
-            coarse, fine = bucket(seconds, BITS[0]), bucket(seconds, BITS[1])
+            coarse, fine = bucket(seconds, BITS[0], FLOOR[0]), bucket(seconds, BITS[1], FLOOR[1])
             yield 0, metric, str(coarse), n, total
             yield 1, f"{metric}~{coarse}", str(fine), n, total
             yield 2, f"{metric}#{fine}", key, n, total

@@ -117,13 +117,16 @@ def kpi_report(gen: Generation, received_from: datetime | None, received_to: dat
     start, end = whole_days(received_from, received_to)
     with gen.engine.connect() as conn:
         window = Window(conn, gen, start, end, channel)
+        folded = Tally()  # the edge cases' contributions, summed, then stored in tiers once
         if not window.days:  # no whole day inside: fold the window's cases
-            _fold_cases(conn, gen, received_from, received_to, channel, window.edge)
+            _fold_cases(conn, gen, received_from, received_to, channel, folded)
         else:
             if start is not None and received_from is not None and utc(received_from) < start:
-                _fold_cases(conn, gen, received_from, start, channel, window.edge)
+                _fold_cases(conn, gen, received_from, start, channel, folded)
             if end is not None and received_to is not None and end < utc(received_to):
-                _fold_cases(conn, gen, end, received_to, channel, window.edge)
+                _fold_cases(conn, gen, end, received_to, channel, folded)
+        window.edge.add((m, key, n, t) for _, m, key, n, t in stored(
+            (m, key, n, t) for m, keys in folded.sums.items() for key, (n, t) in keys.items()))
         tally, today = decide_due(window.summary(), now)
         due = window.rows([f"sla_due#{today}"]).sums.get(f"sla_due#{today}", {})
         tally.add(("sla_due", key, n, t) for key, (n, t) in due.items())
@@ -138,7 +141,7 @@ def kpi_report(gen: Generation, received_from: datetime | None, received_to: dat
 
 
 def _fold_cases(conn: Connection, gen: Generation, received_from: datetime | None, received_to: datetime | None,
-                channel: str | None, cells: Tally) -> None:
+                channel: str | None, tally: Tally) -> None:
     c = gen.tables.cases.c
     where: list[Any] = [c.received_at.is_not(None)]
     if channel is not None:
@@ -147,5 +150,5 @@ def _fold_cases(conn: Connection, gen: Generation, received_from: datetime | Non
         where.append(c.received_at >= naive(received_from))
     if received_to is not None:
         where.append(c.received_at < naive(received_to))
-    for doc in conn.execute(select(c.doc).where(*where).execution_options(yield_per=1000)).scalars():
-        cells.add((m, key, n, t) for _, m, key, n, t in stored(contributions(from_json(doc))))
+    docs = conn.execute(select(c.doc).where(*where).execution_options(yield_per=1000)).scalars()
+    tally.add(item for doc in docs for item in contributions(from_json(doc)))

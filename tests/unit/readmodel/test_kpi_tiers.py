@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from complaints.readmodel.kpis import Tally, durations_of, rank
 from complaints.readmodel.kpitiers import (
     BITS,
+    FLOOR,
     LIMIT,
     Histogram,
     bucket,
@@ -27,26 +28,29 @@ seconds = st.one_of(st.integers(-(2**20), 2**20), st.integers(-LIMIT, LIMIT - 1)
                               st.integers(0, 20), st.integers(-1, 1)))
 
 
-def width(lo: int, bits: int) -> int:
+def width(lo: int, bits: int, floor: int) -> int:
     value = lo if lo >= 0 else -1 - lo
-    return 1 << max(value.bit_length() - bits, 0)
+    return max(1 << max(value.bit_length() - bits, 0), floor)
 
 
 @given(s=seconds, t=seconds)
 def test_buckets_hold_their_values_in_order_and_fine_ones_nest_in_coarse_ones(s: int, t: int) -> None:
-    for bits in BITS:
-        lo = bucket(s, bits)
-        assert lo <= s < lo + width(lo, bits) and bucket(lo, bits) == lo, "the bucket's key is its smallest value"
+    for bits, floor in zip(BITS, FLOOR, strict=True):
+        lo = bucket(s, bits, floor)
+        assert lo <= s < lo + width(lo, bits, floor), "the bucket's key is its smallest value"
+        assert bucket(lo, bits, floor) == bucket(lo + width(lo, bits, floor) - 1, bits, floor) == lo
         if s <= t:
-            assert bucket(s, bits) <= bucket(t, bits), "buckets are in the order of their values"
-    coarse, fine = bucket(s, BITS[0]), bucket(s, BITS[1])
-    assert bucket(fine, BITS[0]) == coarse, "a fine bucket lies inside one coarse bucket"
-    assert width(fine, BITS[1]) * 2 ** (BITS[1] - BITS[0]) >= width(coarse, BITS[0]), "at most 64 fine per coarse"
+            assert bucket(s, bits, floor) <= bucket(t, bits, floor), "buckets are in the order of their values"
+    coarse, fine = bucket(s, BITS[0], FLOOR[0]), bucket(s, BITS[1], FLOOR[1])
+    assert bucket(fine, BITS[0], FLOOR[0]) == coarse, "a fine bucket lies inside one coarse bucket"
+    assert width(fine, BITS[1], FLOOR[1]) * 64 >= width(coarse, BITS[0], FLOOR[0]), "at most 64 fine per coarse"
 
 
 def test_bucket_edges_are_where_the_leading_bits_change() -> None:
     assert [bucket(s, 4) for s in (15, 16, 17, 18, 31, 32, 35, 36)] == [15, 16, 16, 18, 30, 32, 32, 36]
     assert [bucket(s, 4) for s in (-1, -16, -17, -18, -19)] == [-1, -16, -18, -18, -20]
+    assert [bucket(s, 4, 64) for s in (0, 63, 64, 1023, 1024, 1151, 1152, -1, -64, -65)] == [
+        0, 0, 64, 960, 1024, 1024, 1152, -64, -64, -128]
     with pytest.raises(ValueError):
         bucket(LIMIT, 4)
 
