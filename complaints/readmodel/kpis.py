@@ -222,23 +222,39 @@ class Tally:
                 yield key, n, total
 
 
+#: The duration metrics (keys: whole seconds) and the nearest-rank percentiles reported for them.
+DURATIONS = ("first_response", "time_to_resolution")
+PERCENTILES = (0.5, 0.9)
+
+
+def rank(p: float, count: int) -> int:
+    """The nearest rank of percentile p among `count` values: the ceil(p·count)-th smallest (at least the 1st)."""
+    return max(math.ceil(p * count), 1)
+
+
+def at_ranks(histogram: Iterable[tuple[int, int]], ranks: Iterable[int]) -> dict[int, int]:
+    """For each rank, the smallest key of the (key, count) histogram whose cumulative count reaches it."""
+    wanted, found, seen = sorted(set(ranks)), dict[int, int](), 0
+    for key, n in sorted(histogram):
+        seen += n
+        while len(found) < len(wanted) and seen >= wanted[len(found)]:
+            found[wanted[len(found)]] = key
+        if len(found) == len(wanted):
+            break
+    return found
+
+
 def durations_of(tally: Tally, metric: str) -> Durations:
     """Count, nearest-rank p50/p90 (whole seconds) and exact mean of one duration metric."""
-    histogram = sorted((int(key), n, total) for key, n, total in tally.keyed(metric))
+    histogram = [(int(key), n, total) for key, n, total in tally.keyed(metric)]
     count = sum(n for _, n, _ in histogram)
     if not count:
         return Durations(count=0, p50_s=None, p90_s=None, mean_s=None)
-
-    def nearest_rank(p: float) -> float:
-        rank, seen = max(math.ceil(p * count), 1), 0
-        for seconds, n, _ in histogram:
-            seen += n
-            if seen >= rank:
-                return float(seconds)
-        raise AssertionError("unreachable")  # pragma: no cover
-
+    ranks = [rank(p, count) for p in PERCENTILES]
+    found = at_ranks(((seconds, n) for seconds, n, _ in histogram), ranks)
     micros = sum(total for _, _, total in histogram)
-    return Durations(count=count, p50_s=nearest_rank(0.5), p90_s=nearest_rank(0.9), mean_s=micros / count / 1e6)
+    return Durations(count=count, p50_s=float(found[ranks[0]]), p90_s=float(found[ranks[1]]),
+                     mean_s=micros / count / 1e6)
 
 
 def report(tally: Tally, now: datetime) -> KpiReport:

@@ -1,32 +1,31 @@
-"""The KPI tallies per received day and channel: kept as events are applied, summed for a window.
+"""The KPI tallies per received day (and month) and channel: kept as events are applied, summed for a window.
 
-Each case adds its `kpis.contributions` (the one definition of what a case counts for) to the
-row of its received day and channel. When a batch changes a case, the writer takes its old
-document's contributions away and adds its new one's (`deltas`), in the batch's transaction, so
-the tallies are always the sum over the cases as they stand: a pure projection of the log that a
-replay rebuilds row for row (rows that fall back to zero are deleted).
+Each case adds its `kpis.contributions` (the one definition of what a case counts for), stored in tiers
+(`kpitiers.stored`), to the rows of its received day and channel, and tiers 0 and 1 to its month's too.
+When a batch changes a case, the writer takes its old document's cells away and adds its new one's
+(`deltas`), in the batch's transaction, so the tallies are always the sum over the cases as they stand:
+a pure projection of the log that a replay rebuilds row for row (rows that fall back to zero are deleted).
 
-`GET /kpis` for a window sums the rows of the whole days inside it and folds only the cases of the
-partial days at its edges from their documents; both go through `kpis.report`.
+`GET /kpis` (`kpiread.kpi_report`) sums the tier 0 rows of the whole months and days inside the window,
+reads tier 1 and 2 rows only where a percentile's rank or `now` falls, and folds only the cases of the
+partial days at its edges from their documents; all of it goes through `kpis.report`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from pydantic_core import from_json
-from sqlalchemy import Connection, Dialect, Table, func, select
+from sqlalchemy import Connection, Dialect, Table, select
 
-from complaints.readmodel.kpis import KpiReport, Tally, contributions, report
-from complaints.readmodel.model import utc
-from services.projections.storage.codec import naive
-from services.projections.storage.store import Generation
+from complaints.readmodel.kpis import contributions
+from complaints.readmodel.kpitiers import stored, tier_of
+from services.projections.storage.kpiread import kpi_report, whole_days
 
-Cell = tuple[str, str, str, str]  # day, channel, metric, key
-DAY = timedelta(days=1)
+Cell = tuple[str, str, str, str, str]  # metric, span ('d' day / 'm' month), its first day, channel, key
+__all__ = ["Cell", "all_rows", "bucket", "deltas", "kpi_report", "whole_days", "write_kpis"]
+COLUMNS = ("metric", "span", "day", "channel", "key", "tier", "n", "total")
 
 
 def bucket(doc: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -36,18 +35,43 @@ def bucket(doc: Mapping[str, Any]) -> tuple[str, str] | None:
 
 
 def deltas(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]) -> dict[Cell, list[int]]:
-    """What the changed cases (`new` documents; `old`: as they were stored, if at all) change in the tallies."""
-    out: dict[Cell, list[int]] = {}
+    """What the changed cases (`new` documents; `old`: as they were stored, if at all) change in the tallies.
+
+    The batch's contributions are summed per day, channel, metric and key first (taking a changed case's
+    old ones away), then each sum is stored in its tiers on the day's row (`kpitiers.stored`, linear in
+    the counts and totals); tiers 0 and 1 of the days add to their months' rows."""
+    summed: dict[tuple[str, str, str, str], list[int]] = {}  # day, channel, metric, key
     for cid, doc in new.items():
         for sign, d in ((-1, old.get(cid)), (1, doc)):
             where = None if d is None else bucket(d)
             if d is None or where is None:
                 continue
+            day, channel = where
             for metric, key, n, total in contributions(d):
-                cell = out.setdefault((*where, metric, key), [0, 0])
-                cell[0] += sign * n
-                cell[1] += sign * total
+                sums = summed.get((day, channel, metric, key))
+                if sums is None:
+                    summed[(day, channel, metric, key)] = [sign * n, sign * total]
+                else:
+                    sums[0] += sign * n
+                    sums[1] += sign * total
+    out: dict[Cell, list[int]] = {}
+    for (day, channel, *item), (n, total) in summed.items():
+        if not (n or total):
+            continue
+        for tier, metric, key, n_, total_ in stored([(item[0], item[1], n, total)]):
+            for cell in _rows(tier, metric, day, channel, key):
+                sums = out.get(cell)
+                if sums is None:
+                    out[cell] = [n_, total_]
+                else:
+                    sums[0] += n_
+                    sums[1] += total_
     return {k: v for k, v in out.items() if v[0] or v[1]}
+
+
+def _rows(tier: int, metric: str, day: str, channel: str, key: str) -> tuple[Cell, ...]:
+    daily = (metric, "d", day, channel, key)
+    return (daily,) if tier == 2 else (daily, (metric, "m", day[:8] + "01", channel, key))
 
 
 @lru_cache(maxsize=16)
@@ -55,12 +79,11 @@ def _statements(dialect: Dialect, table: Table) -> tuple[str, str]:
     quote = dialect.identifier_preparer.quote
     name = dialect.identifier_preparer.format_table(table)
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    cols = ("day", "channel", "metric", "key", "n", "total")
-    pk = ", ".join(quote(c) for c in cols[:4])
-    upsert = (f"INSERT INTO {name} ({', '.join(quote(c) for c in cols)}) VALUES ({', '.join([mark] * 6)}) "
+    pk = ", ".join(quote(c) for c in COLUMNS[:5])
+    upsert = (f"INSERT INTO {name} ({', '.join(quote(c) for c in COLUMNS)}) VALUES ({', '.join([mark] * 8)}) "
               f"ON CONFLICT ({pk}) DO UPDATE SET {quote('n')} = {name}.{quote('n')} + excluded.{quote('n')}, "
               f"{quote('total')} = {name}.{quote('total')} + excluded.{quote('total')}")
-    delete = (f"DELETE FROM {name} WHERE " + " AND ".join(f"{quote(c)} = {mark}" for c in cols[:4])
+    delete = (f"DELETE FROM {name} WHERE " + " AND ".join(f"{quote(c)} = {mark}" for c in COLUMNS[:5])
               + f" AND {quote('n')} = 0 AND {quote('total')} = 0")
     return upsert, delete
 
@@ -70,65 +93,15 @@ def write_kpis(conn: Connection, table: Table, changes: Mapping[Cell, list[int]]
     if not changes:
         return
     upsert, delete = _statements(conn.dialect, table)
-    conn.exec_driver_sql(upsert, [(*cell, n, total) for cell, (n, total) in changes.items()])
+    conn.exec_driver_sql(upsert, [(*cell, tier_of(cell[0]), n, total) for cell, (n, total) in changes.items()])
     shrunk = [cell for cell, (n, total) in changes.items() if n < 0 or total < 0]
     if shrunk:
         conn.exec_driver_sql(delete, shrunk)
 
 
-def _day_floor(moment: datetime) -> datetime:
-    return utc(moment).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def whole_days(received_from: datetime | None, received_to: datetime | None) -> tuple[datetime | None, datetime | None]:
-    """The whole UTC days inside [from, to): (first day's start, end of the last) — None: unbounded."""
-    start = None if received_from is None else _day_floor(received_from)
-    if start is not None and received_from is not None and start < utc(received_from):
-        start += DAY
-    end = None if received_to is None else _day_floor(received_to)
-    return start, end
-
-
-def kpi_report(gen: Generation, received_from: datetime | None, received_to: datetime | None,
-               channel: str | None, now: datetime) -> KpiReport:
-    """The KPIs of the cases received in [from, to) (and channel): tallies of whole days + the edges' cases."""
-    start, end = whole_days(received_from, received_to)
-    tally = Tally()
-    if start is not None and end is not None and start >= end:  # no whole day inside: fold the window's cases
-        _fold_cases(gen, received_from, received_to, channel, tally)
-        return report(tally, now)
-    k = gen.tables.kpis.c
-    where = [] if channel is None else [k.channel == channel]
-    if start is not None:
-        where.append(k.day >= start.date().isoformat())
-    if end is not None:
-        where.append(k.day < end.date().isoformat())
-    query = select(k.metric, k.key, func.sum(k.n), func.sum(k.total)).where(*where).group_by(k.metric, k.key)
-    with gen.engine.connect() as conn:
-        rows = conn.execute(query).all()  # one fetch: row by row cost more than the sums
-    tally.add((metric, key, int(n), int(total)) for metric, key, n, total in rows)
-    if start is not None and received_from is not None and utc(received_from) < start:
-        _fold_cases(gen, received_from, start, channel, tally)
-    if end is not None and received_to is not None and end < utc(received_to):
-        _fold_cases(gen, end, received_to, channel, tally)
-    return report(tally, now)
-
-
-def _fold_cases(gen: Generation, received_from: datetime | None, received_to: datetime | None, channel: str | None,
-                tally: Tally) -> None:
-    c = gen.tables.cases.c
-    where: list[Any] = [c.received_at.is_not(None)]
-    if channel is not None:
-        where.append(c.channel == channel)
-    if received_from is not None:
-        where.append(c.received_at >= naive(received_from))
-    if received_to is not None:
-        where.append(c.received_at < naive(received_to))
-    with gen.engine.connect() as conn:
-        for doc in conn.execute(select(c.doc).where(*where).execution_options(yield_per=1000)).scalars():
-            tally.add(contributions(from_json(doc)))
-
-
 def all_rows(conn: Connection, table: Table) -> Sequence[Any]:
-    """Every tally row, in key order (replay == live comparisons)."""
-    return conn.execute(select(table).order_by(*table.primary_key.columns)).all()
+    """Every tally row (metric, span, day, channel, key, n, total), in key order (replay == live comparisons)."""
+    c = table.c
+    return conn.execute(select(c.metric, c.span, c.day, c.channel, c.key, c.n, c.total)
+                        .order_by(*table.primary_key.columns)).all()
+
