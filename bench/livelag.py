@@ -5,6 +5,8 @@ the service's RSS meanwhile.
 `min_position` makes the service itself wait (bounded, `read_wait_s`; a 409 is asked again) until the
 live projector has committed that record, so the lag is the whole path a reader sees: broker, consumer,
 aligner, writer, commit, and the case view answered under the same load as every other read.
+Beside it, the commit lag: publish → the record's offset stored in the read model (polled every 10 ms
+straight from the database, `queries.offsets`), i.e. the projector's own part of that path.
 """
 
 from __future__ import annotations
@@ -49,23 +51,32 @@ def _record(ev: Event, n: int) -> Record:
                   time=now)
 
 
-def live(settings: Settings, port: int, token: str, pid: int, start_at: float, seconds: float, rate: float,
-         sample_s: float) -> dict[str, Any]:
-    return asyncio.run(_live(settings, port, token, pid, start_at, seconds, rate, sample_s))
+def live(settings: Settings, url: str, port: int, token: str, pid: int, start_at: float, seconds: float,
+         rate: float, sample_s: float) -> dict[str, Any]:
+    from services.projections.storage.store import Catalog
+
+    catalog = Catalog(url)
+    try:
+        return asyncio.run(_live(settings, catalog, port, token, pid, start_at, seconds, rate, sample_s))
+    finally:
+        catalog.dispose()
 
 
-async def _live(settings: Settings, port: int, token: str, pid: int, start_at: float, seconds: float, rate: float,
-                sample_s: float) -> dict[str, Any]:
+async def _live(settings: Settings, catalog: Any, port: int, token: str, pid: int, start_at: float, seconds: float,
+                rate: float, sample_s: float) -> dict[str, Any]:
     from aiokafka import AIOKafkaProducer
 
     from complaints.broker.profile import get_profile
     from complaints.topics import topic_name
+    from services.projections.storage import queries
 
     auth = (("authorization", f"Bearer {token}"),)
     producer = AIOKafkaProducer(**get_profile(settings).aiokafka_producer(settings))
     await producer.start()
     lags: list[float] = []
     acks: list[float] = []
+    commits: list[float] = []  # publish → the record's offset stored by the projector (its commit)
+    uncommitted: dict[tuple[str, int, int], float] = {}
     rss: list[float] = []
     failed = 0
     idle: list[Connection] = []
@@ -75,6 +86,7 @@ async def _live(settings: Settings, port: int, token: str, pid: int, start_at: f
         nonlocal failed
         meta = await sent
         acks.append((time.perf_counter() - t0) * 1000)
+        uncommitted[(meta.topic, meta.partition, meta.offset)] = t0
         conn = idle.pop() if idle else Connection("127.0.0.1", port)
         path = f"/complaints/{rec.key.decode()}?min_position={meta.topic}:{meta.partition}:{meta.offset}"
         try:
@@ -97,7 +109,18 @@ async def _live(settings: Settings, port: int, token: str, pid: int, start_at: f
             rss.append(rss_mb(pid))
             await asyncio.sleep(sample_s)
 
-    sampler = asyncio.create_task(sample())
+    async def committed() -> None:
+        gen = await asyncio.to_thread(catalog.ensure_active)
+        after = 0
+        while not done.is_set() or (uncommitted and after < 500):  # then at most 5 s more for the last ones
+            after += done.is_set()
+            stored = await asyncio.to_thread(queries.offsets, gen)
+            now = time.perf_counter()
+            for pos in [p for p in uncommitted if stored.get(p[:2], 0) > p[2]]:
+                commits.append((now - uncommitted.pop(pos)) * 1000)
+            await asyncio.sleep(0.01)
+
+    sampler, poller = asyncio.create_task(sample()), asyncio.create_task(committed())
     tasks: list[asyncio.Task[None]] = []
     try:
         await asyncio.sleep(max(start_at - time.time(), 0))
@@ -117,11 +140,14 @@ async def _live(settings: Settings, port: int, token: str, pid: int, start_at: f
     finally:
         done.set()
         await sampler
+        await poller
         await producer.stop()
         for conn in idle:
             await conn.close()
     return {"lag": {"n": len(lags), "p50_ms": round(percentile(lags, 50), 1), "p99_ms": round(percentile(lags, 99), 1),
                     "max_ms": round(max(lags, default=float("nan")), 1), "failed": failed,
                     "ack_p50_ms": round(percentile(acks, 50), 1)},
+            "commit_lag": {"n": len(commits), "p50_ms": round(percentile(commits, 50), 1),
+                           "p99_ms": round(percentile(commits, 99), 1), "max_ms": round(max(commits, default=0.0), 1)},
             "published": i, "rss_mb_max": round(max(rss, default=0.0), 1),
             "rss_mb_p50": round(percentile(rss, 50), 1), "rss_samples": len(rss)}
