@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -15,7 +16,7 @@ from complaints.guards import QueryDateTime
 from complaints.readmodel.casedoc import FirstResponse, policy_first_response
 from complaints.readmodel.model import utc
 from complaints.settings import Settings
-from services.projections.api.positions import NotCaughtUp, parse_positions, wait_for_positions
+from services.projections.api.positions import NotCaughtUp, StoredOffsets, parse_positions, wait_for_positions
 from services.projections.ingest.consumer import LiveProjector
 from services.projections.ingest.records import topics_of
 from services.projections.options import ProjectionOptions
@@ -30,6 +31,10 @@ class Runtime:
     options: ProjectionOptions
     projector: LiveProjector | None
     lease: WriterLease | None = None  # None: this process does not project (some tests)
+    stored: StoredOffsets = dataclasses.field(init=False)  # what read-your-writes waiters read, shared (positions.py)
+
+    def __post_init__(self) -> None:
+        self.stored = StoredOffsets(self.catalog)
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -69,7 +74,7 @@ async def consistent_read(
         except ValueError as exc:
             raise invalid(location, field, str(exc)) from None
         wake = runtime.projector.wake if runtime.projector is not None else None
-        await wait_for_positions(runtime.catalog, wanted, runtime.options.read_wait_s, wake)
+        await wait_for_positions(runtime.stored, wanted, runtime.options.read_wait_s, wake)
 
 
 async def active_generation(runtime: RuntimeDep, _: Annotated[None, Depends(consistent_read)]) -> Generation:
