@@ -163,16 +163,26 @@ def figures(run: Run, db: str, r: dict[str, Any]) -> None:
     n, ceiling = f"{r['cases']:,} cases", h["by_route"].get("health (ceiling)", {})
     bare = f"`/health` under the same clients p99 {ceiling.get('p99_ms')} ms"
     head = f"read ({db}) over HTTP, {h['clients']} client processes"
+    note = (f"`read` phase over HTTP (`bench/readload.py`): the projections service as its own process on the same "
+            f"generation, {h['clients']} client processes looping over the heaviest reads for {h['seconds']:g} s "
+            f"while {h['rate_per_s']:g} new events/s are published (topics prefixed `{PREFIX}`); p99s there "
+            "include queueing behind the other clients' reads on the service's one event loop.")
+    if note not in run.notes:
+        run.notes.append(note)
     run.add(Figure(f"{head}: projections RSS, max while they run the heaviest reads, {n}",
                    f"{h['rss_mb_max']} MB (p50 {h['rss_mb_p50']}; before {h['rss_mb_before']}, after "
                    f"{h['rss_mb_after']}; {h['requests_per_s']} req/s, service {h['service_cpu_cores']} cores)",
                    "—", "—", "≤ 250 MB", "met" if h["rss_mb_max"] <= 250 else "missed"))
-    lag = h["lag"]
-    run.add(Figure(f"{head}: live lag, publish → visible in `GET /complaints/{{id}}`, max, {n}",
-                   f"{lag['max_ms']} ms (p50 {lag['p50_ms']}, p99 {lag['p99_ms']} ms; {lag['n']} events at "
-                   f"{h['rate_per_s']:g}/s, {lag['failed']} not seen; committed: p50 {h['commit_lag']['p50_ms']}, "
-                   f"max {h['commit_lag']['max_ms']} ms)", f"broker ack p50 {lag['ack_p50_ms']} ms",
-                   "—", "< 1000 ms", "met" if lag["max_ms"] < 1000 and not lag["failed"] else "missed"))
+    lag, done = h["lag"], h["commit_lag"]
+    events = f"{lag['n']} events at {h['rate_per_s']:g}/s"
+    run.add(Figure(f"{head}: live lag, publish → committed by the projector, max, {n}",
+                   f"{done['max_ms']} ms (p50 {done['p50_ms']}, p99 {done['p99_ms']} ms; {events})",
+                   f"broker ack p50 {lag['ack_p50_ms']} ms", "—", "< 1000 ms",
+                   "met" if done["max_ms"] < 1000 and done["n"] == lag["n"] + lag["failed"] else "missed"))
+    run.add(Figure(f"{head}: live lag, publish → visible in `GET /complaints/{{id}}` under the same load, max, {n}",
+                   f"{lag['max_ms']} ms (p50 {lag['p50_ms']}, p99 {lag['p99_ms']} ms; {events}, "
+                   f"{lag['failed']} not seen)", bare, "—", "< 1000 ms",
+                   "met" if lag["max_ms"] < 1000 and not lag["failed"] else "missed"))
     for name, pick in FAMILIES:
         found = {k: v for k, v in h["by_route"].items() if pick(k) and v.get("n")}
         if not found:
