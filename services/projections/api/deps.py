@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,12 @@ from services.projections.options import ProjectionOptions
 from services.projections.storage.lease import WriterLease
 from services.projections.storage.store import Catalog, Generation
 
+#: One KPI answer is computed at a time per process. Its rows (a whole-history window: every distinct
+#: duration of the tallies, ~20 MB of Python objects at 30k cases) are folded in Python under the GIL,
+#: so two at once finish no sooner, and hold twice the memory (RSS went over 250 MB at 100k cases
+#: with 8 clients; `bench/readload.py`).
+KPI_FOLDS_AT_ONCE = 1
+
 
 @dataclass
 class Runtime:
@@ -32,9 +39,12 @@ class Runtime:
     projector: LiveProjector | None
     lease: WriterLease | None = None  # None: this process does not project (some tests)
     stored: StoredOffsets = dataclasses.field(init=False)  # what read-your-writes waiters read, shared (positions.py)
+    #: KPI answers computed at once (routes.py `kpis`): each holds its window's tally rows in memory.
+    kpi_folds: asyncio.Semaphore = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
         self.stored = StoredOffsets(self.catalog)
+        self.kpi_folds = asyncio.Semaphore(KPI_FOLDS_AT_ONCE)
 
 
 def get_runtime(request: Request) -> Runtime:

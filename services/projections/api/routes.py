@@ -110,7 +110,8 @@ async def list_complaints(
 
 
 @router.get("/kpis", response_model=KpiView, tags=["kpis"], responses={**CONFLICT, **INVALID})
-async def kpis(_: StaffDep, gen: GenerationDep, received: Window, channel: Channel | None = None) -> Response:
+async def kpis(_: StaffDep, gen: GenerationDep, runtime: RuntimeDep, received: Window,
+               channel: Channel | None = None) -> Response:
     """KPIs of the cases received in the window (and channel), computed from their events."""
     now = datetime.now(UTC)
 
@@ -119,7 +120,8 @@ async def kpis(_: StaffDep, gen: GenerationDep, received: Window, channel: Chann
         return json_answer(KpiView(**report.model_dump(), received_from=received[0], received_to=received[1],
                                    channel=channel, computed_at=now))
 
-    return await run_in_threadpool(compute)
+    async with runtime.kpi_folds:  # bounded: see deps.KPI_FOLDS_AT_ONCE
+        return await run_in_threadpool(compute)
 
 
 @router.get("/health", response_model=Health, tags=["health"],

@@ -1,17 +1,22 @@
-"""Many readers waiting on `min_position` at once: each is answered, and they share the offset reads."""
+"""Many readers at once: those waiting on `min_position` are each answered and share the offset reads;
+KPI answers are computed one at a time."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
+import pytest
 
 from complaints.settings import Settings
 from services.projections.api.deps import Runtime
 from services.projections.app import create_app
 from services.projections.options import ProjectionOptions
+from services.projections.storage import kpistore
 from tests.integration.projections.conftest import FAST, Publisher
 from tests.tokens import bearer
 from tests.unit.readmodel.factory import T0, M, received
@@ -64,3 +69,28 @@ async def test_waiting_readers_share_the_reads_of_the_stored_offsets(proj_settin
     assert [r.status_code for r in answers] == [409] * WAITERS
     one_waiter = wait_s / 0.05 + 1  # what a single waiter reads in its bounded wait
     assert 1 <= reads <= 3 * one_waiter, reads  # not WAITERS times as many
+
+
+async def test_concurrent_kpi_requests_are_computed_one_at_a_time(proj_settings: Settings, publisher: Publisher,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each KPI answer holds its window's tally rows in memory: the process computes one at a time."""
+    running, most = 0, 0
+    real = kpistore.kpi_report
+
+    def counted(*args: Any) -> Any:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        try:
+            time.sleep(0.02)  # long enough for the others to arrive meanwhile
+            return real(*args)
+        finally:
+            running -= 1
+
+    monkeypatch.setattr(kpistore, "kpi_report", counted)
+    async with serving(proj_settings, FAST) as (client, _):
+        pos = await _publish(publisher, "c-kpi", 0)
+        alone = (await client.get("/kpis", params={"min_position": pos})).json()
+        answers = await asyncio.gather(*(client.get("/kpis", params=params) for params in [{}, {"channel": "web"}] * 6))
+    assert [r.status_code for r in answers] == [200] * 12 and most == 1
+    assert alone["volume"] == answers[0].json()["volume"] == answers[1].json()["volume"] == 1
