@@ -7,8 +7,9 @@ generation; the writer's events/s and the bytes on disk per event are reported.
 Reads: the read functions the API's routes call (`storage/queries.py`, `storage/kpistore.py`, the
 views that render them), in this process, without HTTP. Each figure stands beside the same
 database's bare primary-key lookup (`SELECT doc FROM cases WHERE complaint_id = ?`) measured in the
-same run, alone and under the same 8 concurrent clients. Not measured here (yet): the service's
-RSS under 8 HTTP clients and the live lag meanwhile (the RSS shown is this reading process's).
+same run, alone and under the same 8 concurrent clients (the RSS shown is this reading process's).
+Then the service itself over HTTP, on the same generation: its RSS under 8 client processes running the
+heaviest reads, and the live lag meanwhile (`bench/readload.py`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bench import readload
 from bench.context import Figure, Run, scratch_schema
 from bench.httpload import percentile
 from bench.procs import rss_mb
@@ -176,6 +178,7 @@ def measure(run: Run, url: str, cases: int, label: str) -> dict[str, Any]:
                 _ms(partial(queries.list_cases_at, gen, f, sort, None, 50, moment), as_of.setdefault(label_at, []))
         out["queue_as_of_ms"] = {name: round(max(v), 1) for name, v in as_of.items()}
         reader.dispose()
+        out["http"] = readload.measure_http(run, url, cases, ids, label)  # the service itself, under HTTP load
     finally:
         catalog.dispose()
     return out
@@ -224,6 +227,7 @@ def figures(run: Run, results: dict[str, Any]) -> None:
                        f"{b['bytes_per_event']:,} bytes on disk per event", "—", "—",
                        "≥ 25,000/s (SQLite)" if db == "SQLite" else "report",
                        ("met" if b["events_per_s"] >= 25_000 else "missed") if db == "SQLite" else "info"))
+        readload.figures(run, db, r)
     if results:
         run.notes.append(f"`read` phase: reads in the bench process through the routes' read functions (no HTTP); "
                          f"{CLIENTS} client threads for the queue. Channels in the data: {', '.join(CHANNELS)}.")

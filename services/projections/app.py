@@ -34,7 +34,7 @@ from services.projections.options import ProjectionOptions
 from services.projections.storage import queries
 from services.projections.storage.lease import WriterLease
 from services.projections.storage.store import Catalog
-from services.projections.tuning import give_heap_back, under_batch_gc
+from services.projections.tuning import give_heap_back, limit_malloc_arenas, under_batch_gc
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,7 @@ def create_app(settings: Settings | None = None, options: ProjectionOptions | No
 def main() -> None:
     import uvicorn
 
+    limit_malloc_arenas()  # before any thread starts (tuning.py)
     settings = get_settings()
     configure_logging("projections", settings.log_level, settings.log_format)
     log.info("support API on http://%s:%s (OpenAPI docs at /docs)", settings.host, settings.api_port)

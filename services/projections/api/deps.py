@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -15,12 +17,18 @@ from complaints.guards import QueryDateTime
 from complaints.readmodel.casedoc import FirstResponse, policy_first_response
 from complaints.readmodel.model import utc
 from complaints.settings import Settings
-from services.projections.api.positions import NotCaughtUp, parse_positions, wait_for_positions
+from services.projections.api.positions import NotCaughtUp, StoredOffsets, parse_positions, wait_for_positions
 from services.projections.ingest.consumer import LiveProjector
 from services.projections.ingest.records import topics_of
 from services.projections.options import ProjectionOptions
 from services.projections.storage.lease import WriterLease
 from services.projections.storage.store import Catalog, Generation
+
+#: One KPI answer is computed at a time per process. Its rows (a whole-history window: every distinct
+#: duration of the tallies, ~20 MB of Python objects at 30k cases) are folded in Python under the GIL,
+#: so two at once finish no sooner, and hold twice the memory (RSS went over 250 MB at 100k cases
+#: with 8 clients; `bench/readload.py`).
+KPI_FOLDS_AT_ONCE = 1
 
 
 @dataclass
@@ -30,6 +38,13 @@ class Runtime:
     options: ProjectionOptions
     projector: LiveProjector | None
     lease: WriterLease | None = None  # None: this process does not project (some tests)
+    stored: StoredOffsets = dataclasses.field(init=False)  # what read-your-writes waiters read, shared (positions.py)
+    #: KPI answers computed at once (routes.py `kpis`): each holds its window's tally rows in memory.
+    kpi_folds: asyncio.Semaphore = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.stored = StoredOffsets(self.catalog)
+        self.kpi_folds = asyncio.Semaphore(KPI_FOLDS_AT_ONCE)
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -69,7 +84,7 @@ async def consistent_read(
         except ValueError as exc:
             raise invalid(location, field, str(exc)) from None
         wake = runtime.projector.wake if runtime.projector is not None else None
-        await wait_for_positions(runtime.catalog, wanted, runtime.options.read_wait_s, wake)
+        await wait_for_positions(runtime.stored, wanted, runtime.options.read_wait_s, wake)
 
 
 async def active_generation(runtime: RuntimeDep, _: Annotated[None, Depends(consistent_read)]) -> Generation:

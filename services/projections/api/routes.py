@@ -24,6 +24,7 @@ from services.projections.api.views import (
     ProjectorHealth,
     case_summary,
     case_view,
+    json_answer,
 )
 from services.projections.storage import kpistore, queries
 
@@ -39,18 +40,24 @@ INVALID: Responses = {422: {"description": "A query parameter is invalid; the an
 @router.get("/complaints/{complaint_id}", response_model=CaseView, tags=["cases"],
             responses={404: {"description": "No such complaint (at `as_of`)."}, **CONFLICT, **INVALID})
 async def get_complaint(complaint_id: str, staff: StaffDep, gen: GenerationDep, first_response: FirstResponseDep,
-                        as_of: AsOf = None) -> CaseView:
+                        as_of: AsOf = None) -> Response:
     """One case: status, level, department, SLA, offers, follow-ups, outcome and its full timeline."""
     now = datetime.now(UTC)
-    if as_of is None:
-        found = await run_in_threadpool(queries.get_case, gen, complaint_id)
-    else:
-        found = await run_in_threadpool(queries.case_at, gen, complaint_id, as_of, first_response)
-    if found is None:
+
+    def read() -> Response | None:
+        if as_of is None:
+            found = queries.get_case(gen, complaint_id)
+        else:
+            found = queries.case_at(gen, complaint_id, as_of, first_response)
+        if found is None:
+            return None
+        view = case_view(found[0], found[1], as_of or now, as_of)
+        return json_answer(view if sees_customers(staff) else without_customer(view))
+
+    answer = await run_in_threadpool(read)
+    if answer is None:
         raise HTTPException(404, f"no complaint {complaint_id!r}" + (f" as of {as_of.isoformat()}" if as_of else ""))
-    case, timeline = found
-    view = case_view(case, timeline, as_of or now, as_of)
-    return view if sees_customers(staff) else without_customer(view)
+    return answer
 
 
 @router.get("/complaints", response_model=CasePage, tags=["cases"], responses={
@@ -79,7 +86,7 @@ async def list_complaints(
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.",
                                         pattern=r"^[A-Za-z0-9_-]*$")] = None,
     as_of: AsOf = None,
-) -> CasePage:
+) -> Response:
     """The queue: filtered cases, most urgent first by default, with cursor pagination."""
     if customer is not None and not sees_customers(staff):
         raise HTTPException(403, {"message": "A customer's history (`customer=`) needs customers:read "
@@ -92,27 +99,32 @@ async def list_complaints(
                     breached=breached, customer=customer, received_from=received[0], received_to=received[1],
                     assignee=assignee, unassigned=unassigned)
     now = as_of or datetime.now(UTC)
-    if as_of is None:
-        cases, nxt = await run_in_threadpool(queries.list_cases, gen, f, sort, after, limit, now)
-    else:
-        cases, nxt = await run_in_threadpool(queries.list_cases_at, gen, f, sort, after, limit, as_of,
-                                             first_response)
-    page = CasePage(items=[case_summary(c, now) for c in cases], next_cursor=nxt.encode() if nxt else None,
-                    sort=sort, as_of=as_of)
-    return page if sees_customers(staff) else page_without_customer(page)
+
+    def read() -> Response:
+        if as_of is None:
+            cases, nxt = queries.list_cases(gen, f, sort, after, limit, now)
+        else:
+            cases, nxt = queries.list_cases_at(gen, f, sort, after, limit, as_of, first_response)
+        page = CasePage(items=[case_summary(c, now) for c in cases], next_cursor=nxt.encode() if nxt else None,
+                        sort=sort, as_of=as_of)
+        return json_answer(page if sees_customers(staff) else page_without_customer(page))
+
+    return await run_in_threadpool(read)
 
 
 @router.get("/kpis", response_model=KpiView, tags=["kpis"], responses={**CONFLICT, **INVALID})
-async def kpis(_: StaffDep, gen: GenerationDep, received: Window, channel: Channel | None = None) -> KpiView:
+async def kpis(_: StaffDep, gen: GenerationDep, runtime: RuntimeDep, received: Window,
+               channel: Channel | None = None) -> Response:
     """KPIs of the cases received in the window (and channel), computed from their events."""
     now = datetime.now(UTC)
 
-    def compute() -> KpiView:
+    def compute() -> Response:
         report = kpistore.kpi_report(gen, received[0], received[1], channel, now)
-        return KpiView(**report.model_dump(), received_from=received[0], received_to=received[1], channel=channel,
-                       computed_at=now)
+        return json_answer(KpiView(**report.model_dump(), received_from=received[0], received_to=received[1],
+                                   channel=channel, computed_at=now))
 
-    return await run_in_threadpool(compute)
+    async with runtime.kpi_folds:  # bounded: see deps.KPI_FOLDS_AT_ONCE
+        return await run_in_threadpool(compute)
 
 
 @router.get("/health", response_model=Health, tags=["health"],

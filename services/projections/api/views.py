@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, Field
+from starlette.responses import Response
 
 from complaints.readmodel.fold import effective_sla
 from complaints.readmodel.kpis import KpiReport
@@ -100,3 +101,12 @@ def case_summary(case: Case, now: datetime) -> CaseSummary:
         outcome=case.outcome, offers=len(case.offers), reopen_count=case.reopen_count, updated_at=case.updated_at,
         position=",".join(case.position_tokens()), assignee=case.assignee,
     )
+
+
+def json_answer(model: BaseModel) -> Response:
+    """`model` as a route's JSON answer, serialised where it was built (a worker thread, not the event loop).
+
+    The same JSON FastAPI sends for the route's `response_model` (which still documents the answer),
+    without FastAPI validating and serialising the model once more on the event loop: the loop serves
+    every request and the live projector, so per-request work there delays all of them."""
+    return Response(model.model_dump_json(by_alias=True), media_type="application/json")
