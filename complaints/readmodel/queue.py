@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from complaints.readmodel.fold import effective_sla
-from complaints.readmodel.model import Case, Status, utc
+from complaints.readmodel.model import STATUSES, Case, Status, utc
 
 Sort = Literal["urgency", "newest", "oldest"]
 #: sort -> (cases column, descending)
@@ -73,10 +73,17 @@ def sort_value(case: Case, sort: str) -> datetime | None:
     return case.received_at
 
 
+def admitted_statuses(f: QueueFilter) -> tuple[Status, ...] | None:
+    """The statuses the filter lets through (`status` and `open` together); None: any status."""
+    if not f.status and f.open is None:
+        return None
+    return tuple(s for s in STATUSES
+                 if (not f.status or s in f.status) and (f.open is None or (s != "closed") == f.open))
+
+
 def matches(case: Case, f: QueueFilter, now: datetime) -> bool:
-    if f.status and case.status not in f.status:
-        return False
-    if f.open is not None and (case.status != "closed") != f.open:
+    admitted = admitted_statuses(f)
+    if admitted is not None and case.status not in admitted:
         return False
     for have, want in ((case.level, f.level), (case.department, f.department), (case.channel, f.channel),
                        (case.customer_ref, f.customer), (case.assignee, f.assignee)):

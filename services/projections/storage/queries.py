@@ -20,7 +20,7 @@ from complaints.readmodel.model import Case, TimelineEntry
 from complaints.readmodel.order import entry_key
 from complaints.readmodel.queue import Cursor, QueueFilter, next_cursor
 from services.projections.storage.codec import envelope_from_row, naive
-from services.projections.storage.queue import sql_fixed, sql_phases, sql_where
+from services.projections.storage.queue import sql_fixed, sql_page, sql_phases
 from services.projections.storage.sqlwrite import stored_offsets
 from services.projections.storage.store import Generation
 from services.projections.storage.versions import page_at
@@ -59,12 +59,10 @@ def case_at(gen: Generation, complaint_id: str, as_of: datetime, first_response:
 def list_cases(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | None, limit: int,
                now: datetime) -> tuple[list[Case], Cursor | None]:
     t = gen.tables
-    where = sql_where(t, f, now)
     docs: list[str] = []
     with gen.engine.connect() as conn:
-        for conditions, order in sql_phases(t, sort, cursor):
-            query = select(t.cases.c.doc).where(*where, *conditions).order_by(*order).limit(limit + 1 - len(docs))
-            docs += conn.execute(query).scalars()
+        for phase in sql_phases(t, sort, cursor):
+            docs += (r.doc for r in conn.execute(sql_page(t, f, now, phase, ("doc",), limit + 1 - len(docs))))
             if len(docs) > limit:
                 break
     cases = [Case.model_validate_json(d) for d in docs]
