@@ -97,6 +97,13 @@ def sql_phases(t: Tables, sort: str, cursor: Cursor | None, table: Table | None 
     return [Phase(valued, ((col_name, desc), ("complaint_id", False)), True if is_due else None), blank]
 
 
+def _led_by_another_index(f: QueueFilter) -> bool:
+    """An equality filter with its own (column, sort, id) index: that index leads the scan and the status is a
+    filter on it; read one status at a time, a rare status would walk that whole index once per status."""
+    return any(v is not None for v in (f.level, f.department, f.channel, f.customer, f.assignee)) or bool(
+        f.unassigned)
+
+
 def ordering(cols: Any, phase: Phase) -> list[Any]:
     """The phase's ORDER BY on these columns (a table's or a subquery's)."""
     return [cols[name].desc() if desc else cols[name].asc() for name, desc in phase.order]
@@ -105,7 +112,8 @@ def ordering(cols: Any, phase: Phase) -> list[Any]:
 def sql_page(t: Tables, f: QueueFilter, now: datetime, phase: Phase, columns: Sequence[str], limit: int,
              table: Table | None = None) -> Select[Any]:
     """Up to `limit` rows (`columns`) of one phase. Several statuses (`status=a&status=b`, `open=true`) are
-    read one status at a time, each in the (status, sort, id) index's order, and merged: ≤ limit rows each."""
+    read one status at a time, each in the (status, sort, id) index's order, and merged: ≤ limit rows each
+    (unless another filter's index leads, `_led_by_another_index`)."""
     src = t.cases if table is None else table
     where = [*sql_where(t, f, now, table, due=phase.due, statuses=False), *phase.conditions]
     names = list(dict.fromkeys([*columns, *(name for name, _ in phase.order)]))
@@ -114,8 +122,8 @@ def sql_page(t: Tables, f: QueueFilter, now: datetime, phase: Phase, columns: Se
         return select(*(src.c[n] for n in names)).where(*where, *extra).order_by(*ordering(src.c, phase)).limit(limit)
 
     admitted = admitted_statuses(f)
-    if admitted is None:
-        return one()
+    if admitted is None or _led_by_another_index(f):
+        return one(*([] if admitted is None else [src.c.status.in_(admitted) if admitted else false()]))
     if len(admitted) <= 1:
         return one(src.c.status == admitted[0] if admitted else false())
     merged = union_all(*(select(one(src.c.status == s).subquery()) for s in admitted)).subquery()
