@@ -11,12 +11,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from complaints.readmodel.fold import effective_sla
 from complaints.readmodel.model import STATUSES, Case, Status, utc
+from complaints.readmodel.summary import QueueItem
 
 Sort = Literal["urgency", "newest", "oldest"]
 #: sort -> (cases column, descending)
@@ -67,7 +69,7 @@ class Cursor:
         return parsed
 
 
-def sort_value(case: Case, sort: str) -> datetime | None:
+def sort_value(case: Case | QueueItem, sort: str) -> datetime | None:
     if SORTS[sort][0] == "due_at":
         return case.sla.due_at if case.sla.awaiting_response else None
     return case.received_at
@@ -117,7 +119,7 @@ def page(cases: list[Case], sort: str, cursor: Cursor | None, limit: int) -> tup
     return ordered[:limit], next_cursor(ordered, sort, limit)
 
 
-def next_cursor(ordered: list[Case], sort: str, limit: int) -> Cursor | None:
+def next_cursor(ordered: Sequence[Case | QueueItem], sort: str, limit: int) -> Cursor | None:
     """A cursor after the page's last case, if more cases follow (`ordered` holds at least limit+1)."""
     if len(ordered) <= limit:
         return None

@@ -89,12 +89,14 @@ async def list_complaints(
                     breached=breached, customer=customer, received_from=received[0], received_to=received[1],
                     assignee=assignee, unassigned=unassigned)
     now = as_of or datetime.now(UTC)
-    if as_of is None:
-        cases, nxt = await run_in_threadpool(queries.list_cases, gen, f, sort, after, limit, now)
+    if as_of is None:  # the live queue reads the rows' summaries; as_of folds the page's cases
+        items, nxt = await run_in_threadpool(queries.list_cases, gen, f, sort, after, limit, now)
+        summaries = [case_summary(c, now) for c in items]
     else:
         cases, nxt = await run_in_threadpool(queries.list_cases_at, gen, f, sort, after, limit, as_of,
                                              first_response)
-    page = CasePage(items=[case_summary(c, now) for c in cases], next_cursor=nxt.encode() if nxt else None,
+        summaries = [case_summary(c, now) for c in cases]
+    page = CasePage(items=summaries, next_cursor=nxt.encode() if nxt else None,
                     sort=sort, as_of=as_of)
     return page if sees_customers(staff) else page_without_customer(page)
 

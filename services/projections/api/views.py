@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from complaints.readmodel.fold import effective_sla
 from complaints.readmodel.kpis import KpiReport
 from complaints.readmodel.model import Case, CaseFields, Outcome, Sla, Status, TimelineEntry
+from complaints.readmodel.summary import QueueItem, item_of
 from schemas.common import Channel, Department, Level
 
 
@@ -90,11 +91,8 @@ def case_view(case: Case, timeline: list[TimelineEntry], now: datetime, as_of: d
                     timeline=timeline)
 
 
-def case_summary(case: Case, now: datetime) -> CaseSummary:
-    return CaseSummary(
-        complaint_id=case.complaint_id, status=case.status, episode=case.episode, level=case.level,
-        department=case.department, channel=case.channel, customer_ref=case.customer_ref, category=case.category,
-        severity=case.severity, public=case.public, received_at=case.received_at, sla=effective_sla(case, now),
-        outcome=case.outcome, offers=len(case.offers), reopen_count=case.reopen_count, updated_at=case.updated_at,
-        position=",".join(case.position_tokens()), assignee=case.assignee,
-    )
+def case_summary(case: Case | QueueItem, now: datetime) -> CaseSummary:
+    """A queue row: the case's queue item (`readmodel.summary`), its SLA as of `now`."""
+    item = case if isinstance(case, QueueItem) else item_of(case)
+    fields = {name: getattr(item, name) for name in QueueItem.model_fields}
+    return CaseSummary(**{**fields, "sla": effective_sla(item, now)})

@@ -19,6 +19,7 @@ from complaints.readmodel.fold import fold
 from complaints.readmodel.model import Case, TimelineEntry
 from complaints.readmodel.order import entry_key
 from complaints.readmodel.queue import Cursor, QueueFilter, next_cursor
+from complaints.readmodel.summary import QueueItem
 from services.projections.storage.codec import envelope_from_row, naive
 from services.projections.storage.queue import sql_fixed, sql_page, sql_phases
 from services.projections.storage.sqlwrite import stored_offsets
@@ -57,16 +58,17 @@ def case_at(gen: Generation, complaint_id: str, as_of: datetime, first_response:
 
 
 def list_cases(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | None, limit: int,
-               now: datetime) -> tuple[list[Case], Cursor | None]:
+               now: datetime) -> tuple[list[QueueItem], Cursor | None]:
+    """A page of the live queue: the rows' summaries only (`cases.summary`), never the whole case documents."""
     t = gen.tables
-    docs: list[str] = []
+    rows: list[str] = []
     with gen.engine.connect() as conn:
         for phase in sql_phases(t, sort, cursor):
-            docs += (r.doc for r in conn.execute(sql_page(t, f, now, phase, ("doc",), limit + 1 - len(docs))))
-            if len(docs) > limit:
+            rows += (r.summary for r in conn.execute(sql_page(t, f, now, phase, ("summary",), limit + 1 - len(rows))))
+            if len(rows) > limit:
                 break
-    cases = [Case.model_validate_json(d) for d in docs]
-    return cases[:limit], next_cursor(cases, sort, limit)
+    items = [QueueItem.model_validate_json(r) for r in rows]
+    return items[:limit], next_cursor(items, sort, limit)
 
 
 def list_cases_at(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | None, limit: int,
