@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from complaints.domain.trusted import trusted
 from complaints.readmodel.fold import effective_sla
 from complaints.readmodel.kpis import KpiReport
 from complaints.readmodel.model import Case, CaseFields, Outcome, Sla, Status, TimelineEntry
@@ -92,7 +93,7 @@ def case_view(case: Case, timeline: list[TimelineEntry], now: datetime, as_of: d
 
 
 def case_summary(case: Case | QueueItem, now: datetime) -> CaseSummary:
-    """A queue row: the case's queue item (`readmodel.summary`), its SLA as of `now`."""
+    """A queue row: the case's queue item (`readmodel.summary`, validated when decoded: the same fields), its
+    SLA as of `now`."""
     item = case if isinstance(case, QueueItem) else item_of(case)
-    fields = {name: getattr(item, name) for name in QueueItem.model_fields}
-    return CaseSummary(**{**fields, "sla": effective_sla(item, now)})
+    return trusted(CaseSummary, {**item.__dict__, "sla": effective_sla(item, now)})

@@ -6,7 +6,7 @@ from pydantic_core import to_json
 
 from complaints.readmodel.fold import effective_sla
 from complaints.readmodel.summary import FIELDS, QueueItem, item_of, summary_of
-from services.projections.api.views import case_summary
+from services.projections.api.views import CaseSummary, case_summary
 from tests.unit.readmodel.test_kpis_and_queue import NOW, cases
 
 
@@ -21,8 +21,10 @@ def test_the_stored_summary_is_the_queue_item_of_the_case() -> None:
 
 
 def test_a_queue_row_is_the_same_from_the_item_or_the_case() -> None:
+    assert list(QueueItem.model_fields) == list(CaseSummary.model_fields)  # case_summary copies them all
     for case in cases():
         row = case_summary(item_of(case), NOW)
-        assert row == case_summary(case, NOW)
+        assert row == case_summary(case, NOW) == CaseSummary.model_validate(row.model_dump())
+        assert row.model_dump_json() == CaseSummary.model_validate(row.model_dump()).model_dump_json()
         assert row.sla == effective_sla(case, NOW) and row.complaint_id == case.complaint_id
         assert row.offers == len(case.offers) and row.reopen_count == case.reopen_count
