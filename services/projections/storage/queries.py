@@ -21,7 +21,7 @@ from complaints.readmodel.order import entry_key
 from complaints.readmodel.queue import Cursor, QueueFilter, next_cursor
 from complaints.readmodel.summary import QueueItem
 from services.projections.storage.codec import envelope_from_row, naive
-from services.projections.storage.queue import sql_fixed, sql_page, sql_phases
+from services.projections.storage.queue import page_params, page_statements, sql_fixed
 from services.projections.storage.sqlwrite import stored_offsets
 from services.projections.storage.store import Generation
 from services.projections.storage.versions import page_at
@@ -63,8 +63,9 @@ def list_cases(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | None
     t = gen.tables
     rows: list[str] = []
     with gen.engine.connect() as conn:
-        for phase in sql_phases(t, sort, cursor):
-            rows += (r.summary for r in conn.execute(sql_page(t, f, now, phase, ("summary",), limit + 1 - len(rows))))
+        kind = None if cursor is None else cursor.value is not None
+        for statement in page_statements(t, f, sort, kind, ("summary",)):
+            rows += (r.summary for r in conn.execute(statement, page_params(now, cursor, limit + 1 - len(rows))))
             if len(rows) > limit:
                 break
     items = [QueueItem.model_validate_json(r) for r in rows]

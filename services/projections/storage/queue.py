@@ -10,11 +10,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, false, not_, or_, select, true, union_all
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    false,
+    not_,
+    or_,
+    select,
+    true,
+    union_all,
+)
 
-from complaints.readmodel.queue import SORTS, Cursor, QueueFilter, admitted_statuses
+from complaints.readmodel.queue import EPOCH, SORTS, Cursor, QueueFilter, admitted_statuses
 from services.projections.storage.codec import naive
 from services.projections.storage.tables import Tables
 
@@ -35,8 +49,8 @@ def sql_fixed(t: Tables, f: QueueFilter, table: Table | None = None) -> list[Col
     return out
 
 
-def sql_where(t: Tables, f: QueueFilter, now: datetime, table: Table | None = None, *, due: bool | None = None,
-              statuses: bool = True) -> list[ColumnElement[bool]]:
+def sql_where(t: Tables, f: QueueFilter, now: datetime | BindParameter[Any], table: Table | None = None, *,
+              due: bool | None = None, statuses: bool = True) -> list[ColumnElement[bool]]:
     """The filter as conditions. `due`: what the caller's phase fixes (True: due_at is set, False: it is not),
     so the breach test is written as the range or equality an index can use; `statuses=False` leaves the
     status out (`sql_page` reads one status at a time)."""
@@ -51,7 +65,8 @@ def sql_where(t: Tables, f: QueueFilter, now: datetime, table: Table | None = No
     if f.unassigned is not None:
         out.append(c.assignee.is_(None) if f.unassigned else c.assignee.is_not(None))
     if f.breached is not None:
-        out.append(_breached(c, naive(now), due) if f.breached else not_(_breached(c, naive(now), due)))
+        at = naive(now) if isinstance(now, datetime) else now
+        out.append(_breached(c, at, due) if f.breached else not_(_breached(c, at, due)))
     return out
 
 
@@ -74,26 +89,29 @@ class Phase:
     due: bool | None
 
 
-def sql_phases(t: Tables, sort: str, cursor: Cursor | None, table: Table | None = None) -> list[Phase]:
+def sql_phases(t: Tables, sort: str, cursor: Cursor | None, table: Table | None = None, bound: bool = False,
+               ) -> list[Phase]:
     """A page in two index-ordered scans: the cases with a sort value in its order, then those without, by id.
 
     (One `ORDER BY col IS NULL, col` would sort every matching row: no index has that order.) The second
     scan orders by `col, id` although col is NULL throughout: PostgreSQL does not take `col IS NULL` as
     fixing col, and would sort every such row by id instead of reading the (…, col, id) index in order.
-    A cursor resumes inside the phase it ended in."""
+    A cursor resumes inside the phase it ended in (`bound`: its value and id as the parameters `after_value`,
+    `after_id`, for `page_statements`)."""
     col_name, desc = SORTS[sort]
     c = (t.cases if table is None else table).c
     col, cid = c[col_name], c.complaint_id
+    after_id: Any = bindparam("after_id") if bound else (cursor.complaint_id if cursor else None)
     is_due = col_name == "due_at"
     valued: list[ColumnElement[bool]] = [col.is_not(None)]
     blank_order = ((col_name, False), ("complaint_id", False))
     blank = Phase([col.is_(None)], blank_order, False if is_due else None)
     if cursor is not None and cursor.value is None:
-        return [Phase([*blank.conditions, cid > cursor.complaint_id], blank_order, blank.due)]
+        return [Phase([*blank.conditions, cid > after_id], blank_order, blank.due)]
     if cursor is not None:  # the range first (an index bound), then the exact keyset condition
-        value = naive(cursor.value)
+        value: Any = bindparam("after_value") if bound else naive(cursor.value)
         valued += [col <= value if desc else col >= value,
-                   or_(col < value if desc else col > value, and_(col == value, cid > cursor.complaint_id))]
+                   or_(col < value if desc else col > value, and_(col == value, cid > after_id))]
     return [Phase(valued, ((col_name, desc), ("complaint_id", False)), True if is_due else None), blank]
 
 
@@ -109,8 +127,8 @@ def ordering(cols: Any, phase: Phase) -> list[Any]:
     return [cols[name].desc() if desc else cols[name].asc() for name, desc in phase.order]
 
 
-def sql_page(t: Tables, f: QueueFilter, now: datetime, phase: Phase, columns: Sequence[str], limit: int,
-             table: Table | None = None) -> Select[Any]:
+def sql_page(t: Tables, f: QueueFilter, now: datetime | BindParameter[Any], phase: Phase, columns: Sequence[str],
+             limit: int | BindParameter[Any], table: Table | None = None) -> Select[Any]:
     """Up to `limit` rows (`columns`) of one phase. Several statuses (`status=a&status=b`, `open=true`) are
     read one status at a time, each in the (status, sort, id) index's order, and merged: ≤ limit rows each
     (unless another filter's index leads, `_led_by_another_index`)."""
@@ -128,3 +146,19 @@ def sql_page(t: Tables, f: QueueFilter, now: datetime, phase: Phase, columns: Se
         return one(src.c.status == admitted[0] if admitted else false())
     merged = union_all(*(select(one(src.c.status == s).subquery()) for s in admitted)).subquery()
     return select(*(merged.c[n] for n in names)).order_by(*ordering(merged.c, phase)).limit(limit)
+
+
+@lru_cache(maxsize=512)
+def page_statements(t: Tables, f: QueueFilter, sort: str, after: bool | None, columns: tuple[str, ...],
+                    ) -> tuple[Select[Any], ...]:
+    """The live queue's statements for a filter, sort and kind of cursor (`after`: None: none, True: one with
+    a sort value, False: one without), built once; the moment, the cursor and the row count are bound
+    (`page_params`). Building them cost more than running them."""
+    cursor = None if after is None else Cursor(sort, EPOCH if after else None, "")
+    return tuple(sql_page(t, f, bindparam("now"), phase, columns, bindparam("n"))
+                 for phase in sql_phases(t, sort, cursor, bound=True))
+
+
+def page_params(now: datetime, cursor: Cursor | None, n: int) -> dict[str, Any]:
+    return {"now": naive(now), "n": n, "after_value": naive(cursor.value) if cursor else None,
+            "after_id": cursor.complaint_id if cursor else None}
