@@ -21,7 +21,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     false,
-    not_,
     or_,
     select,
     true,
@@ -66,7 +65,7 @@ def sql_where(t: Tables, f: QueueFilter, now: datetime | BindParameter[Any], tab
         out.append(c.assignee.is_(None) if f.unassigned else c.assignee.is_not(None))
     if f.breached is not None:
         at = naive(now) if isinstance(now, datetime) else now
-        out.append(_breached(c, at, due) if f.breached else not_(_breached(c, at, due)))
+        out.append(_breached(c, at, due) if f.breached else _not_breached(c, at, due))
     return out
 
 
@@ -77,6 +76,15 @@ def _breached(c: Any, now: Any, due: bool | None) -> ColumnElement[bool]:
         return flagged
     late = c.due_at < now if due else and_(c.due_at.is_not(None), c.due_at < now)
     return or_(flagged, late)
+
+
+def _not_breached(c: Any, now: Any, due: bool | None) -> ColumnElement[bool]:
+    """`not_(_breached(...))` with the negation pushed inside (SQLite takes `due_at >= now` as an index range
+    only so; the scan of the awaiting cases walked all of them)."""
+    unflagged = c.breached == false()
+    if due is False:
+        return unflagged
+    return and_(unflagged, c.due_at >= now if due else or_(c.due_at.is_(None), c.due_at >= now))
 
 
 @dataclass(frozen=True)
