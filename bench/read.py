@@ -7,17 +7,18 @@ generation; the writer's events/s and the bytes on disk per event are reported.
 Reads: the read functions the API's routes call (`storage/queries.py`, `storage/kpistore.py`, the
 views that render them), in this process, without HTTP. Each figure stands beside the same
 database's bare primary-key lookup (`SELECT doc FROM cases WHERE complaint_id = ?`) measured in the
-same run, alone and under the same 8 concurrent clients (the RSS shown is this reading process's).
+same run, alone and under the same 8 concurrent clients (separate processes, each its own
+interpreter and connection pool: threads in one process measured its GIL, not the database).
 Then the service itself over HTTP, on the same generation: its RSS under 8 client processes running the
-heaviest reads, and the live lag meanwhile (`bench/readload.py`).
+heaviest reads, and the live lag meanwhile (`bench/readload.py`); the RSS shown here is this reading process's.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -64,6 +65,61 @@ def _queue_requests() -> list[tuple[str, Any, str]]:
     return [(f"{name} sort={sort}", f, sort) for name, f in filters for sort in ("urgency", "newest", "oldest")]
 
 
+def _client(url: str, k: int, ids: list[str], ready: Any, results: Any) -> None:
+    """One client process (its own interpreter and connection pool, as a service worker or replica has): every
+    filter × sort six times in its own rotation, first page and the next from its cursor, each followed by a
+    bare primary-key lookup; per request the mean of the two pages."""
+    from complaints.readmodel.queue import Cursor
+    from services.projections.api.views import case_summary
+    from services.projections.storage import queries
+    from services.projections.storage.store import Catalog
+
+    catalog = Catalog(url)
+    gen = catalog.active()
+    assert gen is not None
+    pk = text(f"SELECT doc FROM {gen.tables.cases.name} WHERE complaint_id = :id")
+    requests = _queue_requests()
+    per_request: dict[str, list[float]] = {name: [] for name, _, _ in requests}
+    bare8: list[float] = []
+
+    def bare(cid: str) -> None:
+        with gen.engine.connect() as conn:
+            conn.execute(pk, {"id": cid}).scalar()
+
+    bare(ids[0])  # connect before the clock starts
+    ready.wait()
+    for i in range(6):
+        for j in range(len(requests)):
+            name, f, sort = requests[(j + k * 5 + i) % len(requests)]
+            t0 = time.perf_counter()
+            items, nxt = queries.list_cases(gen, f, sort, None, 50, NOW)
+            [case_summary(c, NOW) for c in items]
+            if nxt is not None:  # the next page too, from its cursor
+                more, _ = queries.list_cases(gen, f, sort, Cursor.decode(nxt.encode(), sort), 50, NOW)
+                [case_summary(c, NOW) for c in more]
+            per_request[name].append((time.perf_counter() - t0) * 1000 / (2 if nxt is not None else 1))
+            _ms(partial(bare, ids[(i * 31 + j + k) % len(ids)]), bare8)
+    catalog.dispose()
+    results.put((per_request, bare8))
+
+
+def _queue_under_clients(url: str, ids: list[str]) -> tuple[dict[str, list[float]], list[float]]:
+    """The queue requests from CLIENTS client processes at once (spawned: no connection crosses a fork)."""
+    ctx = multiprocessing.get_context("spawn")
+    ready, results = ctx.Barrier(CLIENTS), ctx.Queue()
+    procs = [ctx.Process(target=_client, args=(url, k, ids, ready, results)) for k in range(CLIENTS)]
+    for proc in procs:
+        proc.start()
+    got = [results.get(timeout=1_800) for _ in procs]
+    for proc in procs:
+        proc.join()
+    per_request: dict[str, list[float]] = {}
+    for times, _ in got:
+        for name, v in times.items():
+            per_request.setdefault(name, []).extend(v)
+    return per_request, [t for _, b in got for t in b]
+
+
 def _disk_bytes(gen: Any) -> int:
     from pathlib import Path
 
@@ -80,8 +136,8 @@ def _disk_bytes(gen: Any) -> int:
 
 
 def measure(run: Run, url: str, cases: int, label: str) -> dict[str, Any]:
-    from complaints.readmodel.queue import Cursor, QueueFilter
-    from services.projections.api.views import case_summary, case_view
+    from complaints.readmodel.queue import QueueFilter
+    from services.projections.api.views import case_view
     from services.projections.storage import kpistore, queries
     from services.projections.storage.store import Catalog
 
@@ -127,27 +183,7 @@ def measure(run: Run, url: str, cases: int, label: str) -> dict[str, Any]:
             _ms(view_at, times["view_as_of"])
         out.update({k: _stats(v) for k, v in times.items()})
 
-        requests = _queue_requests()
-        per_request: dict[str, list[float]] = {name: [] for name, _, _ in requests}
-        bare8: list[float] = []
-
-        def page(name: str, f: QueueFilter, sort: str) -> None:
-            t0 = time.perf_counter()
-            items, nxt = queries.list_cases(gen, f, sort, None, 50, NOW)
-            [case_summary(c, NOW) for c in items]
-            if nxt is not None:  # the next page too, from its cursor
-                queries.list_cases(gen, f, sort, Cursor.decode(nxt.encode(), sort), 50, NOW)
-            per_request[name].append((time.perf_counter() - t0) * 1000 / (2 if nxt is not None else 1))
-
-        def client(k: int) -> None:
-            for i in range(6):
-                for j in range(len(requests)):
-                    name, f, sort = requests[(j + k * 5 + i) % len(requests)]
-                    page(name, f, sort)
-                    _ms(partial(bare, ids[(i * 31 + j + k) % len(ids)]), bare8)
-
-        with ThreadPoolExecutor(CLIENTS) as pool:
-            list(pool.map(client, range(CLIENTS)))
+        per_request, bare8 = _queue_under_clients(url, ids)
         queue = {name: _stats(v) for name, v in per_request.items()}
         worst = max(queue, key=lambda n: queue[n]["p99_ms"])
         out["queue"] = {"worst": worst, "worst_p99_ms": queue[worst]["p99_ms"], "bare_8_clients": _stats(bare8),
@@ -230,4 +266,6 @@ def figures(run: Run, results: dict[str, Any]) -> None:
         readload.figures(run, db, r)
     if results:
         run.notes.append(f"`read` phase: reads in the bench process through the routes' read functions (no HTTP); "
-                         f"{CLIENTS} client threads for the queue. Channels in the data: {', '.join(CHANNELS)}.")
+                         f"{CLIENTS} client processes for the queue (each its own interpreter and connections, like "
+                         f"{CLIENTS} service workers; one service process shares one GIL). "
+                         f"Channels in the data: {', '.join(CHANNELS)}.")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Protocol
 
 from complaints.domain.lifecycle import is_breached, overdue
 from complaints.envelope import Envelope
@@ -61,7 +62,16 @@ def fold(items: Iterable[tuple[Envelope, str]], first_response: FirstResponse | 
     return (None if doc is None else Case.model_validate(doc)), entries
 
 
-def effective_sla(case: Case, now: datetime) -> Sla:
+class _Stated(Protocol):
+    """A case or a queue item: its stored SLA and status."""
+
+    @property
+    def sla(self) -> Sla: ...
+    @property
+    def status(self) -> str: ...
+
+
+def effective_sla(case: _Stated, now: datetime) -> Sla:
     """The SLA as of `now`: an unanswered obligation is breached from its due time on (`lifecycle.is_breached`);
     so is an unresolved case's running resolution clock (`lifecycle.overdue`)."""
     sla = case.sla

@@ -239,4 +239,9 @@ class Case(CaseFields):
     last_key: SortKey | None = None
 
     def position_tokens(self) -> list[str]:
-        return [f"{part}:{offset}" for part, offset in sorted(self.positions.items())]
+        return position_tokens(self.positions)
+
+
+def position_tokens(positions: dict[str, int]) -> list[str]:
+    """'topic:partition' -> highest offset, as 'topic:partition:offset' tokens in order."""
+    return [f"{part}:{offset}" for part, offset in sorted(positions.items())]

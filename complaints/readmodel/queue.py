@@ -11,12 +11,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from complaints.readmodel.fold import effective_sla
-from complaints.readmodel.model import Case, Status, utc
+from complaints.readmodel.model import STATUSES, Case, Status, utc
+from complaints.readmodel.summary import QueueItem
 
 Sort = Literal["urgency", "newest", "oldest"]
 #: sort -> (cases column, descending)
@@ -67,16 +69,23 @@ class Cursor:
         return parsed
 
 
-def sort_value(case: Case, sort: str) -> datetime | None:
+def sort_value(case: Case | QueueItem, sort: str) -> datetime | None:
     if SORTS[sort][0] == "due_at":
         return case.sla.due_at if case.sla.awaiting_response else None
     return case.received_at
 
 
+def admitted_statuses(f: QueueFilter) -> tuple[Status, ...] | None:
+    """The statuses the filter lets through (`status` and `open` together); None: any status."""
+    if not f.status and f.open is None:
+        return None
+    return tuple(s for s in STATUSES
+                 if (not f.status or s in f.status) and (f.open is None or (s != "closed") == f.open))
+
+
 def matches(case: Case, f: QueueFilter, now: datetime) -> bool:
-    if f.status and case.status not in f.status:
-        return False
-    if f.open is not None and (case.status != "closed") != f.open:
+    admitted = admitted_statuses(f)
+    if admitted is not None and case.status not in admitted:
         return False
     for have, want in ((case.level, f.level), (case.department, f.department), (case.channel, f.channel),
                        (case.customer_ref, f.customer), (case.assignee, f.assignee)):
@@ -110,7 +119,7 @@ def page(cases: list[Case], sort: str, cursor: Cursor | None, limit: int) -> tup
     return ordered[:limit], next_cursor(ordered, sort, limit)
 
 
-def next_cursor(ordered: list[Case], sort: str, limit: int) -> Cursor | None:
+def next_cursor(ordered: Sequence[Case | QueueItem], sort: str, limit: int) -> Cursor | None:
     """A cursor after the page's last case, if more cases follow (`ordered` holds at least limit+1)."""
     if len(ordered) <= limit:
         return None

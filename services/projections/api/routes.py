@@ -100,13 +100,14 @@ async def list_complaints(
                     assignee=assignee, unassigned=unassigned)
     now = as_of or datetime.now(UTC)
 
-    def read() -> Response:
+    def read() -> Response:  # the live queue reads the rows' summaries; as_of folds the page's cases
         if as_of is None:
-            cases, nxt = queries.list_cases(gen, f, sort, after, limit, now)
+            items, nxt = queries.list_cases(gen, f, sort, after, limit, now)
+            summaries = [case_summary(c, now) for c in items]
         else:
             cases, nxt = queries.list_cases_at(gen, f, sort, after, limit, as_of, first_response)
-        page = CasePage(items=[case_summary(c, now) for c in cases], next_cursor=nxt.encode() if nxt else None,
-                        sort=sort, as_of=as_of)
+            summaries = [case_summary(c, now) for c in cases]
+        page = CasePage(items=summaries, next_cursor=nxt.encode() if nxt else None, sort=sort, as_of=as_of)
         return json_answer(page if sees_customers(staff) else page_without_customer(page))
 
     return await run_in_threadpool(read)

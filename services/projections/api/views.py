@@ -7,9 +7,11 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
+from complaints.domain.trusted import trusted
 from complaints.readmodel.fold import effective_sla
 from complaints.readmodel.kpis import KpiReport
 from complaints.readmodel.model import Case, CaseFields, Outcome, Sla, Status, TimelineEntry
+from complaints.readmodel.summary import QueueItem, item_of
 from schemas.common import Channel, Department, Level
 
 
@@ -93,14 +95,11 @@ def case_view(case: Case, timeline: list[TimelineEntry], now: datetime, as_of: d
                     timeline=timeline)
 
 
-def case_summary(case: Case, now: datetime) -> CaseSummary:
-    return CaseSummary(
-        complaint_id=case.complaint_id, status=case.status, episode=case.episode, level=case.level,
-        department=case.department, channel=case.channel, customer_ref=case.customer_ref, category=case.category,
-        severity=case.severity, public=case.public, received_at=case.received_at, sla=effective_sla(case, now),
-        outcome=case.outcome, offers=len(case.offers), reopen_count=case.reopen_count, updated_at=case.updated_at,
-        position=",".join(case.position_tokens()), assignee=case.assignee,
-    )
+def case_summary(case: Case | QueueItem, now: datetime) -> CaseSummary:
+    """A queue row: the case's queue item (`readmodel.summary`, validated when decoded: the same fields), its
+    SLA as of `now`."""
+    item = case if isinstance(case, QueueItem) else item_of(case)
+    return trusted(CaseSummary, {**item.__dict__, "sla": effective_sla(item, now)})
 
 
 def json_answer(model: BaseModel) -> Response:

@@ -11,6 +11,7 @@ from pydantic_core import to_json
 
 from complaints.envelope import Envelope
 from complaints.readmodel.model import utc
+from complaints.readmodel.summary import summary_of
 from schemas.registry import ALL_MODELS, parse_event
 from services.projections.storage import tables
 
@@ -35,7 +36,7 @@ def aware(dt: datetime | None) -> datetime | None:
 
 #: Column order of the value tuples below (the writer's INSERT statements use the same).
 CASE_COLUMNS = ("complaint_id", "status", "episode", "level", "department", "channel", "customer_ref",
-                "received_at", "due_at", "awaiting", "breached", "updated_at", "doc", "assignee")
+                "received_at", "due_at", "awaiting", "breached", "updated_at", "doc", "assignee", "summary")
 TIMELINE_COLUMNS = ("event_id", "complaint_id", "topic", "partition", "offset", "ce_type", "time", "source",
                     "correlation_id", "causation_id", "payload", "entry")
 
@@ -80,9 +81,10 @@ def queue_values(doc: dict[str, Any], times: Times) -> tuple[Any, ...]:
 
 
 def case_values(doc: dict[str, Any], times: Times) -> tuple[Any, ...]:
-    """A case row (CASE_COLUMNS) from the case document."""
+    """A case row (CASE_COLUMNS) from the case document (and its queue summary, `summary_of`)."""
     *queue, assignee = queue_values(doc, times)
-    return (doc["complaint_id"], *queue, times.of_text(doc["updated_at"]), to_json(doc).decode(), assignee)
+    return (doc["complaint_id"], *queue, times.of_text(doc["updated_at"]), to_json(doc).decode(), assignee,
+            to_json(summary_of(doc)).decode())
 
 
 def timeline_values(env: Envelope, topic: str, partition: int, offset: int, payload: str, entry: str,

@@ -19,8 +19,9 @@ from complaints.readmodel.fold import fold
 from complaints.readmodel.model import Case, TimelineEntry
 from complaints.readmodel.order import entry_key
 from complaints.readmodel.queue import Cursor, QueueFilter, next_cursor
+from complaints.readmodel.summary import QueueItem
 from services.projections.storage.codec import envelope_from_row, naive
-from services.projections.storage.queue import sql_fixed, sql_phases, sql_where
+from services.projections.storage.queue import page_params, page_statements, sql_fixed
 from services.projections.storage.sqlwrite import stored_offsets
 from services.projections.storage.store import Generation
 from services.projections.storage.versions import page_at
@@ -57,18 +58,18 @@ def case_at(gen: Generation, complaint_id: str, as_of: datetime, first_response:
 
 
 def list_cases(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | None, limit: int,
-               now: datetime) -> tuple[list[Case], Cursor | None]:
+               now: datetime) -> tuple[list[QueueItem], Cursor | None]:
+    """A page of the live queue: the rows' summaries only (`cases.summary`), never the whole case documents."""
     t = gen.tables
-    where = sql_where(t, f, now)
-    docs: list[str] = []
+    rows: list[str] = []
     with gen.engine.connect() as conn:
-        for conditions, order in sql_phases(t, sort, cursor):
-            query = select(t.cases.c.doc).where(*where, *conditions).order_by(*order).limit(limit + 1 - len(docs))
-            docs += conn.execute(query).scalars()
-            if len(docs) > limit:
+        kind = None if cursor is None else cursor.value is not None
+        for statement in page_statements(t, f, sort, kind, ("summary",)):
+            rows += (r.summary for r in conn.execute(statement, page_params(now, cursor, limit + 1 - len(rows))))
+            if len(rows) > limit:
                 break
-    cases = [Case.model_validate_json(d) for d in docs]
-    return cases[:limit], next_cursor(cases, sort, limit)
+    items = [QueueItem.model_validate_json(r) for r in rows]
+    return items[:limit], next_cursor(items, sort, limit)
 
 
 def list_cases_at(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | None, limit: int,

@@ -121,12 +121,26 @@ class Catalog:
         return Generation(gen_id, location, "building", engine)
 
     def activate(self, gen_id: int, events: int | None = None, seconds: float | None = None) -> None:
-        """Atomically make `gen_id` the active generation (readers switch on their next request)."""
+        """Atomically make `gen_id` the active generation (readers switch on their next request).
+
+        On PostgreSQL its tables are analysed first: a replay's fresh tables have no planner statistics until
+        autovacuum gets to them (never, where it is off), and without them the planner sorts whole queues."""
+        self._analyze(gen_id)
         with self.engine.begin() as conn:
             conn.execute(update(generations).where(generations.c.state == "active").values(state="retired"))
             conn.execute(update(generations).where(generations.c.id == gen_id).values(
                 state="active", activated_at=_now(), events=events,
                 seconds=None if seconds is None else f"{seconds:.3f}"))
+
+    def _analyze(self, gen_id: int) -> None:
+        with self.engine.connect() as conn:
+            location = conn.execute(select(generations.c.location).where(generations.c.id == gen_id)).scalar()
+        if location is None or is_sqlite(location):
+            return
+        engine = self.engine_for(location)
+        with engine.begin() as conn:
+            for table in tables_for(gen_id).metadata.sorted_tables:
+                conn.exec_driver_sql(f"ANALYZE {engine.dialect.identifier_preparer.format_table(table)}")
 
     def cleanup(self, keep_retired: int = 1) -> list[int]:
         """Drop retired generations but the newest `keep_retired` (in-flight reads may still use those)."""

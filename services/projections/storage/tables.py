@@ -31,8 +31,8 @@ QUEUE_COLUMNS = ("status", "episode", "level", "department", "channel", "custome
                  "awaiting", "breached", "assignee")
 
 #: Bump when the tables or the case JSON change shape; a replay builds the new shape.
-SCHEMA_VERSION = 4  # 2: cases.assignee (staff case work); 3: KPI tallies, valid-time versions;
-#                     4: KPI tallies in tiers, per day and month (complaints.readmodel.kpitiers)
+SCHEMA_VERSION = 5  # 2: cases.assignee (staff case work); 3: KPI tallies, valid-time versions;
+#                     4: KPI tallies in tiers, per day and month (complaints.readmodel.kpitiers); 5: cases.summary
 
 catalog_metadata = MetaData()
 generations = Table(
@@ -79,6 +79,8 @@ def generation_tables(generation: int) -> Tables:
         Column("updated_at", DateTime),
         Column("doc", Text, nullable=False, doc="The folded Case as JSON."),
         Column("assignee", String(200), doc="Staff id working the case (None: in the queue)."),
+        Column("summary", Text, nullable=False, doc="What a queue page shows of the case, as JSON "
+                                                    "(complaints.readmodel.summary.summary_of the doc)."),
     )
     # The queue's sorts (urgency: due_at; newest/oldest: received_at), each behind its filters' columns, so a
     # 50-row page is an index range read in order (storage/queue.py `sql_phases`), not a sort of every match.

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Dialect, Table, select
 from complaints.readmodel.casedoc import Doc
 from complaints.readmodel.queue import Cursor, QueueFilter
 from services.projections.storage.codec import QUEUE_COLUMNS, Times, naive, queue_values
-from services.projections.storage.queue import sql_phases, sql_where
+from services.projections.storage.queue import ordering, sql_phases, sql_where
 from services.projections.storage.store import Generation
 
 OPEN = datetime(9999, 12, 31)
@@ -87,11 +87,12 @@ def page_at(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | None, l
     """Up to limit+1 ids of the queue's page as it stood at `as_of` (the versions valid then)."""
     v = gen.tables.versions
     moment = naive(as_of)
-    where = [v.c.valid_from <= moment, v.c.valid_to > moment, *sql_where(gen.tables, f, as_of, v)]
+    valid = [v.c.valid_from <= moment, v.c.valid_to > moment]
     ids: list[str] = []
     with gen.engine.connect() as conn:
-        for conditions, order in sql_phases(gen.tables, sort, cursor, v):
-            query = select(v.c.complaint_id).where(*where, *conditions).order_by(*order).limit(limit + 1 - len(ids))
+        for phase in sql_phases(gen.tables, sort, cursor, v):
+            where = [*valid, *sql_where(gen.tables, f, as_of, v, due=phase.due), *phase.conditions]
+            query = select(v.c.complaint_id).where(*where).order_by(*ordering(v.c, phase)).limit(limit + 1 - len(ids))
             ids += conn.execute(query).scalars()
             if len(ids) > limit:
                 break
