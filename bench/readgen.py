@@ -128,7 +128,15 @@ def records(cases: int, partitions: int, seed: int = 15, chunk: int = 2_000) -> 
 
 
 def build(gen: object, cases: int, partitions: int = 6, batch: int = 5_000) -> Built:
-    """Write `cases` cases into the generation through `apply_batch` (timed apart from making the records)."""
+    """Write `cases` cases into the generation through `apply_batch` (timed apart from making the records), under
+    the garbage-collector settings the projector and a replay run with (`tuning.batch_gc`)."""
+    from services.projections.tuning import batch_gc
+
+    with batch_gc():
+        return _build(gen, cases, partitions, batch)
+
+
+def _build(gen: object, cases: int, partitions: int, batch: int) -> Built:
     from complaints.readmodel.casedoc import policy_first_response
     from services.projections.ingest.records import classify
     from services.projections.ingest.writer import apply_batch
