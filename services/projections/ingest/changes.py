@@ -27,12 +27,18 @@ from complaints.readmodel.timeline import entry_json
 from complaints.readmodel.validtime import appendable, running, versions
 from services.projections.ingest.parsed import PARSED
 from services.projections.ingest.records import Classified
-from services.projections.storage.codec import CASE_COLUMNS, Times, case_values, chunks, envelope_from_row, timeline_values
+from services.projections.storage.codec import (
+    CASE_COLUMNS,
+    Times,
+    case_values,
+    chunks,
+    envelope_from_row,
+    timeline_values,
+)
 from services.projections.storage.kpistore import Cell, deltas
 from services.projections.storage.sqlwrite import Statements, existing_events, load_cases, stored_offsets
 from services.projections.storage.tables import Tables
 from services.projections.storage.versions import VersionChanges
-
 
 _DOC = CASE_COLUMNS.index("doc")
 

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from complaints.db import make_engine
+from services.projections.storage.bulk import drop_deferred, pragmas
 from services.projections.storage.tables import SCHEMA_VERSION, Tables, catalog_metadata, generation_tables, generations
 
 tables_for = lru_cache(maxsize=64)(generation_tables)
@@ -60,7 +61,7 @@ class Catalog:
             catalog_metadata.create_all(self.engine)
 
     def engine_for(self, location: str, bulk: bool = False) -> Engine:
-        """One engine per location; `bulk` engines (replay builds) skip fsync on SQLite."""
+        """One engine per location; `bulk` engines (replay builds, `storage/bulk.py`) skip fsync on SQLite."""
         with self._lock:
             engine = self._engines.get((location, bulk))
             if engine is None:
@@ -70,7 +71,7 @@ class Catalog:
                 extra = {} if is_sqlite(location) else {"connect_args": {"prepare_threshold": None}}
                 engine = make_engine(location, **extra)
                 if bulk and is_sqlite(location):
-                    event.listen(engine, "connect", _no_sync)
+                    event.listen(engine, "connect", pragmas)
                 self._engines[(location, bulk)] = engine
             return engine
 
@@ -92,7 +93,8 @@ class Catalog:
         return gen
 
     def create(self, location: str | None = None, bulk: bool = False) -> Generation:
-        """A fresh, empty generation in state `building`."""
+        """A fresh, empty generation in state `building`; `bulk`: written by a bulk engine, without the indexes
+        only reads use until `bulk.finish` (`storage/bulk.py`)."""
         with self.engine.begin() as conn:
             key = conn.execute(insert(generations).values(
                 location="", state="building", schema_version=SCHEMA_VERSION, created_at=_now(),
@@ -107,6 +109,8 @@ class Catalog:
         tables.metadata.create_all(engine)
         with engine.begin() as conn:
             conn.execute(insert(tables.counters).values(name="batches", value=0))
+            if bulk:
+                drop_deferred(conn, tables)
         return Generation(gen_id, location, "building", engine)
 
     def activate(self, gen_id: int, events: int | None = None, seconds: float | None = None) -> None:
@@ -165,14 +169,3 @@ class Catalog:
                 engine.dispose()
             self._engines.clear()
 
-
-#: A bulk engine's page cache (KiB, per connection; SQLite's default is 2 MiB): a build's upserts land all over
-#: the cases' indexes, and with the default cache most of them re-read pages from the OS.
-BULK_CACHE_KIB = 65_536
-
-
-def _no_sync(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA synchronous=OFF")
-    cur.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
-    cur.close()
