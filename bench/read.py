@@ -148,7 +148,8 @@ def measure(run: Run, url: str, cases: int, label: str) -> dict[str, Any]:
         built = build(gen, cases)
         catalog.activate(gen.id)
         out["build"] = {"events": built.events, "write_s": round(built.write_s, 1), "make_s": round(built.make_s, 1),
-                        "events_per_s": round(built.events / built.write_s), "bytes": _disk_bytes(gen)}
+                        "events_per_s": round(built.events / built.write_s), "bytes": _disk_bytes(gen),
+                        "processes": built.processes, "finish_s": round(built.finish_s, 1)}
         out["build"]["bytes_per_event"] = round(out["build"]["bytes"] / max(built.events, 1))
         run.say(f"read ({label}): built {cases:,} cases: {out['build']}")
         reader = Catalog(url)
@@ -260,7 +261,8 @@ def figures(run: Run, results: dict[str, Any]) -> None:
             run.add(Figure(name, shown, ceiling, "—", f"≤ {target:g} ms", _verdict(value, target)))
         run.add(Figure(f"read ({db}): build through the batch writer, {n}",
                        f"{b['events_per_s']:,}/s ({b['events']:,} events in {b['write_s']} s); "
-                       f"{b['bytes_per_event']:,} bytes on disk per event", "—", "—",
+                       f"{b['bytes_per_event']:,} bytes on disk per event; {b.get('processes', 1)} process(es)",
+                       "—", "—",
                        "≥ 25,000/s (SQLite)" if db == "SQLite" else "report",
                        ("met" if b["events_per_s"] >= 25_000 else "missed") if db == "SQLite" else "info"))
         readload.figures(run, db, r)

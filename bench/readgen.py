@@ -7,12 +7,13 @@ department); some reopen one level up; some are still waiting. Received times ar
 record the services would publish (`envelope.encode`), decoded as the live projector does
 (`ingest.records.classify`), and batches go to `ingest.writer.apply_batch` — the whole projector
 minus the broker, so a 1M-case read model builds in minutes instead of hours through the stack.
+The build itself (`bench.readbuild`) runs as a replay does: a bulk generation, one process per group
+of partition numbers, batches of `replay_batch_records`.
 """
 
 from __future__ import annotations
 
 import random
-import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,8 +38,10 @@ M, H = timedelta(minutes=1), timedelta(hours=1)
 class Built:
     cases: int = 0
     events: int = 0
-    write_s: float = 0.0  # inside apply_batch only
+    write_s: float = 0.0  # applying the batches (wall clock; all processes together) and `bulk.finish`
     make_s: float = 0.0  # building, encoding and decoding the records
+    finish_s: float = 0.0  # of write_s: `bulk.finish` (the indexes a bulk build defers)
+    processes: int = 1
 
 
 def _received(cid: str, at: datetime, rng: random.Random, customers: int) -> ComplaintReceived:
@@ -101,8 +104,10 @@ def history(cid: str, at: datetime, rng: random.Random, customers: int) -> list[
     return out
 
 
-def records(cases: int, partitions: int, seed: int = 15, chunk: int = 2_000) -> Iterator[list[SimpleNamespace]]:
-    """Consumer-like records of `cases` cases, roughly in time order, `chunk` cases at a time."""
+def records(cases: int, partitions: int, seed: int = 15, chunk: int = 2_000, shard: tuple[int, int] = (0, 1),
+            ) -> Iterator[list[SimpleNamespace]]:
+    """Consumer-like records of `cases` cases, roughly in time order, `chunk` cases at a time; `shard` (k, n):
+    only those of the partitions numbered k modulo n (the same offsets)."""
     rng = random.Random(seed)
     start = END - timedelta(days=cases / PER_DAY)
     step = timedelta(days=1) / PER_DAY
@@ -119,6 +124,9 @@ def records(cases: int, partitions: int, seed: int = 15, chunk: int = 2_000) -> 
         for when, cid, ev in events:
             part = zlib.crc32(cid.encode()) % partitions
             row = offsets[topics[ev.topic]]
+            if part % shard[1] != shard[0]:
+                row[part] += 1
+                continue
             rec = encode(ev, event_id=deterministic_id("bench", ev.topic, cid, when.isoformat()), source="bench",
                          time=when)
             out.append(SimpleNamespace(topic=ev.topic, partition=part, offset=row[part], headers=rec.headers,
@@ -127,31 +135,8 @@ def records(cases: int, partitions: int, seed: int = 15, chunk: int = 2_000) -> 
         yield out
 
 
-def build(gen: object, cases: int, partitions: int = 6, batch: int = 5_000) -> Built:
-    """Write `cases` cases into the generation through `apply_batch` (timed apart from making the records)."""
-    from complaints.readmodel.casedoc import policy_first_response
-    from services.projections.ingest.records import classify
-    from services.projections.ingest.writer import apply_batch
-    from services.projections.storage.store import Generation
+def build(gen: object, cases: int, partitions: int = 6, batch: int = 10_000, processes: int | None = None) -> Built:
+    """Write `cases` cases into a bulk generation as a replay does (`bench.readbuild`)."""
+    from bench.readbuild import build as build_in
 
-    assert isinstance(gen, Generation)
-    sla = policy_first_response()  # as the projector's wiring passes it
-    built = Built()
-    pending = []
-    t0 = time.perf_counter()
-    for recs in records(cases, partitions):
-        pending += [classify(r) for r in recs]
-        while len(pending) >= batch:
-            items, pending = pending[:batch], pending[batch:]
-            built.make_s += time.perf_counter() - t0
-            t1 = time.perf_counter()
-            built.events += apply_batch(gen, items, first_response=sla).applied
-            built.write_s += time.perf_counter() - t1
-            t0 = time.perf_counter()
-    built.make_s += time.perf_counter() - t0
-    if pending:
-        t1 = time.perf_counter()
-        built.events += apply_batch(gen, pending, first_response=sla).applied
-        built.write_s += time.perf_counter() - t1
-    built.cases = cases
-    return built
+    return build_in(gen, cases, partitions, batch, processes)

@@ -17,7 +17,6 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from pydantic_core import from_json
 from sqlalchemy import Connection, select
 
 from complaints.envelope import Envelope
@@ -26,12 +25,22 @@ from complaints.readmodel.model import SortKey, utc
 from complaints.readmodel.order import sort_key
 from complaints.readmodel.timeline import entry_json
 from complaints.readmodel.validtime import appendable, running, versions
+from services.projections.ingest.parsed import PARSED
 from services.projections.ingest.records import Classified
-from services.projections.storage.codec import Times, case_values, chunks, envelope_from_row, timeline_values
+from services.projections.storage.codec import (
+    CASE_COLUMNS,
+    Times,
+    case_values,
+    chunks,
+    envelope_from_row,
+    timeline_values,
+)
 from services.projections.storage.kpistore import Cell, deltas
 from services.projections.storage.sqlwrite import Statements, existing_events, load_cases, stored_offsets
 from services.projections.storage.tables import Tables
 from services.projections.storage.versions import VersionChanges
+
+_DOC = CASE_COLUMNS.index("doc")
 
 
 class PoisonEvents(Exception):
@@ -79,12 +88,14 @@ def work_out(conn: Connection, t: Tables, sql: Statements, items: Sequence[Class
     seen = existing_events(conn, t, list(first)) if first else set()
     new = [i for event_id, i in first.items() if event_id not in seen]
     stored = load_cases(conn, t, list(dict.fromkeys(i.env.complaint_id for i in new)))
-    before = {cid: from_json(doc) for cid, doc in stored.items()}  # advance never changes a document it is given
+    before = PARSED.parse(stored)  # advance never changes a document it is given
     docs, poison, refolds, kept = _fold(conn, t, new, before, first_response, sql.times)
     rows = [timeline_values(i.env, i.topic, i.partition, i.offset, i.payload, i.entry or entry_json(i.env, i.position),
                             sql.times) for i in new]
-    return Changes(done, fresh, new, stored, rows, [case_values(doc, sql.times) for doc in docs.values()],
-                len(events) - len(new), refolds, poison, deltas(before, docs), kept)
+    case_rows = [case_values(doc, sql.times) for doc in docs.values()]
+    PARSED.keep({cid: (row[_DOC], doc) for (cid, doc), row in zip(docs.items(), case_rows, strict=True)})
+    return Changes(done, fresh, new, stored, rows, case_rows, len(events) - len(new), refolds, poison,
+                   deltas(before, docs), kept)
 
 
 def still_valid(conn: Connection, t: Tables, p: Changes) -> bool:

@@ -7,9 +7,10 @@ update, picked up by readers on their next request and by the live projector wit
 
 The partitions are read by up to `replay_processes` shards, one process each (see
 shard.py; one per `replay_records_per_process` records in the log, since starting one
-costs about a second). "Caught up" is judged by position >= end offset AND a fetch that
-brings nothing more: the embedded broker reports end offsets too low when the last
-batch holds several records, so the end offset alone would stop early.
+costs about a second). The generation is built in bulk (`storage/bulk.py`: no fsync per batch, the
+indexes only reads use created at the end) and made durable before the swap. "Caught up" is judged
+by position >= end offset AND a fetch that brings nothing more: the embedded broker reports end
+offsets too low when the last batch holds several records, so the end offset alone would stop early.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from services.projections.ingest.records import discover_partitions, topics_of
 from services.projections.ingest.shard import Shard, split
 from services.projections.ingest.writer import BatchResult
 from services.projections.options import ProjectionOptions
+from services.projections.storage.bulk import finish
 from services.projections.storage.store import Catalog
 from services.projections.tuning import under_batch_gc
 
@@ -66,7 +68,7 @@ async def replay_async(settings: Settings, target_url: str | None = None,
 async def _replay(settings: Settings, target_url: str | None, options: ProjectionOptions,
                   stall_s: float) -> ReplayStats:
     catalog = Catalog(settings.projections_database_url)
-    gen = await asyncio.to_thread(catalog.create, target_url)
+    gen = await asyncio.to_thread(catalog.create, target_url, True)  # bulk: see storage/bulk.py
     try:
         tps, records = await _partitions(settings)
         processes = min(options.replay_processes, max(1, records // max(1, options.replay_records_per_process)))
@@ -75,10 +77,11 @@ async def _replay(settings: Settings, target_url: str | None, options: Projectio
                         optimistic=len(groups) > 1) for group in groups]
         started = time.monotonic()
         results = await _all([shard.run(shards[0], catalog), *map(shard.run_elsewhere, shards[1:])])
-        seconds = time.monotonic() - started
         events, totals = sum(n for n, _ in results), BatchResult()
         for _, result in results:
             shard.add(totals, result)
+        await asyncio.to_thread(finish, gen)  # its deferred indexes, and durable, before it serves
+        seconds = time.monotonic() - started
         await asyncio.to_thread(catalog.activate, gen.id, events, seconds)
         await asyncio.to_thread(catalog.cleanup)
     except BaseException:

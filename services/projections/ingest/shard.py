@@ -56,7 +56,7 @@ def split(partitions: list[TopicPartition], shards: int) -> list[list[TopicParti
 
 async def run(shard: Shard, catalog: Catalog) -> tuple[int, BatchResult]:
     """Read the shard's partitions from offset 0 to their end into its generation: (events read, totals)."""
-    gen = Generation(shard.generation, shard.location, "building", catalog.engine_for(shard.location))
+    gen = Generation(shard.generation, shard.location, "building", catalog.engine_for(shard.location, bulk=True))
     profile = get_profile(shard.settings)
     consumer = AIOKafkaConsumer(**profile.aiokafka_consumer(shard.settings, None), client_id="projections-replay",
                                 fetch_max_bytes=shard.options.fetch_max_bytes)

@@ -53,10 +53,25 @@ class Times:
 
 
 class SqliteTimes(Times):
-    """SQLite: the text SQLAlchemy's DateTime stores, so SQLAlchemy's reads compare them the same way."""
+    """SQLite: the text SQLAlchemy's DateTime stores, so SQLAlchemy's reads compare them the same way.
+
+    Converted texts are memoised (a version's end is the next one's start; refolds convert a case's
+    times again): equal datetimes are one instant (naive ones never equal aware ones), so one text."""
+
+    MEMO = 100_000
+
+    def __init__(self) -> None:
+        self._memo: dict[datetime, str] = {}
 
     def of(self, dt: datetime | None) -> str | None:
-        return None if dt is None else utc(dt).replace(tzinfo=None).isoformat(" ", "microseconds")
+        if dt is None:
+            return None
+        text = self._memo.get(dt)
+        if text is None:
+            if len(self._memo) >= self.MEMO:
+                self._memo.clear()
+            text = self._memo[dt] = utc(dt).replace(tzinfo=None).isoformat(" ", "microseconds")
+        return text
 
     def of_text(self, text: str | None) -> str | None:
         if text is not None and text[-1:] == "Z" and len(text) in (20, 27):  # 2026-01-05T09:00:00[.123456]Z

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from complaints.db import make_engine
+from services.projections.storage.bulk import drop_deferred, pragmas
 from services.projections.storage.tables import SCHEMA_VERSION, Tables, catalog_metadata, generation_tables, generations
 
 tables_for = lru_cache(maxsize=64)(generation_tables)
@@ -48,6 +49,18 @@ class Generation:
                                       else ": it was built by a newer release"))
 
 
+def open_engine(location: str, bulk: bool = False) -> Engine:
+    """A new engine for a generation's location (`Catalog.engine_for` keeps one per location)."""
+    # psycopg prepares a statement after 5 runs, and PostgreSQL may then plan `IN (...)` lookups
+    # generically, as sequential scans (measured: 400 ms instead of 2 ms per lookup during a
+    # replay). Our statements are batched, so preparing them gains nothing.
+    extra = {} if is_sqlite(location) else {"connect_args": {"prepare_threshold": None}}
+    engine = make_engine(location, **extra)
+    if bulk and is_sqlite(location):
+        event.listen(engine, "connect", pragmas)
+    return engine
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -70,18 +83,11 @@ class Catalog:
             catalog_metadata.create_all(self.engine)
 
     def engine_for(self, location: str, bulk: bool = False) -> Engine:
-        """One engine per location; `bulk` engines (replay builds) skip fsync on SQLite."""
+        """One engine per location; `bulk` engines (replay builds, `storage/bulk.py`) skip fsync on SQLite."""
         with self._lock:
             engine = self._engines.get((location, bulk))
             if engine is None:
-                # psycopg prepares a statement after 5 runs, and PostgreSQL may then plan `IN (...)` lookups
-                # generically, as sequential scans (measured: 400 ms instead of 2 ms per lookup during a
-                # replay). Our statements are batched, so preparing them gains nothing.
-                extra = {} if is_sqlite(location) else {"connect_args": {"prepare_threshold": None}}
-                engine = make_engine(location, **extra)
-                if bulk and is_sqlite(location):
-                    event.listen(engine, "connect", _no_sync)
-                self._engines[(location, bulk)] = engine
+                engine = self._engines[(location, bulk)] = open_engine(location, bulk)
             return engine
 
     def active(self) -> Generation | None:
@@ -103,7 +109,8 @@ class Catalog:
         return gen
 
     def create(self, location: str | None = None, bulk: bool = False) -> Generation:
-        """A fresh, empty generation in state `building`."""
+        """A fresh, empty generation in state `building`; `bulk`: written by a bulk engine, without the indexes
+        only reads use until `bulk.finish` (`storage/bulk.py`)."""
         with self.engine.begin() as conn:
             key = conn.execute(insert(generations).values(
                 location="", state="building", schema_version=SCHEMA_VERSION, created_at=_now(),
@@ -118,6 +125,8 @@ class Catalog:
         tables.metadata.create_all(engine)
         with engine.begin() as conn:
             conn.execute(insert(tables.counters).values(name="batches", value=0))
+            if bulk:
+                drop_deferred(conn, tables)
         return Generation(gen_id, location, "building", engine)
 
     def activate(self, gen_id: int, events: int | None = None, seconds: float | None = None) -> None:
@@ -190,8 +199,3 @@ class Catalog:
                 engine.dispose()
             self._engines.clear()
 
-
-def _no_sync(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA synchronous=OFF")
-    cur.close()
