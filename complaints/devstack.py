@@ -126,6 +126,7 @@ def run_dev(settings: Settings, data_dir: Path, timeout: float = 60.0, postgres:
     """`postgres`: the production-like topology (complaints/topology.py) with every store there."""
     started = time.monotonic()
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the stack as cleanly as Ctrl-C
+    signal.signal(signal.SIGINT, _interrupt)  # Ctrl-C even when started in the background (which ignores SIGINT)
     names = [s.name for s in available_services()]
     replicas = plan(names, lambda s, i: replica_port(settings, s, i), None if postgres else dict.fromkeys(names, 1))
     for r in replicas:
