@@ -91,7 +91,7 @@ async def active_generation(runtime: RuntimeDep, _: Annotated[None, Depends(cons
     """The generation this request reads (after any read-your-writes wait): one catalog lookup per request.
 
     503 while the active one is of another release's shape (after an upgrade, until the writer has
-    rebuilt it from the log: `LiveProjector._upgraded`)."""
+    rebuilt it from the log: `ingest/upgrade.py`)."""
     gen = await run_in_threadpool(runtime.catalog.ensure_active)
     if gen.outdated is not None:
         raise HTTPException(503, gen.outdated, headers={"Retry-After": "5"})

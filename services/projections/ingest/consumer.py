@@ -33,12 +33,11 @@ from complaints.worker.retry import persist, transient
 from services.projections.ingest.aligner import Aligner
 from services.projections.ingest.pipeline import WriteAhead
 from services.projections.ingest.records import classify_all, discover_partitions, topics_of
-from services.projections.ingest.replay import replay_async
+from services.projections.ingest.upgrade import upgraded
 from services.projections.ingest.writer import Classified, PoisonEvents, apply_batch
 from services.projections.options import ProjectionOptions
 from services.projections.storage import queries
 from services.projections.storage.store import Catalog, Generation
-from services.projections.storage.tables import SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 SERVICE = "projections"
@@ -56,7 +55,7 @@ class ProjectorStatus:
     highwater: dict[str, int] = field(default_factory=dict)
     failing_since: float | None = None  # monotonic: the first failure since the last applied batch
     progress_at: float = field(default_factory=time.monotonic)  # the last applied batch (or the start)
-    rebuilding: bool = False  # replaying into this release's read-model shape (`LiveProjector._upgraded`)
+    rebuilding: bool = False  # replaying into this release's read-model shape (`ingest/upgrade.py`)
 
     def stuck(self, bound_s: float, lagging: bool, now: float | None = None) -> str | None:
         """Why the projector is stuck (failing, or records waiting and no batch) for longer than the bound."""
@@ -120,7 +119,8 @@ class LiveProjector:
             if tps is None:
                 return
             consumer.assign(tps)
-            gen = await self._upgraded(await asyncio.to_thread(self.catalog.ensure_active))
+            gen = await upgraded(await asyncio.to_thread(self.catalog.ensure_active), self.catalog, self.settings,
+                                 self.options, self.status)
             aligner = Aligner(consumer, tps, self.options.align_buffer_records)
             await self._seek(consumer, aligner, gen, tps)
             self.status.running, self.status.partitions = True, len(tps)
@@ -159,22 +159,6 @@ class LiveProjector:
             self.status.running = False
             await consumer.stop()
             await producer.stop()
-
-    async def _upgraded(self, gen: Generation) -> Generation:
-        """The active generation in this release's shape: an older one is rebuilt from the log first."""
-        if gen.outdated is None:
-            return gen
-        if gen.schema_version > SCHEMA_VERSION:
-            raise RuntimeError(gen.outdated)  # never write into a newer release's tables (shown in /health)
-        log.warning("%s: replaying the log into a new generation before projecting", gen.outdated)
-        self.status.rebuilding = True
-        try:
-            stats = await replay_async(self.settings, options=self.options)
-        finally:
-            self.status.rebuilding = False
-        log.info("upgraded the read model: generation %s, %s events in %s s", stats.generation, stats.events,
-                 stats.seconds)
-        return await asyncio.to_thread(self.catalog.ensure_active)
 
     async def _seek(self, consumer: AIOKafkaConsumer, aligner: Aligner, gen: Generation,
                     tps: list[TopicPartition]) -> None:
