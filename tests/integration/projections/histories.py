@@ -11,11 +11,12 @@ import random
 from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from complaints.ids import deterministic_id
 from schemas.common import LEVELS, Money
 from schemas.events import OfferAccepted, OfferDeclined, OfferFulfilled
-from services.projections.ingest.writer import Classified
+from services.projections.ingest.writer import Classified, apply_batch
 from tests.unit.readmodel.factory import T0, Ev, escalated, followed, offered, received
 
 CHANNELS = ("web", "email", "social", "phone", "chat", "in_person")
@@ -123,3 +124,15 @@ def answers(rng: random.Random, cid: str, offer: str, episode: int, at: datetime
         out.append(Ev(OfferDeclined(complaint_id=cid, offer_id=offer, episode=episode, recorded_by="customer"),
                       at, deterministic_id("test", "declined", offer)))
     return out
+
+
+def apply_random_cases(gen: Any, rng: random.Random, cases: int) -> dict[str, list[tuple[Any, Any]]]:
+    """`cases` random histories, delivered in random batches through the writer into `gen`; per case, its
+    (envelope, position) pairs in delivery order."""
+    batches = deliveries(rng, [ev for i in range(cases) for ev in history(rng, f"c{i:03d}")])
+    for batch in batches:
+        apply_batch(gen, batch)
+    by_case: dict[str, list[tuple[Any, Any]]] = defaultdict(list)
+    for item in (i for batch in batches for i in batch):
+        by_case[item.env.complaint_id].append((item.env, item.position))
+    return by_case

@@ -5,7 +5,6 @@ the cases folded from scratch: every filter × sort, on both databases, over ran
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -15,10 +14,9 @@ from complaints.readmodel.fold import fold
 from complaints.readmodel.model import Case
 from complaints.readmodel.queue import QueueFilter, matches, page
 from complaints.readmodel.summary import QueueItem, item_of
-from services.projections.ingest.writer import apply_batch
 from services.projections.storage import queries
 from services.projections.storage.store import Catalog
-from tests.integration.projections.histories import CHANNELS, SPAN, deliveries, history, some_time
+from tests.integration.projections.histories import CHANNELS, SPAN, apply_random_cases, some_time
 from tests.unit.readmodel.factory import T0
 
 FILTERS = (
@@ -41,12 +39,7 @@ def test_live_queue_pages_are_the_rules_applied_to_the_folded_cases(catalog: Cat
     rng = random.Random(seed)
     gen = catalog.create()
     try:
-        batches = deliveries(rng, [ev for i in range(cases) for ev in history(rng, f"c{i:03d}")])
-        for batch in batches:
-            apply_batch(gen, batch)
-        by_case = defaultdict(list)
-        for item in (i for batch in batches for i in batch):
-            by_case[item.env.complaint_id].append((item.env, item.position))
+        by_case = apply_random_cases(gen, rng, cases)
         folded = [c for c in (fold(items)[0] for items in by_case.values()) if c is not None]
         now = some_time(rng, T0, SPAN + timedelta(days=2))
         for f in (*FILTERS, QueueFilter(channel=rng.choice(CHANNELS), open=rng.choice((True, False, None)))):

@@ -7,7 +7,6 @@ Random histories (`histories.py`: late received events, skewed clocks, random ba
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -18,12 +17,11 @@ from complaints.readmodel.model import Case
 from complaints.readmodel.queue import QueueFilter, matches, page
 from complaints.readmodel.validtime import versions
 from schemas.common import LEVELS
-from services.projections.ingest.writer import apply_batch
 from services.projections.storage import queries
 from services.projections.storage import versions as stored
 from services.projections.storage.codec import Times
 from services.projections.storage.store import Catalog
-from tests.integration.projections.histories import CHANNELS, SPAN, deliveries, history, some_time
+from tests.integration.projections.histories import CHANNELS, SPAN, apply_random_cases, some_time
 from tests.unit.readmodel.factory import T0
 
 FILTERS = (QueueFilter(), QueueFilter(open=True), QueueFilter(open=False), QueueFilter(status=("escalated",)),
@@ -37,12 +35,7 @@ def test_versions_and_the_queue_as_of_any_moment_follow_the_events(catalog: Cata
     rng = random.Random(seed)
     gen = catalog.create()
     try:
-        batches = deliveries(rng, [ev for i in range(cases) for ev in history(rng, f"c{i:03d}")])
-        for batch in batches:
-            apply_batch(gen, batch)
-        by_case = defaultdict(list)
-        for item in (i for batch in batches for i in batch):
-            by_case[item.env.complaint_id].append((item.env, item.position))
+        by_case = apply_random_cases(gen, rng, cases)
 
         expected = stored.VersionChanges()
         for cid in sorted(by_case):
