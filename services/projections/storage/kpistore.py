@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Dialect, Table, select
 from complaints.readmodel.kpis import contributions
 from complaints.readmodel.kpitiers import stored, tier_of
 from services.projections.storage.kpiread import kpi_report, whole_days
+from services.projections.storage.sqlwrite import insert_rows
 
 Cell = tuple[str, str, str, str, str]  # metric, span ('d' day / 'm' month), its first day, channel, key
 __all__ = ["Cell", "all_rows", "bucket", "deltas", "kpi_report", "whole_days", "write_kpis"]
@@ -80,8 +81,7 @@ def _statements(dialect: Dialect, table: Table) -> tuple[str, str]:
     name = dialect.identifier_preparer.format_table(table)
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     pk = ", ".join(quote(c) for c in COLUMNS[:5])
-    upsert = (f"INSERT INTO {name} ({', '.join(quote(c) for c in COLUMNS)}) VALUES ({', '.join([mark] * 8)}) "
-              f"ON CONFLICT ({pk}) DO UPDATE SET {quote('n')} = {name}.{quote('n')} + excluded.{quote('n')}, "
+    upsert = (f"ON CONFLICT ({pk}) DO UPDATE SET {quote('n')} = {name}.{quote('n')} + excluded.{quote('n')}, "
               f"{quote('total')} = {name}.{quote('total')} + excluded.{quote('total')}")
     delete = (f"DELETE FROM {name} WHERE " + " AND ".join(f"{quote(c)} = {mark}" for c in COLUMNS[:5])
               + f" AND {quote('n')} = 0 AND {quote('total')} = 0")
@@ -89,11 +89,12 @@ def _statements(dialect: Dialect, table: Table) -> tuple[str, str]:
 
 
 def write_kpis(conn: Connection, table: Table, changes: Mapping[Cell, list[int]]) -> None:
-    """Add the deltas to the tallies (one upsert statement for the batch); drop rows that reached zero."""
+    """Add the deltas to the tallies (in bulk: `sqlwrite.insert_rows`); drop rows that reached zero."""
     if not changes:
         return
     upsert, delete = _statements(conn.dialect, table)
-    conn.exec_driver_sql(upsert, [(*cell, tier_of(cell[0]), n, total) for cell, (n, total) in changes.items()])
+    insert_rows(conn, table, COLUMNS, [(*cell, tier_of(cell[0]), n, total) for cell, (n, total) in changes.items()],
+                upsert)
     shrunk = [cell for cell, (n, total) in changes.items() if n < 0 or total < 0]
     if shrunk:
         conn.exec_driver_sql(delete, shrunk)

@@ -1,8 +1,8 @@
 """Set-based writes of one batch: one statement per table per batch, the same SQL on SQLite and PostgreSQL.
 
-The two big tables (timeline, cases) are written straight through the driver from value
-tuples (`codec.TIMELINE_COLUMNS`, `codec.CASE_COLUMNS`): SQLAlchemy's per-row parameter
-processing cost more than the database's own work. Times go in as each database stores
+The big tables (timeline, cases, and the KPI tallies and versions beside them) are written straight
+through the driver from value tuples (`codec.TIMELINE_COLUMNS`, `codec.CASE_COLUMNS`) by `insert_rows`:
+SQLAlchemy's per-row parameter processing cost more than the database's own work. Times go in as each database stores
 them through SQLAlchemy (`codec.SqliteTimes`), so its reads compare them the same way.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -36,12 +36,9 @@ class Statements:
     """One generation's write statements, as this connection's driver takes them."""
 
     times: Times
-    insert_timeline: str
-    upsert_cases: str
-    #: PostgreSQL: rows go in by COPY (the cases through a temporary table, then one upsert);
-    #: as single-row statements, even batched, the server parsed and planned every row.
-    copy_timeline: str = ""
-    stage_cases: tuple[str, ...] = ()
+    timeline: Table
+    cases: Table
+    upsert_cases: str  # the ON CONFLICT clause of the cases' rows
 
 
 def statements(conn: Connection, t: Tables) -> Statements:
@@ -51,33 +48,57 @@ def statements(conn: Connection, t: Tables) -> Statements:
 @lru_cache(maxsize=16)
 def _statements(dialect: Dialect, timeline: Table, cases: Table) -> Statements:
     quote = dialect.identifier_preparer.quote
-    table = dialect.identifier_preparer.format_table
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    tl_cols, case_cols = ", ".join(quote(c) for c in TIMELINE_COLUMNS), ", ".join(quote(c) for c in CASE_COLUMNS)
     upsert = (f"ON CONFLICT ({quote('complaint_id')}) DO UPDATE SET "
               + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in CASE_COLUMNS if c != "complaint_id"))
-    tl_marks, case_marks = ", ".join([mark] * len(TIMELINE_COLUMNS)), ", ".join([mark] * len(CASE_COLUMNS))
-    sql = Statements(
-        times=SqliteTimes() if dialect.name == "sqlite" else Times(),
-        insert_timeline=f"INSERT INTO {table(timeline)} ({tl_cols}) VALUES ({tl_marks})",
-        upsert_cases=f"INSERT INTO {table(cases)} ({case_cols}) VALUES ({case_marks}) {upsert}",
-    )
+    return Statements(SqliteTimes() if dialect.name == "sqlite" else Times(), timeline, cases, upsert)
+
+
+@dataclass(frozen=True)
+class _Bulk:
+    """How value tuples go into a table: SQLite, one INSERT run per row (`each`); PostgreSQL, by COPY, straight
+    in or, when rows may clash with stored ones (`conflict`), through a temporary stage table (`stage`) and
+    one INSERT ... SELECT (`apply`). As single-row statements, even pipelined, the server parsed and planned
+    every row."""
+
+    each: str = ""
+    copy: str = ""
+    stage: str = ""
+    apply: str = ""
+
+
+@lru_cache(maxsize=64)
+def _bulk(dialect: Dialect, table: Table, columns: tuple[str, ...], conflict: str) -> _Bulk:
+    prep = dialect.identifier_preparer
+    name, cols = prep.format_table(table), ", ".join(prep.quote(c) for c in columns)
     if dialect.name != "postgresql":
-        return sql
-    stage = "projection_cases_stage"
-    return replace(sql, copy_timeline=f"COPY {table(timeline)} ({tl_cols}) FROM STDIN", stage_cases=(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} (LIKE {table(cases)}) ON COMMIT DELETE ROWS",
-        f"COPY {stage} ({case_cols}) FROM STDIN",
-        f"INSERT INTO {table(cases)} ({case_cols}) SELECT {case_cols} FROM {stage} {upsert}",
-    ))
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        return _Bulk(each=f"INSERT INTO {name} ({cols}) VALUES ({', '.join([mark] * len(columns))}) {conflict}")
+    if not conflict:
+        return _Bulk(copy=f"COPY {name} ({cols}) FROM STDIN")
+    stage = prep.quote(f"{table.name}_stage")  # per generation: its tables' shape
+    return _Bulk(copy=f"COPY {stage} ({cols}) FROM STDIN",
+                 stage=f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} (LIKE {name}) ON COMMIT DELETE ROWS",
+                 apply=f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {stage} {conflict}")
 
 
-def _copy(conn: Connection, statement: str, rows: list[tuple[Any, ...]]) -> None:
+def insert_rows(conn: Connection, table: Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]],
+                conflict: str = "") -> None:
+    """Insert these value tuples (in `columns` order) in bulk; `conflict`: the ON CONFLICT clause, if any."""
+    if not rows:
+        return
+    bulk = _bulk(conn.dialect, table, columns, conflict)
+    if bulk.each:
+        conn.exec_driver_sql(bulk.each, list(rows))
+        return
+    if bulk.stage:
+        conn.exec_driver_sql(bulk.stage)
     driver = conn.connection.driver_connection
     assert driver is not None
-    with driver.cursor() as cur, cur.copy(statement) as copy:
+    with driver.cursor() as cur, cur.copy(bulk.copy) as copy:
         for row in rows:
             copy.write_row(row)
+    if bulk.apply:
+        conn.exec_driver_sql(bulk.apply)
 
 
 def existing_events(conn: Connection, t: Tables, event_ids: Sequence[str]) -> set[str]:
@@ -89,10 +110,7 @@ def existing_events(conn: Connection, t: Tables, event_ids: Sequence[str]) -> se
 
 
 def insert_timeline(conn: Connection, sql: Statements, rows: list[tuple[Any, ...]]) -> None:
-    if rows and sql.copy_timeline:
-        _copy(conn, sql.copy_timeline, rows)
-    elif rows:
-        conn.exec_driver_sql(sql.insert_timeline, rows)
+    insert_rows(conn, sql.timeline, TIMELINE_COLUMNS, rows)
 
 
 def load_cases(conn: Connection, t: Tables, ids: Sequence[str]) -> dict[str, str]:
@@ -104,13 +122,7 @@ def load_cases(conn: Connection, t: Tables, ids: Sequence[str]) -> dict[str, str
 
 
 def write_cases(conn: Connection, sql: Statements, rows: list[tuple[Any, ...]]) -> None:
-    if rows and sql.stage_cases:
-        create, copy, upsert = sql.stage_cases
-        conn.exec_driver_sql(create)
-        _copy(conn, copy, rows)
-        conn.exec_driver_sql(upsert)
-    elif rows:
-        conn.exec_driver_sql(sql.upsert_cases, rows)
+    insert_rows(conn, sql.cases, CASE_COLUMNS, rows, sql.upsert_cases)
 
 
 def stored_offsets(conn: Connection, t: Tables) -> dict[tuple[str, int], int]:

@@ -23,9 +23,11 @@ from complaints.readmodel.casedoc import Doc
 from complaints.readmodel.queue import Cursor, QueueFilter
 from services.projections.storage.codec import QUEUE_COLUMNS, Times, naive, queue_values
 from services.projections.storage.queue import ordering, sql_phases, sql_where
+from services.projections.storage.sqlwrite import insert_rows
 from services.projections.storage.store import Generation
 
 OPEN = datetime(9999, 12, 31)
+COLUMNS = ("complaint_id", "valid_from", "valid_to", *QUEUE_COLUMNS)  # of `VersionChanges.rows`
 
 
 @dataclass
@@ -51,24 +53,22 @@ class VersionChanges:
 
 
 @lru_cache(maxsize=16)
-def _statements(dialect: Dialect, table: Table) -> tuple[str, str, str, str]:
+def _statements(dialect: Dialect, table: Table) -> tuple[str, str, str]:
     quote = dialect.identifier_preparer.quote
     name = dialect.identifier_preparer.format_table(table)
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    cols = ("complaint_id", "valid_from", "valid_to", *QUEUE_COLUMNS)
-    cid, start, end = (quote(c) for c in cols[:3])
+    cid, start, end = (quote(c) for c in COLUMNS[:3])
     return (  # by primary key (complaint_id, valid_from)
         f"DELETE FROM {name} WHERE {cid} = {mark}",
         f"DELETE FROM {name} WHERE {cid} = {mark} AND {start} = {mark}",
         f"UPDATE {name} SET {end} = {mark} WHERE {cid} = {mark} AND {start} = {mark}",
-        f"INSERT INTO {name} ({', '.join(quote(c) for c in cols)}) VALUES ({', '.join([mark] * len(cols))})",
     )
 
 
 def write_versions(conn: Connection, table: Table, changes: VersionChanges, times: Times) -> None:
     if not changes.rows:
         return
-    drop_all, drop_current, close, insert = _statements(conn.dialect, table)
+    drop_all, drop_current, close = _statements(conn.dialect, table)
     if changes.replace:
         conn.exec_driver_sql(drop_all, [(cid,) for cid in sorted(changes.replace)])
     if changes.close:
@@ -79,7 +79,7 @@ def write_versions(conn: Connection, table: Table, changes: VersionChanges, time
         later = [(times.of(start), cid, times.of(current)) for cid, current, start in changes.close if start != current]
         if later:
             conn.exec_driver_sql(close, later)
-    conn.exec_driver_sql(insert, changes.rows)
+    insert_rows(conn, table, COLUMNS, changes.rows)
 
 
 def page_at(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | None, limit: int,
