@@ -30,9 +30,15 @@ from bench.context import Figure, Run, scratch_schema
 from bench.httpload import percentile
 from bench.procs import rss_mb
 from bench.readgen import CHANNELS, END, PER_DAY, build
+from complaints.readmodel.queue import QueueFilter
 
 CLIENTS = 8
 NOW = END + timedelta(days=3)
+#: The queue `as_of` reads (name, filter, sort), at each of the block's moments (also `bench.asofread`).
+AS_OF_QUERIES = (("open=true sort=urgency", QueueFilter(open=True), "urgency"),
+                 ("default sort=newest", QueueFilter(), "newest"),
+                 ("open=true&level=supervisor sort=urgency", QueueFilter(open=True, level="supervisor"), "urgency"),
+                 ("breached=true sort=oldest", QueueFilter(breached=True), "oldest"))
 
 
 def _ms(fn: Callable[[], Any], times: list[float]) -> None:
@@ -47,8 +53,6 @@ def _stats(times: list[float]) -> dict[str, float]:
 
 
 def _queue_requests() -> list[tuple[str, Any, str]]:
-    from complaints.readmodel.queue import QueueFilter
-
     filters: list[tuple[str, QueueFilter]] = [
         ("default", QueueFilter()), ("open=true", QueueFilter(open=True)), ("open=false", QueueFilter(open=False)),
         ("status=escalated", QueueFilter(status=("escalated",))),
@@ -136,7 +140,6 @@ def _disk_bytes(gen: Any) -> int:
 
 
 def measure(run: Run, url: str, cases: int, label: str) -> dict[str, Any]:
-    from complaints.readmodel.queue import QueueFilter
     from services.projections.api.views import case_view
     from services.projections.storage import kpistore, queries
     from services.projections.storage.store import Catalog
@@ -209,9 +212,7 @@ def measure(run: Run, url: str, cases: int, label: str) -> dict[str, Any]:
         span = timedelta(days=cases / PER_DAY)
         for label_at, moment in (("one minute ago", END - timedelta(minutes=1)), ("mid-history", END - span / 2),
                                  ("near the start", END - span + timedelta(hours=6))):
-            for f, sort in ((QueueFilter(open=True), "urgency"), (QueueFilter(), "newest"),
-                            (QueueFilter(open=True, level="supervisor"), "urgency"), (QueueFilter(breached=True),
-                                                                                     "oldest")):
+            for _, f, sort in AS_OF_QUERIES:
                 _ms(partial(queries.list_cases_at, gen, f, sort, None, 50, moment), as_of.setdefault(label_at, []))
         out["queue_as_of_ms"] = {name: round(max(v), 1) for name, v in as_of.items()}
         reader.dispose()

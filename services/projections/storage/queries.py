@@ -2,7 +2,7 @@
 
 `as_of` reads never touch the `cases` table's state: they fold the timeline's events
 up to that moment with the same pure projector the live path uses; the queue `as_of` finds
-its page in the valid-time versions (`storage/versions.py`) first.
+its page in the valid-time versions (`storage/asofpage.py`) first.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from complaints.readmodel.model import Case, TimelineEntry
 from complaints.readmodel.order import entry_key
 from complaints.readmodel.queue import Cursor, QueueFilter, next_cursor
 from complaints.readmodel.summary import QueueItem
+from services.projections.storage.asofpage import page_at
 from services.projections.storage.codec import envelope_from_row, naive
 from services.projections.storage.queue import page_params, page_statements, sql_fixed
 from services.projections.storage.sqlwrite import stored_offsets
 from services.projections.storage.store import Generation
-from services.projections.storage.versions import page_at
 
 
 def offsets(gen: Generation) -> dict[tuple[str, int], int]:

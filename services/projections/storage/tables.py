@@ -31,8 +31,9 @@ QUEUE_COLUMNS = ("status", "episode", "level", "department", "channel", "custome
                  "awaiting", "breached", "assignee")
 
 #: Bump when the tables or the case JSON change shape; a replay builds the new shape.
-SCHEMA_VERSION = 5  # 2: cases.assignee (staff case work); 3: KPI tallies, valid-time versions;
-#                     4: KPI tallies in tiers, per day and month (complaints.readmodel.kpitiers); 5: cases.summary
+SCHEMA_VERSION = 6  # 2: cases.assignee (staff case work); 3: KPI tallies, valid-time versions;
+#                     4: KPI tallies in tiers, per day and month (complaints.readmodel.kpitiers); 5: cases.summary;
+#                     6: versions' late-received index (storage/asofpage.py)
 
 catalog_metadata = MetaData()
 generations = Table(
@@ -151,4 +152,9 @@ def generation_tables(generation: int) -> Tables:
     v = versions.c
     Index(f"ix_versions{suffix}_due", v.due_at, v.complaint_id)
     Index(f"ix_versions{suffix}_received", v.received_at, v.complaint_id)
+    # The few versions received after their own valid_from, which the queue as_of's walk bounded by the
+    # moment (received_at <= as_of) does not see (storage/asofpage.py); normally none.
+    late = v.received_at > v.valid_from
+    Index(f"ix_versions{suffix}_late_received", v.received_at, v.complaint_id, sqlite_where=late,
+          postgresql_where=late)
     return Tables(md, cases, timeline, offsets, counters, kpis, versions)

@@ -5,9 +5,7 @@ that made it) until `valid_to` (the next version's valid_from; `OPEN` for the cu
 `complaints.readmodel.validtime`. A batch either appends versions to a case (closing its current one) or,
 when its new events do not extend the case in time order, replaces all of the case's versions.
 
-The queue as of T: the versions valid at T, filtered and sorted by the live queue's own SQL
-(`storage/queue.py`, on this table), one page of ids; those cases are then folded as of T
-(`queries.case_at`) for the page itself.
+The queue as of T reads one page of the versions valid at T: `storage/asofpage.py`.
 """
 
 from __future__ import annotations
@@ -20,11 +18,8 @@ from typing import Any
 from sqlalchemy import Connection, Dialect, Table, select
 
 from complaints.readmodel.casedoc import Doc
-from complaints.readmodel.queue import Cursor, QueueFilter
-from services.projections.storage.codec import QUEUE_COLUMNS, Times, naive, queue_values
-from services.projections.storage.queue import ordering, sql_phases, sql_where
+from services.projections.storage.codec import QUEUE_COLUMNS, Times, queue_values
 from services.projections.storage.sqlwrite import insert_rows
-from services.projections.storage.store import Generation
 
 OPEN = datetime(9999, 12, 31)
 COLUMNS = ("complaint_id", "valid_from", "valid_to", *QUEUE_COLUMNS)  # of `VersionChanges.rows`
@@ -80,23 +75,6 @@ def write_versions(conn: Connection, table: Table, changes: VersionChanges, time
         if later:
             conn.exec_driver_sql(close, later)
     insert_rows(conn, table, COLUMNS, changes.rows)
-
-
-def page_at(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | None, limit: int,
-            as_of: datetime) -> list[str]:
-    """Up to limit+1 ids of the queue's page as it stood at `as_of` (the versions valid then)."""
-    v = gen.tables.versions
-    moment = naive(as_of)
-    valid = [v.c.valid_from <= moment, v.c.valid_to > moment]
-    ids: list[str] = []
-    with gen.engine.connect() as conn:
-        for phase in sql_phases(gen.tables, sort, cursor, v):
-            where = [*valid, *sql_where(gen.tables, f, as_of, v, due=phase.due), *phase.conditions]
-            query = select(v.c.complaint_id).where(*where).order_by(*ordering(v.c, phase)).limit(limit + 1 - len(ids))
-            ids += conn.execute(query).scalars()
-            if len(ids) > limit:
-                break
-    return ids
 
 
 def all_rows(conn: Connection, table: Table) -> list[tuple[Any, ...]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -126,10 +127,13 @@ def answers(rng: random.Random, cid: str, offer: str, episode: int, at: datetime
     return out
 
 
-def apply_random_cases(gen: Any, rng: random.Random, cases: int) -> dict[str, list[tuple[Any, Any]]]:
-    """`cases` random histories, delivered in random batches through the writer into `gen`; per case, its
-    (envelope, position) pairs in delivery order."""
-    batches = deliveries(rng, [ev for i in range(cases) for ev in history(rng, f"c{i:03d}")])
+def apply_random_cases(gen: Any, rng: random.Random, cases: int,
+                       alter: Callable[[random.Random, list[Ev]], list[Ev]] | None = None,
+                       ) -> dict[str, list[tuple[Any, Any]]]:
+    """`cases` random histories (each changed by `alter`, if given), delivered in random batches through the
+    writer into `gen`; per case, its (envelope, position) pairs in delivery order."""
+    made = (history(rng, f"c{i:03d}") for i in range(cases))
+    batches = deliveries(rng, [ev for events in made for ev in (events if alter is None else alter(rng, events))])
     for batch in batches:
         apply_batch(gen, batch)
     by_case: dict[str, list[tuple[Any, Any]]] = defaultdict(list)
