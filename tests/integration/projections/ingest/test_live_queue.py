@@ -29,6 +29,7 @@ FILTERS = (
     QueueFilter(unassigned=False), QueueFilter(assignee="sam"), QueueFilter(customer="cust-1"),
     QueueFilter(received_from=T0 + timedelta(days=1), received_to=T0 + timedelta(days=2)),
     QueueFilter(open=True, received_from=T0 + timedelta(hours=30)),
+    QueueFilter(received_from=T0 + timedelta(hours=12), received_to=T0 + timedelta(days=2), breached=True),
 )
 
 
