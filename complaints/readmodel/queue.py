@@ -75,6 +75,12 @@ def sort_value(case: Case | QueueItem, sort: str) -> datetime | None:
     return case.received_at
 
 
+#: The statuses in which a case can await its first response, the only time it has a due time that orders the
+#: queue by urgency (`casedoc`: awaiting = not closed and not yet answered; `lifecycle.status_of`: closed ⇔
+#: "closed"). The urgency sort's due-time scan skips the others.
+CAN_BE_DUE: tuple[Status, ...] = tuple(s for s in STATUSES if s != "closed")
+
+
 def admitted_statuses(f: QueueFilter) -> tuple[Status, ...] | None:
     """The statuses the filter lets through (`status` and `open` together); None: any status."""
     if not f.status and f.open is None:

@@ -27,7 +27,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from complaints.readmodel.queue import EPOCH, SORTS, Cursor, QueueFilter, admitted_statuses
+from complaints.readmodel.queue import CAN_BE_DUE, EPOCH, SORTS, Cursor, QueueFilter, admitted_statuses
 from services.projections.storage.codec import naive
 from services.projections.storage.tables import Tables
 
@@ -148,6 +148,8 @@ def sql_page(t: Tables, f: QueueFilter, now: datetime | BindParameter[Any], phas
         return select(*(src.c[n] for n in names)).where(*where, *extra).order_by(*ordering(src.c, phase)).limit(limit)
 
     admitted = admitted_statuses(f)
+    if phase.due and admitted is not None:  # the scan of due times: a closed case has none (else a whole walk)
+        admitted = tuple(s for s in admitted if s in CAN_BE_DUE)
     if admitted is None or _led_by_another_index(f):
         return one(*([] if admitted is None else [src.c.status.in_(admitted) if admitted else false()]))
     if len(admitted) <= 1:
