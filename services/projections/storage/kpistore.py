@@ -58,25 +58,36 @@ def deltas(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, 
                     sums[0] += sign * n
                     sums[1] += sign * total
     out: dict[Cell, list[int]] = {}
+    rolled: dict[Cell, list[int]] = {}  # tiers 0 and 1 of the hours, then of their days: rolled up a level each
     for (hour, channel, *item), (n, total) in summed.items():
-        if not (n or total):
-            continue
-        for tier, metric, key, n_, total_ in stored([(item[0], item[1], n, total)]):
-            for cell in _rows(tier, metric, hour, channel, key):
-                sums = out.get(cell)
-                if sums is None:
-                    out[cell] = [n_, total_]
-                else:
-                    sums[0] += n_
-                    sums[1] += total_
+        if n or total:
+            for tier, metric, key, n_, total_ in stored([(item[0], item[1], n, total)]):
+                _add(out if tier == 2 else rolled, (metric, "h", hour, channel, key), n_, total_)
+    for span, cut in (("d", _day), ("m", _month)):
+        out.update(rolled)
+        level: dict[Cell, list[int]] = {}
+        for (metric, _, at, channel, key), (n, total) in rolled.items():
+            _add(level, (metric, span, cut(at), channel, key), n, total)
+        rolled = level
+    out.update(rolled)
     return {k: v for k, v in out.items() if v[0] or v[1]}
 
 
-def _rows(tier: int, metric: str, hour: str, channel: str, key: str) -> tuple[Cell, ...]:
-    hourly = (metric, "h", hour, channel, key)
-    if tier == 2:
-        return (hourly,)
-    return hourly, (metric, "d", hour[:10], channel, key), (metric, "m", hour[:8] + "01", channel, key)
+def _add(cells: dict[Cell, list[int]], cell: Cell, n: int, total: int) -> None:
+    sums = cells.get(cell)
+    if sums is None:
+        cells[cell] = [n, total]
+    else:
+        sums[0] += n
+        sums[1] += total
+
+
+def _day(hour: str) -> str:
+    return hour[:10]
+
+
+def _month(day: str) -> str:
+    return day[:8] + "01"
 
 
 @lru_cache(maxsize=16)
