@@ -9,11 +9,12 @@ A contribution (`kpis.contributions`) is stored in up to three tiers:
 - tier 1, each coarse duration bucket split into fine buckets (`BITS[1]` bits: 64 per coarse bucket).
 - tier 2, the exact values: a duration's whole seconds within its fine bucket; a due time within its day.
 
-Tiers 0 and 1 are kept per day and per month, tier 2 per day (`kpistore`). A report sums tier 0 over the
-window; for each nearest-rank percentile it replaces the one coarse bucket holding the rank by its fine
-buckets, then the one fine bucket holding it by its exact values (`refine`): the histogram is then exact
-where the walk stops, so `kpis.durations_of` gives the same figure as over the full histogram. Due days
-before `now`'s day are breached, after it pending, and only `now`'s own day is read exactly (`decide_due`).
+Tiers 0 and 1 are kept per hour, day and month, tier 2 per hour (`kpistore`; which rows a window reads:
+`kpispans`). A report sums tier 0 over the window; for each nearest-rank percentile it replaces the one
+coarse bucket holding the rank by its fine buckets, then the one fine bucket holding it by its exact values
+(`refine`): the histogram is then exact where the walk stops, so `kpis.durations_of` gives the same figure
+as over the full histogram. Due days before `now`'s day are breached, after it pending, and only `now`'s own
+day is read exactly (`decide_due`).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def due_day(due: str) -> str:
 
 
 def stored(items: Iterable[Contribution]) -> Iterator[Stored]:
-    """The stored cells of contributions: every tier of each (`kpistore` keeps tiers 0, 1 per month too)."""
+    """The stored cells of contributions: every tier of each (`kpistore` keeps tiers 0, 1 per day and month too)."""
     for metric, key, n, total in items:
         if metric in DURATIONS:
             seconds = int(key)

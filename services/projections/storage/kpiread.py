@@ -1,23 +1,25 @@
-"""`GET /kpis` from the tallies (`kpistore`): the whole months and days of a window, plus its edge days' cases.
+"""`GET /kpis` from the tallies (`kpistore`): the whole months, days and hours of a window, plus its edges' cases.
 
-The window's whole UTC days [start, end) split into whole months (their 'm' rows) and the days before
-and after them ('d' rows); the cases received in the partial days at the edges are folded from their
-documents into the same stored cells. Tier 0 is summed over all of it; then `now`'s due day is read
-exactly (tier 2), and for each duration metric the bucket holding each percentile's rank is read in fine
-buckets (tier 1), the fine bucket holding it in exact values (tier 2) — a few hundred rows at most,
-however long the window. `kpis.report` turns the result into the figures, as for `compute_kpis`.
+The window's whole UTC hours split into whole months (their 'm' rows), the days around them ('d' rows)
+and the hours around those ('h' rows: `kpispans.spans`); the cases received in the partial hours at the
+edges (at most ~2 × 115 at 2,740 cases a day) are folded from their documents into the same stored
+cells. Tier 0 is summed over all of it; then `now`'s due day is read exactly (tier 2, over the whole
+hours), and for each duration metric the bucket holding each percentile's rank is read in fine buckets
+(tier 1), the fine bucket holding it in exact values (tier 2) — a few hundred rows at most, however long
+the window. `kpis.report` turns the result into the figures, as for `compute_kpis`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic_core import from_json
 from sqlalchemy import Connection, func, select
 
 from complaints.readmodel.kpis import DURATIONS, PERCENTILES, KpiReport, Tally, contributions, rank, report
+from complaints.readmodel.kpispans import HOUR, Span, edges, label, spans, whole
 from complaints.readmodel.kpitiers import (
     SEPARATORS,
     Children,
@@ -29,65 +31,33 @@ from complaints.readmodel.kpitiers import (
     stored,
     tier_of,
 )
-from complaints.readmodel.model import utc
 from services.projections.storage.codec import naive
 from services.projections.storage.store import Generation
-
-DAY = timedelta(days=1)
-Period = tuple[str, datetime | None, datetime | None]  # span ('d' / 'm'), first day, end (None: unbounded)
-
-
-def _day_floor(moment: datetime) -> datetime:
-    return utc(moment).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def whole_days(received_from: datetime | None, received_to: datetime | None) -> tuple[datetime | None, datetime | None]:
-    """The whole UTC days inside [from, to): (first day's start, end of the last) — None: unbounded."""
-    start = None if received_from is None else _day_floor(received_from)
-    if start is not None and received_from is not None and start < utc(received_from):
-        start += DAY
-    end = None if received_to is None else _day_floor(received_to)
-    return start, end
-
-
-def periods(start: datetime | None, end: datetime | None) -> list[Period]:
-    """Whole days [start, end) as whole months and the days around them."""
-    first = None if start is None else start if start.day == 1 else (start.replace(day=1) + 32 * DAY).replace(day=1)
-    last = None if end is None else end.replace(day=1)
-    if first is not None and last is not None and first >= last:
-        return [("d", start, end)]
-    out: list[Period] = [("m", first, last)]
-    if start is not None and first is not None and start < first:
-        out.append(("d", start, first))
-    if end is not None and last is not None and last < end:
-        out.append(("d", last, end))
-    return out
 
 
 class Window:
     """The tallies' rows of one window and channel, plus its edge cases' cells (`edge`, by stored metric).
 
-    `spans`: its whole months and days (tiers 0, 1); `days`: its whole days (tier 2), None: no whole day."""
+    `spans`: its whole months, days and hours (tiers 0, 1); `hours`: its whole hours (tier 2), [] when none."""
 
     def __init__(self, conn: Connection, gen: Generation, start: datetime | None, end: datetime | None,
                  channel: str | None) -> None:
         self.conn, self.k, self.channel, self.edge = conn, gen.tables.kpis.c, channel, Tally()
-        whole = start is None or end is None or start < end
-        self.spans = periods(start, end) if whole else []
-        self.days: list[Period] = [("d", start, end)] if whole else []
+        self.spans = spans(start, end)
+        self.hours: list[Span] = [("h", start, end)] if self.spans else []
 
-    def _where(self, span: Period) -> list[Any]:
+    def _where(self, span: Span) -> list[Any]:
         k, (kind, lo, hi) = self.k, span
         where = [k.span == kind]
         if lo is not None:
-            where.append(k.day >= lo.date().isoformat())
+            where.append(k.day >= label(kind, lo))
         if hi is not None:
-            where.append(k.day < hi.date().isoformat())
+            where.append(k.day < label(kind, hi))
         return where if self.channel is None else [*where, k.channel == self.channel]
 
-    def _sum(self, spans: list[Period], *where: Any) -> Tally:
+    def _sum(self, parts: list[Span], *where: Any) -> Tally:
         k, out = self.k, Tally()
-        for span in spans:
+        for span in parts:
             query = select(k.metric, k.key, func.sum(k.n), func.sum(k.total)).where(*where, *self._where(span))
             out.add((m, key, int(n), int(t)) for m, key, n, t in self.conn.execute(query.group_by(k.metric, k.key)))
         return out
@@ -100,8 +70,8 @@ class Window:
     def rows(self, metrics: Iterable[str]) -> Tally:
         """The rows of these tier 1 or tier 2 metrics (all of one tier) in the window."""
         names = sorted(set(metrics))
-        spans = self.days if names and tier_of(names[0]) == 2 else self.spans
-        return self._sum(spans, self.k.metric.in_(names)).add(
+        parts = self.hours if names and tier_of(names[0]) == 2 else self.spans
+        return self._sum(parts, self.k.metric.in_(names)).add(
             (m, key, n, t) for m in names for key, (n, t) in self.edge.sums.get(m, {}).items())
 
     def children(self, metric: str, separator: str) -> Children:
@@ -113,18 +83,12 @@ class Window:
 
 def kpi_report(gen: Generation, received_from: datetime | None, received_to: datetime | None,
                channel: str | None, now: datetime) -> KpiReport:
-    """The KPIs of the cases received in [from, to) (and channel): tallies of whole days + the edges' cases."""
-    start, end = whole_days(received_from, received_to)
+    """The KPIs of the cases received in [from, to) (and channel): tallies of whole hours + the edges' cases."""
     with gen.engine.connect() as conn:
-        window = Window(conn, gen, start, end, channel)
+        window = Window(conn, gen, *whole(received_from, received_to, HOUR), channel)
         folded = Tally()  # the edge cases' contributions, summed, then stored in tiers once
-        if not window.days:  # no whole day inside: fold the window's cases
-            _fold_cases(conn, gen, received_from, received_to, channel, folded)
-        else:
-            if start is not None and received_from is not None and utc(received_from) < start:
-                _fold_cases(conn, gen, received_from, start, channel, folded)
-            if end is not None and received_to is not None and end < utc(received_to):
-                _fold_cases(conn, gen, end, received_to, channel, folded)
+        for lo, hi in edges(received_from, received_to):
+            _fold_cases(conn, gen, lo, hi, channel, folded)
         window.edge.add((m, key, n, t) for _, m, key, n, t in stored(
             (m, key, n, t) for m, keys in folded.sums.items() for key, (n, t) in keys.items()))
         tally, today = decide_due(window.summary(), now)

@@ -2,9 +2,11 @@
 
 Random histories over about three months (hypothesis draws the generator's seed): durations right at the
 edges of the coarse and fine buckets (`kpitiers.BITS`), repeated values (ranks landing on ties), negative
-ones (skewed clocks), unanswered cases with due times; windows from whole months, whole days and arbitrary
-moments; `now` often inside the due day of an unanswered case. `kpistore.kpi_report` must equal
-`compute_kpis` over the cases folded from scratch.
+ones (skewed clocks), unanswered cases with due times, half of them received within hours of one moment;
+windows from whole months, days and hours, arbitrary seconds inside an hour and arbitrary moments, long
+ones and ones of a few minutes or hours (inside one hour or day, or across their ends); `now` often inside
+the due day of an unanswered case. `kpistore.kpi_report` must equal `compute_kpis` over the cases folded
+from scratch.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from tests.unit.readmodel.factory import T0, Ev, escalated, followed, offered, r
 FIRST = T0.replace(day=1, hour=0) - timedelta(days=10)  # 2025-12-22: the cases span Dec, Jan, Feb, Mar
 SPREAD = timedelta(days=80)
 TIES = (0, 7, 300, 3600)
+HOT = timedelta(hours=7)  # half the cases are received in the 7 hours from one moment: short windows hold some
 
 
 def edge_seconds(rng: random.Random) -> int:
@@ -42,8 +45,8 @@ def edge_seconds(rng: random.Random) -> int:
     return max((lead << rng.randrange(0, 8)) + rng.choice((-1, 0, 1)), 0)
 
 
-def spread_history(rng: random.Random, cid: str) -> list[Ev]:
-    at = some_time(rng, FIRST, SPREAD)
+def spread_history(rng: random.Random, cid: str, hot: datetime) -> list[Ev]:
+    at = some_time(rng, FIRST, SPREAD) if rng.random() < 0.5 else some_time(rng, hot, HOT)
     events = [received(cid, at, channel=rng.choice(("web", "email", "social")))]
     if rng.random() < 0.3:  # unanswered: due at the escalation's SLA
         events.append(escalated(cid, at + timedelta(seconds=rng.randrange(1, 600)), level="supervisor",
@@ -59,14 +62,37 @@ def spread_history(rng: random.Random, cid: str) -> list[Ev]:
 
 def moment(rng: random.Random) -> datetime | None:
     pick = rng.random()
-    if pick < 0.15:
+    if pick < 0.1:
         return None
-    if pick < 0.45:
+    if pick < 0.3:
         return rng.choice((datetime(2025, 12, 1), datetime(2026, 1, 1), datetime(2026, 2, 1), datetime(2026, 3, 1),
                            datetime(2026, 4, 1))).replace(tzinfo=T0.tzinfo)
-    if pick < 0.7:
+    if pick < 0.45:
         return FIRST + timedelta(days=rng.randrange(-2, 84))
+    if pick < 0.6:  # a whole hour
+        return FIRST + timedelta(hours=rng.randrange(-48, 84 * 24))
+    if pick < 0.75:  # a whole second inside an hour
+        return FIRST + timedelta(hours=rng.randrange(-48, 84 * 24), seconds=rng.randrange(1, 3_600))
     return some_time(rng, FIRST - timedelta(days=2), SPREAD + timedelta(days=4))
+
+
+def short(rng: random.Random, at: datetime) -> datetime:
+    """The end of a window of a few minutes or hours from `at` (inside its hour or day, or across their ends)."""
+    return at + rng.choice((timedelta(seconds=rng.randrange(1, 3_600)), timedelta(hours=rng.randrange(1, 30)),
+                            timedelta(minutes=rng.randrange(1, 48 * 60))))
+
+
+def near(rng: random.Random, hot: datetime) -> datetime:
+    """A moment among the hot hours' cases: anywhere, or a whole hour."""
+    if rng.random() < 0.5:
+        return some_time(rng, hot - timedelta(hours=1), HOT + timedelta(hours=2))
+    return hot.replace(minute=0, second=0, microsecond=0) + timedelta(hours=rng.randrange(-1, 9))
+
+
+def window(rng: random.Random, hot: datetime) -> tuple[datetime | None, datetime | None]:
+    a = moment(rng) if rng.random() < 0.6 else near(rng, hot)
+    b = short(rng, a) if a is not None and rng.random() < 0.4 else moment(rng)
+    return (a, b) if a is None or b is None or a <= b else (b, a)
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -75,7 +101,8 @@ def test_months_days_and_buckets_answer_any_window_exactly(catalog: Catalog, see
     rng = random.Random(seed)
     gen = catalog.create()
     try:
-        batches = deliveries(rng, [ev for i in range(cases) for ev in spread_history(rng, f"t{i:03d}")])
+        hot = FIRST + timedelta(days=rng.randrange(0, 80), hours=rng.randrange(24), seconds=rng.randrange(3_600))
+        batches = deliveries(rng, [ev for i in range(cases) for ev in spread_history(rng, f"t{i:03d}", hot)])
         for batch in batches:
             apply_batch(gen, batch)
         by_case = defaultdict(list)
@@ -85,8 +112,7 @@ def test_months_days_and_buckets_answer_any_window_exactly(catalog: Catalog, see
         folded = [case for case in (fold(items)[0] for items in by_case.values()) if case is not None]
         dues = [c.sla.due_at for c in folded if c.sla.due_at is not None and c.first_response_at is None]
         for _ in range(8):
-            a, b = moment(rng), moment(rng)
-            start, end = (a, b) if a is None or b is None or a <= b else (b, a)
+            start, end = window(rng, hot)
             channel = rng.choice((None, "web", "social"))
             now = (rng.choice(dues) + timedelta(minutes=rng.randrange(-300, 300)) if dues and rng.random() < 0.6
                    else some_time(rng, FIRST, SPREAD + timedelta(days=3)))
