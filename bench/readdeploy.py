@@ -21,6 +21,11 @@ from bench.procs import Proc, Services
 READER_ENV = {"COMPLAINTS_PROJECTIONS_ROLE": "reader"}
 
 
+def deployment_name(readers: int) -> str:
+    """How the figures name the deployment with `readers` reader processes."""
+    return "one process" if not readers else f"1 writer + {readers} reader process{'es' if readers > 1 else ''}"
+
+
 @dataclass
 class Deployment:
     readers: int
