@@ -161,7 +161,6 @@ def measure_deployment(run: Run, url: str, cases: int, ids: list[str], label: st
     return out
 
 
-
 def _alone(base: str, token: str, requests: list[tuple[str, str, bool]]) -> dict[str, float]:
     """Each distinct read once, one at a time, before the load (warms the service; fails early on a bad one)."""
     slowest: dict[str, float] = {}
