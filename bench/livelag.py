@@ -27,9 +27,9 @@ from schemas.common import Money
 from schemas.events import ComplaintReceived, Event, RecoveryOffered, Remedy
 
 
-def events(n: int, at: datetime) -> list[Event]:
-    """Live case `n`: received at `at`, then offered a remedy."""
-    cid = f"live-{n:07d}"
+def events(n: int, at: datetime, tag: str = "live") -> list[Event]:
+    """Live case `n` (ids `<tag>-<n>`: one tag per deployment measured): received at `at`, then offered a remedy."""
+    cid = f"{tag}-{n:07d}"
     amount = Money(amount=Decimal("12.50"), currency="EUR")
     return [
         ComplaintReceived(complaint_id=cid, channel=CHANNELS[n % len(CHANNELS)], customer_ref=f"live-cust-{n}",
@@ -51,19 +51,21 @@ def _record(ev: Event, n: int) -> Record:
                   time=now)
 
 
-def live(settings: Settings, url: str, port: int, token: str, pid: int, start_at: float, seconds: float,
-         rate: float, sample_s: float) -> dict[str, Any]:
+def live(settings: Settings, url: str, ports: list[int], token: str, pids: dict[str, int], start_at: float,
+         seconds: float, rate: float, sample_s: float, tag: str = "live") -> dict[str, Any]:
+    """Publish and time the live events; each is read back through `ports` in turn (the processes serving
+    reads), and the RSS of every process in `pids` is sampled."""
     from services.projections.storage.store import Catalog
 
     catalog = Catalog(url)
     try:
-        return asyncio.run(_live(settings, catalog, port, token, pid, start_at, seconds, rate, sample_s))
+        return asyncio.run(_live(settings, catalog, ports, token, pids, start_at, seconds, rate, sample_s, tag))
     finally:
         catalog.dispose()
 
 
-async def _live(settings: Settings, catalog: Any, port: int, token: str, pid: int, start_at: float, seconds: float,
-                rate: float, sample_s: float) -> dict[str, Any]:
+async def _live(settings: Settings, catalog: Any, ports: list[int], token: str, pids: dict[str, int],
+                start_at: float, seconds: float, rate: float, sample_s: float, tag: str) -> dict[str, Any]:
     from aiokafka import AIOKafkaProducer
 
     from complaints.broker.profile import get_profile
@@ -77,17 +79,17 @@ async def _live(settings: Settings, catalog: Any, port: int, token: str, pid: in
     acks: list[float] = []
     commits: list[float] = []  # publish → the record's offset stored by the projector (its commit)
     uncommitted: dict[tuple[str, int, int], float] = {}
-    rss: list[float] = []
+    rss: dict[str, list[float]] = {name: [] for name in pids}
     failed = 0
-    idle: list[Connection] = []
+    idle: dict[int, list[Connection]] = {port: [] for port in ports}
     done = asyncio.Event()
 
-    async def watch(rec: Record, t0: float, sent: Any) -> None:
+    async def watch(rec: Record, t0: float, sent: Any, port: int) -> None:
         nonlocal failed
         meta = await sent
         acks.append((time.perf_counter() - t0) * 1000)
         uncommitted[(meta.topic, meta.partition, meta.offset)] = t0
-        conn = idle.pop() if idle else Connection("127.0.0.1", port)
+        conn = idle[port].pop() if idle[port] else Connection("127.0.0.1", port)
         path = f"/complaints/{rec.key.decode()}?min_position={meta.topic}:{meta.partition}:{meta.offset}"
         try:
             for _ in range(10):  # a 409 after the bounded wait: ask again (the lag keeps counting)
@@ -102,11 +104,12 @@ async def _live(settings: Settings, catalog: Any, port: int, token: str, pid: in
             lags.append((time.perf_counter() - t0) * 1000)
         else:
             failed += 1
-        idle.append(conn)
+        idle[port].append(conn)
 
     async def sample() -> None:
         while not done.is_set():
-            rss.append(rss_mb(pid))
+            for name, pid in pids.items():
+                rss[name].append(rss_mb(pid))
             await asyncio.sleep(sample_s)
 
     async def committed() -> None:
@@ -130,11 +133,11 @@ async def _live(settings: Settings, catalog: Any, port: int, token: str, pid: in
         while time.perf_counter() - begin < seconds:
             await asyncio.sleep(max(begin + i / rate - time.perf_counter(), 0))
             if not pending:
-                pending, n = events(n, datetime.now(UTC)), n + 1
+                pending, n = events(n, datetime.now(UTC), tag), n + 1
             rec = _record(pending.pop(0), i)
             t0 = time.perf_counter()
             sent = await producer.send(topic_name(settings, rec.topic), rec.value, key=rec.key, headers=rec.headers)
-            tasks.append(asyncio.create_task(watch(rec, t0, sent)))
+            tasks.append(asyncio.create_task(watch(rec, t0, sent, ports[i % len(ports)])))
             i += 1
         await asyncio.gather(*tasks)
     finally:
@@ -142,12 +145,13 @@ async def _live(settings: Settings, catalog: Any, port: int, token: str, pid: in
         await sampler
         await poller
         await producer.stop()
-        for conn in idle:
+        for conn in (c for conns in idle.values() for c in conns):
             await conn.close()
     return {"lag": {"n": len(lags), "p50_ms": round(percentile(lags, 50), 1), "p99_ms": round(percentile(lags, 99), 1),
                     "max_ms": round(max(lags, default=float("nan")), 1), "failed": failed,
                     "ack_p50_ms": round(percentile(acks, 50), 1)},
             "commit_lag": {"n": len(commits), "p50_ms": round(percentile(commits, 50), 1),
                            "p99_ms": round(percentile(commits, 99), 1), "max_ms": round(max(commits, default=0.0), 1)},
-            "published": i, "rss_mb_max": round(max(rss, default=0.0), 1),
-            "rss_mb_p50": round(percentile(rss, 50), 1), "rss_samples": len(rss)}
+            "published": i, "rss_mb": {name: {"max": round(max(v, default=0.0), 1), "p50": round(percentile(v, 50), 1)}
+                                       for name, v in rss.items()},
+            "rss_samples": min(map(len, rss.values()), default=0)}

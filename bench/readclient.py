@@ -69,14 +69,15 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
     return {"times": times, "errors": errors, "requests": sent}
 
 
-def start(folder: Path, clients: int, port: int, token: str, requests: list[tuple[str, str, bool]], start_at: float,
-          seconds: float) -> list[tuple[subprocess.Popen[bytes], Path]]:
-    """`clients` client processes, each with its spec file in `folder`; they start sending at `start_at`."""
+def start(folder: Path, clients: int, ports: list[int], token: str, requests: list[tuple[str, str, bool]],
+          start_at: float, seconds: float) -> list[tuple[subprocess.Popen[bytes], Path]]:
+    """`clients` client processes, each with its spec file in `folder`, spread over `ports` (client k reads
+    from `ports[k % len(ports)]`); they start sending at `start_at`."""
     out = []
     for k in range(clients):
         spec, result = folder / f"client-{k}.json", folder / f"client-{k}.out.json"
-        spec.write_text(json.dumps({"port": port, "token": token, "requests": requests, "start_at": start_at,
-                                    "seconds": seconds, "seed": k}))
+        spec.write_text(json.dumps({"port": ports[k % len(ports)], "token": token, "requests": requests,
+                                    "start_at": start_at, "seconds": seconds, "seed": k}))
         proc = subprocess.Popen([sys.executable, "-m", "bench.readclient", str(spec), str(result)], cwd=ROOT)
         out.append((proc, result))
     return out

@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Asymmetric JWT algorithms a staff token may use (never `none` nor HMAC).
 SigningAlgorithm = Literal["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
 DEFAULT_ALGORITHMS: tuple[SigningAlgorithm, ...] = ("RS256", "ES256", "EdDSA")
+#: What a projections process does: `auto` (reads, and writes while holding the lease) or `reader` (reads only).
+ProjectionsRole = Literal["auto", "reader"]
 
 
 def default_policy_file() -> Path:
@@ -71,6 +73,9 @@ class Settings(BaseSettings):
     projections_read_wait_s: float = Field(default=5.0, gt=0, le=60)
     #: Records per fetched batch (= per read-model transaction) of the live projector.
     projections_batch_max: int = Field(default=2000, ge=1)
+    #: `auto`: serve reads and project while holding the writer lease (always, on SQLite); `reader`: serve
+    #: reads only, never write the read model (another process projects it; docs/projections.md, replicas).
+    projections_role: ProjectionsRole = "auto"
     #: A consumer loop or timer that makes no progress for longer than this is named by `/health` (503).
     liveness_bound_s: float = Field(default=60.0, gt=0, le=3600)
     vault_url: str = "sqlite:///var/vault.db"

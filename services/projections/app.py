@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -53,6 +54,20 @@ The support API: every view here is a projection of the four lifecycle topics
 """
 
 
+async def read_model(catalog: Catalog, opts: ProjectionOptions, poll_s: float = 0.5) -> None:
+    """Make sure there is an active generation to read: a replica that may write creates the first one if
+    there is none; a `reader` never writes the read model, so it waits until the writer has created it."""
+    if opts.role != "reader":
+        await asyncio.to_thread(catalog.ensure_active)
+        return
+    for tries in itertools.count():
+        if await asyncio.to_thread(catalog.active) is not None:
+            return
+        if tries % 20 == 0:
+            log.info("reader: waiting for the writer to create the read model")
+        await asyncio.sleep(poll_s)
+
+
 def create_app(settings: Settings | None = None, options: ProjectionOptions | None = None) -> FastAPI:
     settings = settings or get_settings()
     secrets = vault_secrets(settings)  # the personal-data read decrypts: refuse unsafe secrets at once
@@ -61,12 +76,13 @@ def create_app(settings: Settings | None = None, options: ProjectionOptions | No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         catalog = await asyncio.to_thread(Catalog, settings.projections_database_url)
-        await asyncio.to_thread(catalog.ensure_active)
-        projector = LiveProjector(settings, catalog, opts, after_batch=give_heap_back) if opts.run_projector else None
+        await read_model(catalog, opts)
+        projector = LiveProjector(settings, catalog, opts, after_batch=give_heap_back) if opts.projects else None
         instrument_projector(projector, lambda: queries.offsets(catalog.active() or catalog.ensure_active()),
                              settings.metrics_enabled)
         stop = asyncio.Event()
-        # Every replica serves reads; the one holding the writer lease also projects (storage/lease.py).
+        # Every replica serves reads; the one holding the writer lease also projects (storage/lease.py),
+        # unless its role is `reader` (COMPLAINTS_PROJECTIONS_ROLE): then it only serves reads.
         lease = WriterLease(settings.projections_database_url) if projector else None
         task = (asyncio.create_task(under_batch_gc(project_while_writer(lease, projector, stop)), name="writer")
                 if projector and lease else None)

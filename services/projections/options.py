@@ -1,7 +1,7 @@
 """Tunables of the projections service, with defaults that suit both brokers.
 
 The ones an operator may want to change are `Settings` fields
-(`COMPLAINTS_PROJECTIONS_READ_WAIT_S`, `COMPLAINTS_PROJECTIONS_BATCH_MAX`).
+(`COMPLAINTS_PROJECTIONS_READ_WAIT_S`, `COMPLAINTS_PROJECTIONS_BATCH_MAX`, `COMPLAINTS_PROJECTIONS_ROLE`).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from complaints.settings import Settings
+from complaints.settings import ProjectionsRole, Settings
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,18 @@ class ProjectionOptions:
     generation_check_s: float = 0.5
     #: Run the live projector inside the API process (the service does; some tests don't).
     run_projector: bool = True
+    #: `reader`: never project nor create the read model, only serve reads (`COMPLAINTS_PROJECTIONS_ROLE`).
+    role: ProjectionsRole = "auto"
+
+    @property
+    def projects(self) -> bool:
+        """Whether this process runs the live projector (while it holds the writer lease)."""
+        return self.run_projector and self.role != "reader"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ProjectionOptions:
         return cls(
             read_wait_s=settings.projections_read_wait_s,
             batch_max_records=settings.projections_batch_max,
+            role=settings.projections_role,
         )

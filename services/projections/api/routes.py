@@ -142,7 +142,8 @@ async def health(runtime: RuntimeDep, response: Response) -> Health:
         status = projector.status if projector else None
         lag: dict[str, int] = {}
         stuck = None
-        role = runtime.lease.role if runtime.lease is not None else "writer"
+        role = runtime.lease.role if runtime.lease is not None else (
+            "reader" if runtime.options.role == "reader" else "writer")
         if status is not None:
             lag = {part: max(hw - stored.get(part, 0), 0) for part, hw in sorted(status.highwater.items())}
             if role == "writer":  # a reader does not project: nothing of its own can be stuck

@@ -72,7 +72,8 @@ class Health(BaseModel):
     status: str = Field(description="ok; degraded while the live projector restarts; stuck (503) beyond the bound.")
     stuck: str | None = Field(default=None, description="Why the projector is stuck, when it is.")
     role: str = Field("writer", description="writer: this replica projects (holds the writer lease); "
-                                            "reader: it serves reads and waits for the lease.")
+                                            "reader: it serves reads and waits for the lease, or only serves "
+                                            "reads (`COMPLAINTS_PROJECTIONS_ROLE=reader`).")
     generation: int = Field(description="The read-model generation reads are served from.")
     outdated: str | None = Field(default=None, description="Set while that generation is of another release's "
                                  "shape: reads answer 503 until the writer has rebuilt it from the log.")

@@ -27,8 +27,8 @@ from tests.unit.readmodel.factory import T0, M, sandwich, unhappy
 CASES = 1000
 
 
-def start_service(settings: Settings, port: int) -> subprocess.Popen[bytes]:
-    env = {**service_env(settings), "COMPLAINTS_HOST": "127.0.0.1", "COMPLAINTS_API_PORT": str(port)}
+def start_service(settings: Settings, port: int, extra: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    env = {**service_env(settings), "COMPLAINTS_HOST": "127.0.0.1", "COMPLAINTS_API_PORT": str(port), **(extra or {})}
     return subprocess.Popen([sys.executable, "-m", "services.projections"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
 
