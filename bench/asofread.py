@@ -21,7 +21,7 @@ import typer
 
 from bench.context import PG_URL, scratch_schema
 from bench.read import AS_OF_QUERIES
-from bench.readgen import END, PER_DAY, build
+from bench.readgen import END, PER_DAY, built_model
 
 
 def moments(cases: int) -> dict[str, datetime]:
@@ -58,22 +58,8 @@ def measure(gen: Any, cases: int) -> dict[str, dict[str, dict[str, float]]]:
 
 
 def _built(url: str, cases: int) -> dict[str, Any]:
-    from services.projections.storage.store import Catalog
-
-    catalog = Catalog(url)
-    try:
-        gen = catalog.create(bulk=True)
-        built = build(gen, cases)
-        catalog.activate(gen.id)
-        reader = Catalog(url)
-        active = reader.active()
-        assert active is not None
-        try:
-            return {"events": built.events, "as_of": measure(active, cases)}
-        finally:
-            reader.dispose()
-    finally:
-        catalog.dispose()
+    with built_model(url, cases) as (built, active):
+        return {"events": built.events, "as_of": measure(active, cases)}
 
 
 def _existing(location: str, generation: int, cases: int) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import text
 
 from bench.context import scratch_schema
-from bench.readgen import END, build
+from bench.readgen import END, built_model
 
 NOW = END + timedelta(days=3)
 WINDOWS = {  # bench/read.py's KPI windows, then edges inside hours
@@ -45,16 +45,8 @@ def _ms(fn: Any) -> float:
 
 def measure(url: str, cases: int) -> dict[str, Any]:
     from services.projections.storage import kpistore
-    from services.projections.storage.store import Catalog
 
-    catalog = Catalog(url)
-    try:
-        gen = catalog.create(bulk=True)
-        built = build(gen, cases)
-        catalog.activate(gen.id)
-        reader = Catalog(url)
-        active = reader.active()
-        assert active is not None
+    with built_model(url, cases) as (built, active):
         out: dict[str, Any] = {"events": built.events, "write_s": round(built.write_s, 1),
                                "events_per_s": round(built.events / built.write_s), "processes": built.processes}
         with active.engine.connect() as conn:
@@ -76,10 +68,7 @@ def measure(url: str, cases: int) -> dict[str, Any]:
                     kpistore.kpi_report(active, a, b, channel, NOW)
                 kpis[label] = round(max(_ms(answer) for _ in range(3)), 1)
         out["kpis_ms"] = kpis
-        reader.dispose()
         return out
-    finally:
-        catalog.dispose()
 
 
 def main() -> None:

@@ -16,10 +16,12 @@ from __future__ import annotations
 import random
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
+from typing import Any
 
 from complaints.envelope import encode
 from complaints.ids import deterministic_id
@@ -140,3 +142,25 @@ def build(gen: object, cases: int, partitions: int = 6, batch: int = 10_000, pro
     from bench.readbuild import build as build_in
 
     return build_in(gen, cases, partitions, batch, processes)
+
+
+@contextmanager
+def built_model(url: str, cases: int) -> Iterator[tuple[Built, Any]]:
+    """A fresh generation of `cases` cases at `url`, built as a replay builds it (`build`) and activated: how it
+    was built, and the active generation as a reader opens it. The catalogs are disposed afterwards."""
+    from services.projections.storage.store import Catalog
+
+    catalog = Catalog(url)
+    try:
+        gen = catalog.create(bulk=True)
+        built = build(gen, cases)
+        catalog.activate(gen.id)
+        reader = Catalog(url)
+        try:
+            active = reader.active()
+            assert active is not None
+            yield built, active
+        finally:
+            reader.dispose()
+    finally:
+        catalog.dispose()
