@@ -29,7 +29,7 @@ from bench import readload
 from bench.context import Figure, Run, scratch_schema
 from bench.httpload import percentile
 from bench.procs import rss_mb
-from bench.readgen import CHANNELS, END, PER_DAY, build
+from bench.readgen import CHANNELS, END, PER_DAY, built_model
 from complaints.readmodel.queue import QueueFilter
 
 CLIENTS = 8
@@ -153,23 +153,14 @@ def _disk_bytes(gen: Any) -> int:
 def measure(run: Run, url: str, cases: int, label: str) -> dict[str, Any]:
     from services.projections.api.views import case_view
     from services.projections.storage import kpistore, queries
-    from services.projections.storage.store import Catalog
 
     out: dict[str, Any] = {"cases": cases}
-    catalog = Catalog(url)
-    try:
-        gen = catalog.create(bulk=True)
-        built = build(gen, cases)
-        catalog.activate(gen.id)
+    with built_model(url, cases) as (built, gen):
         out["build"] = {"events": built.events, "write_s": round(built.write_s, 1), "make_s": round(built.make_s, 1),
                         "events_per_s": round(built.events / built.write_s), "bytes": _disk_bytes(gen),
                         "processes": built.processes, "finish_s": round(built.finish_s, 1)}
         out["build"]["bytes_per_event"] = round(out["build"]["bytes"] / max(built.events, 1))
         run.say(f"read ({label}): built {cases:,} cases: {out['build']}")
-        reader = Catalog(url)
-        active = reader.active()
-        assert active is not None
-        gen = active
         rng = random.Random(7)
         ids = [f"bench-{rng.randrange(cases):08d}" for _ in range(min(2_000, cases))]
         pk = text(f"SELECT doc FROM {gen.tables.cases.name} WHERE complaint_id = :id")
@@ -226,10 +217,7 @@ def measure(run: Run, url: str, cases: int, label: str) -> dict[str, Any]:
             for _, f, sort in AS_OF_QUERIES:
                 _ms(partial(queries.list_cases_at, gen, f, sort, None, 50, moment), as_of.setdefault(label_at, []))
         out["queue_as_of_ms"] = {name: round(max(v), 1) for name, v in as_of.items()}
-        reader.dispose()
-        out["http"] = readload.measure_http(run, url, cases, ids, label)  # the service itself, under HTTP load
-    finally:
-        catalog.dispose()
+    out["http"] = readload.measure_http(run, url, cases, ids, label)  # the service itself, under HTTP load
     return out
 
 
