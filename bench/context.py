@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -123,7 +124,10 @@ class Run:
 
 @contextmanager
 def scratch_schema(postgres_url: str, prefix: str) -> Iterator[str]:
-    """A fresh PostgreSQL schema for one measurement (its URL, search_path set), dropped afterwards."""
+    """A fresh PostgreSQL schema for one measurement (its URL, search_path set), dropped afterwards.
+
+    BENCH_KEEP_SCHEMA=1 keeps it (its name is printed) to profile the built model afterwards.
+    """
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -135,6 +139,9 @@ def scratch_schema(postgres_url: str, prefix: str) -> Iterator[str]:
         url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
         yield url.render_as_string(hide_password=False)
     finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        if os.environ.get("BENCH_KEEP_SCHEMA") == "1":
+            print(f"kept PostgreSQL schema {schema}", flush=True)
+        else:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
