@@ -69,6 +69,10 @@ def wait_offers(settings: Settings, ids: set[str], timeout: float = 60) -> dict[
     raise AssertionError(f"{len(ids - set(offers))} of {len(ids)} cases never got an offer")
 
 
+def tail(log: Path, lines: int = 40) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""
+
+
 def test_sigkill_mid_stream_neither_loses_nor_duplicates_an_outcome(settings: Settings, tmp_path: Path) -> None:
     stack = Stack(settings, tmp_path).start("recovery")
     try:
@@ -111,10 +115,17 @@ def test_two_workers_share_partitions_and_hand_over_on_stop(settings: Settings, 
         wait_offers(settings, {e.complaint_id for e in batch1})
 
         first.stop()  # graceful: its partitions go to the survivor
+        deadline = time.monotonic() + 60
+        while set(second.stats()["owned_partitions"]) != set(range(settings.partitions)):  # type: ignore[call-overload]
+            assert time.monotonic() < deadline, ("the survivor never took the partitions over", second.stats(),
+                                                 tail(tmp_path / "recovery-2.log"))
+            time.sleep(0.3)
         batch2 = [complaint(n, "handover") for n in range(200)]
         publish(settings, batch2)
-        offers = wait_offers(settings, {e.complaint_id for e in batch1 + batch2})
-        assert set(second.stats()["owned_partitions"]) == set(range(settings.partitions))  # type: ignore[call-overload]
+        try:
+            offers = wait_offers(settings, {e.complaint_id for e in batch1 + batch2})
+        except AssertionError as exc:
+            raise AssertionError(exc, second.stats(), tail(tmp_path / "recovery-2.log")) from None
     finally:
         second.stop()
         stack.stop()
