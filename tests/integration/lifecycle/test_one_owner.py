@@ -1,5 +1,8 @@
 """One owner decides per case: two follow-up replicas on one database, an agent's answer on one and the
-no-response tick on the other, at the same moment — exactly one `FollowedUp` outcome per case."""
+no-response tick on the other, at the same moment — exactly one `FollowedUp` outcome per case.
+
+On PostgreSQL (replicas share a database there in production) in the suite; on one SQLite file, which
+only this test's topology shares between processes, behind `scripts/test-heavy`."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 
 from complaints.broker.embedded import free_port
 from complaints.settings import Settings
@@ -22,13 +26,16 @@ from tests.tokens import bearer
 CASES = 40
 
 
+@pytest.mark.parametrize("db_url", [pytest.param("sqlite", marks=pytest.mark.heavy),
+                                    pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 def test_an_answer_and_the_no_response_tick_on_two_replicas_decide_once(
         settings: Settings, db_url: str, tmp_path: Path) -> None:
     local = settings.model_copy(update={"database_url": db_url})
-    stack = Stack(local, tmp_path).start("recovery")
+    stack = Stack(local, tmp_path)
     env = service_env(local, stack.policy)
     replicas = [ServiceProcess("followup", free_port(), env, tmp_path / f"followup-{n}.log").start() for n in (1, 2)]
     try:
+        stack.start("recovery")  # while the replicas start
         for replica in replicas:
             replica.wait_ready()
         cases = [complaint(n, "race") for n in range(CASES)]
