@@ -155,7 +155,8 @@ def redeliver(settings: Settings, tmp_path: Path, lifecycle: Callable[[Stack], N
 
 
 def test_redelivering_two_closed_cases_republishes_the_same_bytes(settings: Settings, tmp_path: Path) -> None:
-    redeliver(settings, tmp_path, run_two_cases, quiet=(3.0, 3.0, 3.0), at_least=3, missing=0)
+    # Three decisions (a triage, two offers): one may go un-re-decided, as two may in the whole run.
+    redeliver(settings, tmp_path, run_two_cases, quiet=(3.0, 3.0, 3.0), at_least=3, missing=1)
 
 
 @pytest.mark.heavy
