@@ -40,7 +40,7 @@ def open_case(b: Browser, complaint_id: str) -> None:
 
 @pytest.fixture(scope="module", autouse=True)
 def tweet(console_stack: Stack) -> str:
-    """The unanswered public tweet, posted before the module's first test: its first-response SLA (40 s) runs
+    """The unanswered public tweet, posted before the module's first test: its first-response SLA (25 s) runs
     out while the flows before the supervisor's test run, so that test waits for the breach only briefly."""
     return complain(console_stack, channel="social", public=True, customer={"handle": "@ana_b"},
                     description="@shop three days and still no refund for my broken kettle. Shameful.")
@@ -116,8 +116,8 @@ def test_an_agent_above_authority_is_offered_escalate(console_stack: Stack, brow
 
 def test_supervisor_handles_the_unanswered_public_tweet_after_its_sla_breach(console_stack: Stack, tweet: str,
                                                                             browser: Browser) -> None:
-    # Posted when the module began: its 40 s SLA runs out while the tests above run. Those are few, so this
-    # one replies well before the second breach (supervisor → manager), due 40 s after the first.
+    # Posted when the module began: its 25 s SLA runs out while the tests above run. Those are few, so this
+    # one replies well before the second breach (supervisor → manager), due 25 s after the first.
     complaint_id = tweet
     browser.sign_in("sol")
 
