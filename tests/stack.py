@@ -85,11 +85,16 @@ class ServiceProcess:
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            self.wait_exit()
+
+    def wait_exit(self) -> None:
+        """Wait for the signalled process to exit (15 s at most, then SIGKILL)."""
+        assert self.proc is not None
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
     def stats(self) -> dict[str, Any]:
         from complaints.settings import Settings
@@ -118,5 +123,10 @@ class Stack:
         return self.services[name]
 
     def stop(self) -> None:
-        for svc in self.services.values():
-            svc.stop()
+        """SIGTERM to every service at once, then wait for each: they shut down side by side."""
+        running = [svc for svc in self.services.values() if svc.proc and svc.proc.poll() is None]
+        for svc in running:
+            assert svc.proc is not None
+            svc.proc.send_signal(signal.SIGTERM)
+        for svc in running:
+            svc.wait_exit()

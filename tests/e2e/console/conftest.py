@@ -13,7 +13,7 @@ from complaints.settings import Settings
 from tests.e2e.console.browser import Browser, chrome
 from tests.stack import ROOT, ServiceProcess, Stack, service_env
 
-CONSOLE_POLICY = ROOT / "tests" / "policies" / "console.yaml"  # public SLA 40 s; no follow-up clock
+CONSOLE_POLICY = ROOT / "tests" / "policies" / "console.yaml"  # public SLA 25 s; no follow-up clock
 SESSION_SECRET = "test-console-session-secret-0123456789"
 
 

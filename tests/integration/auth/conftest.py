@@ -1,7 +1,12 @@
-"""The whole stack as real processes (intake, the three workers, projections) for the auth tests."""
+"""The whole stack as real processes (intake, the three workers, projections) for the auth tests.
+
+One stack for the package: its modules post complaints of their own (each with its own customer) and
+read back only those, so they share it; starting it once per module cost ~7 s each.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -11,19 +16,21 @@ import pytest
 
 from complaints.envelope import Envelope
 from complaints.settings import Settings
+from tests.conftest import Broker, _own_broker, make_settings
 from tests.kafka_helpers import case_events
 from tests.stack import Stack
 
 SERVICES = ("intake", "escalation", "recovery", "followup", "projections", "notifier")
 
 
-@pytest.fixture(scope="module")
-def stack(module_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = Stack(module_settings, tmp_path_factory.mktemp("logs"))
-    try:
-        yield running.start(*SERVICES)
-    finally:
-        running.stop()
+@pytest.fixture(scope="package")
+def stack(shared_broker: Broker | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with contextlib.contextmanager(_own_broker)(shared_broker) as broker:
+        running = Stack(make_settings(broker, tmp_path_factory.mktemp("auth")), tmp_path_factory.mktemp("logs"))
+        try:
+            yield running.start(*SERVICES)
+        finally:
+            running.stop()
 
 
 def complain(stack: Stack, **complaint: Any) -> tuple[str, str]:

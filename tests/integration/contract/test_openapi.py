@@ -3,8 +3,9 @@
 Every operation of the five documents gets generated requests, valid and invalid, under every
 schemathesis check: no 5xx, no undocumented status code, responses matching their schema,
 content types and headers as documented, invalid requests refused, valid requests accepted.
-The run is bounded (`EXAMPLES` per operation, fixed seed, one worker) so the suite stays fast
-and a failure reproduces (`st replay <id>` is printed with it). Path parameters name a real,
+The run is bounded (`EXAMPLES` per operation in the suite, `FULL_EXAMPLES` behind `scripts/test-heavy`;
+fixed seed, one worker) so the suite stays fast and a failure reproduces (`st replay <id>` is printed
+with it). Path parameters name a real,
 seeded case, so the workers' and projections' routes reach their logic, not only 404s.
 
 The one destructive route, the erasure of a customer, is run last and alone: schemathesis reuses
@@ -32,7 +33,8 @@ from complaints.settings import ROOT, Settings
 from tests.stack import Stack
 from tests.tokens import bearer
 
-EXAMPLES = 30
+EXAMPLES = 10  # per operation, in the suite
+FULL_EXAMPLES = 30  # the heavy run (scripts/test-heavy)
 SEED = 20261201
 SERVICES = ("intake", "projections", "escalation", "recovery", "followup")
 SEEDED = {"channel": "web", "customer": {"email": "contract@example.com"}, "description": "I was charged twice",
@@ -98,9 +100,10 @@ def write_config(path: Path, url: str, case_id: str, headers: dict[str, str],
     return path
 
 
-def run_schemathesis(url: str, config: Path, *select: str) -> subprocess.CompletedProcess[str]:
+def run_schemathesis(url: str, config: Path, *select: str, examples: int = FULL_EXAMPLES
+                     ) -> subprocess.CompletedProcess[str]:
     command = [str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(config), "run",
-               f"{url}/openapi.json", "--checks", "all", "--mode", "all", "--max-examples", str(EXAMPLES),
+               f"{url}/openapi.json", "--checks", "all", "--mode", "all", "--max-examples", str(examples),
                "--seed", str(SEED), "--workers", "1", "--generation-database", "none", "--no-color",
                "--request-timeout", "10", *select]
     return subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=config.parent,  # its cache there
@@ -114,13 +117,14 @@ def assert_truthful(service: str, out: subprocess.CompletedProcess[str]) -> None
     assert "No issues found" in out.stdout, report
 
 
+@pytest.mark.parametrize("examples", [EXAMPLES, pytest.param(FULL_EXAMPLES, marks=pytest.mark.heavy)])
 @pytest.mark.parametrize("service", SERVICES)
-def test_the_openapi_document_tells_the_truth(service: str, stack: Stack, case_id: str,
+def test_the_openapi_document_tells_the_truth(service: str, examples: int, stack: Stack, case_id: str,
                                               staff_headers: dict[str, str], tmp_path: Path) -> None:
     config = write_config(tmp_path / "schemathesis.toml", stack[service].url, case_id, staff_headers)
     # The two routes run alone below: erasure destroys what the others read; what-if takes YAML.
     later = ("--exclude-path", ERASURE, "--exclude-path", WHAT_IF) if service == "projections" else ()
-    assert_truthful(service, run_schemathesis(stack[service].url, config, *later))
+    assert_truthful(service, run_schemathesis(stack[service].url, config, *later, examples=examples))
 
 
 def test_the_erasure_route_tells_the_truth_too(stack: Stack, case_id: str, staff_headers: dict[str, str],

@@ -37,13 +37,15 @@ class Case:
         deadline = time.monotonic() + timeout
         seen: list[str] = []
         while time.monotonic() < deadline:
-            seen = self.types()
+            events = self.events()
+            seen = [e.event.topic for e in events]
             if seen == list(expected):
                 if settle:
                     time.sleep(settle)
-                    seen = self.types()
+                    events = self.events()
+                    seen = [e.event.topic for e in events]
                     assert seen == list(expected), f"more events arrived: {seen}"
-                return self.events()
+                return events
             if len(seen) > len(expected):
                 break
             time.sleep(0.2)

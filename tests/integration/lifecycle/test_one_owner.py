@@ -16,7 +16,7 @@ from complaints.broker.embedded import free_port
 from complaints.settings import Settings
 from tests.integration.lifecycle.test_delivery_guarantees import complaint, publish, wait_offers
 from tests.kafka_helpers import read_topic
-from tests.stack import ServiceProcess, Stack, service_env
+from tests.stack import FAST_POLICY, ServiceProcess, Stack, service_env
 from tests.tokens import bearer
 
 CASES = 40
@@ -25,10 +25,13 @@ CASES = 40
 def test_an_answer_and_the_no_response_tick_on_two_replicas_decide_once(
         settings: Settings, db_url: str, tmp_path: Path) -> None:
     local = settings.model_copy(update={"database_url": db_url})
-    stack = Stack(local, tmp_path).start("recovery")
+    policy = tmp_path / "policy.yaml"  # the fast test policy with a 3 s answer window (5 s): the race comes sooner
+    policy.write_text(FAST_POLICY.read_text().replace("answer_window: 5s", "answer_window: 3s"))
+    stack = Stack(local, tmp_path, policy)
     env = service_env(local, stack.policy)
     replicas = [ServiceProcess("followup", free_port(), env, tmp_path / f"followup-{n}.log").start() for n in (1, 2)]
     try:
+        stack.start("recovery")  # while the replicas start
         for replica in replicas:
             replica.wait_ready()
         cases = [complaint(n, "race") for n in range(CASES)]

@@ -14,7 +14,6 @@ import random
 from collections import defaultdict
 from datetime import timedelta
 
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic_core import from_json
 from sqlalchemy import select
@@ -26,6 +25,7 @@ from services.projections.ingest.writer import apply_batch
 from services.projections.storage import kpistore
 from services.projections.storage.store import Catalog, Generation
 from tests.integration.projections.histories import CHANNELS, SPAN, deliveries, history, some_time, window
+from tests.integration.projections.runs import drawn, full_run
 from tests.unit.readmodel.factory import T0
 
 
@@ -34,8 +34,10 @@ def tally_rows(gen: Generation) -> list[tuple[object, ...]]:
         return [tuple(r) for r in kpistore.all_rows(conn, gen.tables.kpis)]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 2**32), cases=st.integers(1, 25))
+DRAWS = {"seed": st.integers(0, 2**32), "cases": st.integers(1, 25)}
+
+
+@drawn(8, **DRAWS)
 def test_the_tallies_answer_any_window_exactly_as_the_events_fold(catalog: Catalog, seed: int, cases: int) -> None:
     rng = random.Random(seed)  # hypothesis' own randoms draw near-minimal values: all cases at one moment
     gen = catalog.create()
@@ -66,3 +68,7 @@ def test_the_tallies_answer_any_window_exactly_as_the_events_fold(catalog: Catal
             assert got == expected, (start, end, channel, now)
     finally:
         catalog.drop(gen.id, gen.location)
+
+
+test_the_tallies_answer_any_window_exactly_as_the_events_fold_25_examples = full_run(
+    test_the_tallies_answer_any_window_exactly_as_the_events_fold, 25, **DRAWS)

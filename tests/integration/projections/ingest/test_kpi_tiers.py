@@ -15,7 +15,6 @@ import random
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from complaints.readmodel.fold import fold
@@ -26,6 +25,7 @@ from services.projections.ingest.writer import apply_batch
 from services.projections.storage import kpistore
 from services.projections.storage.store import Catalog
 from tests.integration.projections.histories import deliveries, some_time
+from tests.integration.projections.runs import drawn, full_run
 from tests.unit.readmodel.factory import T0, Ev, escalated, followed, offered, received
 
 FIRST = T0.replace(day=1, hour=0) - timedelta(days=10)  # 2025-12-22: the cases span Dec, Jan, Feb, Mar
@@ -95,8 +95,10 @@ def window(rng: random.Random, hot: datetime) -> tuple[datetime | None, datetime
     return (a, b) if a is None or b is None or a <= b else (b, a)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 2**32), cases=st.integers(1, 40))
+DRAWS = {"seed": st.integers(0, 2**32), "cases": st.integers(1, 40)}
+
+
+@drawn(7, **DRAWS)
 def test_months_days_and_buckets_answer_any_window_exactly(catalog: Catalog, seed: int, cases: int) -> None:
     rng = random.Random(seed)
     gen = catalog.create()
@@ -122,3 +124,7 @@ def test_months_days_and_buckets_answer_any_window_exactly(catalog: Catalog, see
             assert got == expected, (start, end, channel, now)
     finally:
         catalog.drop(gen.id, gen.location)
+
+
+test_months_days_and_buckets_answer_any_window_exactly_20_examples = full_run(
+    test_months_days_and_buckets_answer_any_window_exactly, 20, **DRAWS)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from complaints.readmodel.fold import fold
@@ -17,6 +16,7 @@ from complaints.readmodel.summary import QueueItem, item_of
 from services.projections.storage import queries
 from services.projections.storage.store import Catalog
 from tests.integration.projections.histories import CHANNELS, SPAN, apply_random_cases, some_time
+from tests.integration.projections.runs import drawn, full_run
 from tests.unit.readmodel.factory import T0
 
 FILTERS = (
@@ -33,8 +33,10 @@ FILTERS = (
 )
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 2**32), cases=st.integers(1, 25))
+DRAWS = {"seed": st.integers(0, 2**32), "cases": st.integers(1, 25)}
+
+
+@drawn(3, **DRAWS)
 def test_live_queue_pages_are_the_rules_applied_to_the_folded_cases(catalog: Catalog, seed: int,
                                                                     cases: int) -> None:
     rng = random.Random(seed)
@@ -60,3 +62,7 @@ def test_live_queue_pages_are_the_rules_applied_to_the_folded_cases(catalog: Cat
                 assert want_cursor is None and len(got) == len(want), (f, sort, limit)
     finally:
         catalog.drop(gen.id, gen.location)
+
+
+test_live_queue_pages_are_the_rules_applied_to_the_folded_cases_8_examples = full_run(
+    test_live_queue_pages_are_the_rules_applied_to_the_folded_cases, 8, **DRAWS)

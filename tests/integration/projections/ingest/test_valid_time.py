@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from complaints.readmodel.fold import fold
@@ -33,6 +32,7 @@ from tests.integration.projections.histories import (
     apply_random_cases,
     some_time,
 )
+from tests.integration.projections.runs import drawn, full_run
 from tests.unit.readmodel.factory import T0, Ev
 
 FILTERS = (QueueFilter(), QueueFilter(open=True), QueueFilter(open=False), QueueFilter(status=("escalated",)),
@@ -40,8 +40,10 @@ FILTERS = (QueueFilter(), QueueFilter(open=True), QueueFilter(open=False), Queue
            QueueFilter(level="supervisor"), QueueFilter(department="finance"))
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 2**32), cases=st.integers(1, 20))
+DRAWS = {"seed": st.integers(0, 2**32), "cases": st.integers(1, 20)}
+
+
+@drawn(7, **DRAWS)
 def test_versions_and_the_queue_as_of_any_moment_follow_the_events(catalog: Catalog, monkeypatch: pytest.MonkeyPatch,
                                                                    seed: int, cases: int) -> None:
     rng = random.Random(seed)
@@ -59,6 +61,10 @@ def test_versions_and_the_queue_as_of_any_moment_follow_the_events(catalog: Cata
         _assert_queue_as_of(gen, by_case, rng, monkeypatch)
     finally:
         catalog.drop(gen.id, gen.location)
+
+
+test_versions_and_the_queue_as_of_any_moment_follow_the_events_20_examples = full_run(
+    test_versions_and_the_queue_as_of_any_moment_follow_the_events, 20, **DRAWS)
 
 
 def _assert_queue_as_of(gen: Any, by_case: dict[str, list[tuple[Any, Any]]], rng: random.Random,
@@ -99,8 +105,7 @@ def _received_later(rng: random.Random, events: list[Ev]) -> list[Ev]:
     return out
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 2**32), cases=st.integers(1, 20))
+@drawn(5, **DRAWS)
 def test_the_queue_as_of_sorted_by_received_time_holds_cases_received_after_their_event_time(
         catalog: Catalog, monkeypatch: pytest.MonkeyPatch, seed: int, cases: int) -> None:
     rng = random.Random(seed)
@@ -110,3 +115,7 @@ def test_the_queue_as_of_sorted_by_received_time_holds_cases_received_after_thei
         _assert_queue_as_of(gen, by_case, rng, monkeypatch, sorts=("newest", "oldest"))
     finally:
         catalog.drop(gen.id, gen.location)
+
+
+test_the_queue_as_of_sorted_by_received_time_holds_cases_received_after_their_event_time_15_examples = full_run(
+    test_the_queue_as_of_sorted_by_received_time_holds_cases_received_after_their_event_time, 15, **DRAWS)
