@@ -6,7 +6,7 @@ For each window of `bench/kpiwindows.py` (all channels, and `social`): the answe
 slowest of 3), then each SQL statement it ran, run again on its own (execute and fetch: best of 3), with
 the rows it returned and the rows it read before grouping; the answer's time less its statements' is the
 Python around them. `--explain`: EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL, EXPLAIN QUERY PLAN on SQLite,
-of each statement; `--cprofile`: the top functions of the slowest window. A SQLite file opens read-only
+of each statement; `--cprofile`: the top functions of the slowest window (on stderr). A SQLite file opens read-only
 (`mode=ro`); PostgreSQL in read-only transactions. Runs the code on the path (`PYTHONPATH`), so one copy
 profiles two checkouts.
 """
@@ -18,6 +18,7 @@ import cProfile
 import json
 import pstats
 import re
+import sys
 import time
 from typing import Any
 
@@ -124,7 +125,7 @@ def profile(gen: Any, explain: bool, top: bool) -> dict[str, Any]:
         a, b, channel = slowest[1]
         prof = cProfile.Profile()
         prof.runcall(kpistore.kpi_report, gen, a, b, channel, NOW)
-        pstats.Stats(prof).sort_stats("tottime").print_stats(15)
+        pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(15)
     return out
 
 
