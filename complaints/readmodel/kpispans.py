@@ -1,13 +1,13 @@
 """Which stored KPI rows a window of received times reads: whole years, months, days and hours, plus its edges.
 
 The tallies (`kpitiers`, kept by `services/projections/storage/kpistore.py`) are summed per received hour,
-day, month and year ('h', 'd', 'm', 'y' spans) and channel, and for every channel together (`ALL_CHANNELS`). A
-window [from, to) splits into the whole hours inside it; those into whole years, the whole months around them,
-the whole days around those and the whole hours around those (`spans`), so any window reads at most ~2 × (11
-months + 30 days + 23 hours) of rows besides its years. What is left, at most a partial hour at each edge
-(`edges`), is folded from the cases themselves. Pure; the row labels are the ISO prefixes of the received time
-(`label`: 'YYYY-MM-DDTHH' for an hour, the first day 'YYYY-MM-DD' for a day, month or year), the same prefixes
-the writer cuts from the case documents' UTC times.
+day, month and year ('h', 'd', 'm', 'y' spans) and channel. A window [from, to) splits into the whole hours
+inside it; those into whole years, the whole months around them, the whole days around those and the whole
+hours around those (`spans`), so any window reads at most ~2 × (11 months + 30 days + 23 hours) of rows
+besides its years. What is left, at most a partial hour at each edge (`edges`), is folded from the cases
+themselves. Pure; the row labels are the ISO prefixes of the received time (`label`: 'YYYY-MM-DDTHH' for an
+hour, the first day 'YYYY-MM-DD' for a day, month or year), the same prefixes the writer cuts from the case
+documents' UTC times.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from complaints.readmodel.model import utc
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 HOUR_CHARS = 13  # len("YYYY-MM-DDTHH")
-ALL_CHANNELS = "*"  # the rows of every channel together (no channel is named so): a window of all channels
 KINDS = ("y", "m", "d", "h")  # the stored spans, coarsest first: each one's rows sum the next one's
 #: A stored span: kind ('y' / 'm' / 'd' / 'h'), its first hour or day, its end (None: unbounded).
 Span = tuple[str, datetime | None, datetime | None]

@@ -1,14 +1,13 @@
 """`GET /kpis` from the tallies (`kpistore`): the whole years, months, days and hours of a window, plus its edges.
 
-The window's whole UTC hours split into whole years (their 'y' rows), the months around them ('m' rows), the
-days around those ('d') and the hours around those ('h': `kpispans.spans`); the cases received in the partial
-hours at the edges (at most ~2 × 115 at 2,740 cases a day) are folded from their documents into the same
-stored cells. A window of every channel reads their rows summed (`ALL_CHANNELS`), one of a channel its own.
-Tier 0 is summed over all of it in one statement; then, in one statement, the coarse buckets holding each
-duration percentile's rank in fine buckets (tier 1), and in one more the fine buckets holding them in exact
-values (tier 2, over the whole hours; not for a bucket one second wide: its value is exact already) beside
-`now`'s due day's exact due times — a few hundred rows at most, however long the window. `kpis.report` turns
-the result into the figures, as for `compute_kpis`.
+The window's whole UTC hours split into whole years (their 'y' rows), the months around them ('m' rows),
+the days around those ('d') and the hours around those ('h': `kpispans.spans`); the cases received in the
+partial hours at the edges (at most ~2 × 115 at 2,740 cases a day) are folded from their documents into
+the same stored cells. Tier 0 is summed over all of it in one statement; then, in one statement, the
+coarse buckets holding each duration percentile's rank in fine buckets (tier 1), and in one more the fine
+buckets holding them in exact values (tier 2, over the whole hours; not for a bucket one second wide:
+its value is exact already) beside `now`'s due day's exact due times — a few hundred rows at most,
+however long the window. `kpis.report` turns the result into the figures, as for `compute_kpis`.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from pydantic_core import from_json
 from sqlalchemy import Connection, func, select, union_all
 
 from complaints.readmodel.kpis import DURATIONS, PERCENTILES, KpiReport, Tally, contributions, rank, report
-from complaints.readmodel.kpispans import ALL_CHANNELS, Span, edges, label, spans, whole
+from complaints.readmodel.kpispans import Span, edges, label, spans, whole
 from complaints.readmodel.kpitiers import (
     BITS,
     FLOOR,
@@ -59,7 +58,7 @@ class Window:
             where.append(k.day >= label(kind, lo))
         if hi is not None:
             where.append(k.day < label(kind, hi))
-        return [*where, k.channel == (ALL_CHANNELS if self.channel is None else self.channel)]
+        return where if self.channel is None else [*where, k.channel == self.channel]
 
     def _sum(self, parts: list[Span], *where: Any) -> Tally:
         """The rows of these spans, summed per metric and key: one statement (each span one index range)."""

@@ -1,11 +1,11 @@
 """The KPI tallies per received hour, day, month and year and channel: kept as events are applied, summed for a window.
 
 Each case adds its `kpis.contributions` (the one definition of what a case counts for), stored in tiers
-(`kpitiers.stored`), to the rows of its received hour and channel and of its hour and every channel, and tiers
-0 and 1 to its day's, month's and year's too (`kpispans` says which rows a window reads). When a batch changes
-a case, the writer takes its old document's cells away and adds its new one's (`deltas`), in the batch's
-transaction, so the tallies are always the sum over the cases as they stand: a pure projection of the log that
-a replay rebuilds row for row (rows that fall back to zero are deleted).
+(`kpitiers.stored`), to the rows of its received hour and channel, and tiers 0 and 1 to its day's,
+month's and year's too (`kpispans` says which rows a window reads).
+When a batch changes a case, the writer takes its old document's cells away and adds its new one's
+(`deltas`), in the batch's transaction, so the tallies are always the sum over the cases as they stand:
+a pure projection of the log that a replay rebuilds row for row (rows that fall back to zero are deleted).
 
 `GET /kpis` (`kpiread.kpi_report`) sums the tier 0 rows of the whole years, months, days and hours in the window,
 reads tier 1 and 2 rows only where a percentile's rank or `now` falls, and folds only the cases of the
@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Dialect, Table, select
 
 from complaints.readmodel.kpis import contributions
-from complaints.readmodel.kpispans import ALL_CHANNELS, HOUR_CHARS
+from complaints.readmodel.kpispans import HOUR_CHARS
 from complaints.readmodel.kpitiers import stored, tier_of
 from services.projections.storage.kpiread import kpi_report
 from services.projections.storage.sqlwrite import insert_rows
@@ -42,8 +42,7 @@ def deltas(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, 
     """What the changed cases (`new` documents; `old`: as they were stored, if at all) change in the tallies.
 
     The batch's contributions are summed per hour, channel, metric and key first (taking a changed case's
-    old ones away), and per hour, metric and key under `ALL_CHANNELS` (what a window of every channel
-    reads), then each sum is stored in its tiers on the hour's row (`kpitiers.stored`, linear in
+    old ones away), then each sum is stored in its tiers on the hour's row (`kpitiers.stored`, linear in
     the counts and totals); tiers 0 and 1 of the hours add to their days', months' and years' rows."""
     summed: dict[tuple[str, str, str, str], list[int]] = {}  # hour, channel, metric, key
     for cid, doc in new.items():
@@ -59,12 +58,6 @@ def deltas(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, 
                 else:
                     sums[0] += sign * n
                     sums[1] += sign * total
-    everyone: dict[tuple[str, str, str, str], list[int]] = {}  # the same, every channel together
-    for (hour, _, metric, key), (n, total) in summed.items():
-        sums = everyone.setdefault((hour, ALL_CHANNELS, metric, key), [0, 0])
-        sums[0] += n
-        sums[1] += total
-    summed.update(everyone)
     out: dict[Cell, list[int]] = {}
     rolled: dict[Cell, list[int]] = {}  # tiers 0 and 1 of the hours, then of their days...: rolled up a level each
     for (hour, channel, *item), (n, total) in summed.items():

@@ -35,8 +35,7 @@ SCHEMA_VERSION = 7  # 2: cases.assignee (staff case work); 3: KPI tallies, valid
 #                     4: KPI tallies in tiers, per day and month (complaints.readmodel.kpitiers); 5: cases.summary;
 #                     6: versions' late-received index (storage/asofpage.py), index ix_cases_awaiting_received,
 #                        KPI tallies per hour too (complaints.readmodel.kpispans), tier 2 per hour instead of day;
-#                     7: KPI tallies per year too (tiers 0, 1: a whole history reads its years) and of every
-#                        channel together (channel '*': a window of all channels reads one channel's worth)
+#                     7: KPI tallies per year too (tiers 0, 1: a whole history reads its years)
 
 catalog_metadata = MetaData()
 generations = Table(
@@ -139,8 +138,7 @@ def generation_tables(generation: int) -> Tables:
                                                         "'m': that month; 'y': that year."),
         Column("day", String(13), primary_key=True, doc="The received hour (UTC) YYYY-MM-DDTHH, or the (first) "
                                                         "day YYYY-MM-DD."),
-        Column("channel", String(20), primary_key=True, doc="Their channel ('' when unknown; '*': every channel "
-                                                            "together, kpispans.ALL_CHANNELS)."),
+        Column("channel", String(20), primary_key=True, doc="Their channel ('' when unknown)."),
         Column("key", String(200), primary_key=True),
         Column("tier", SmallInteger, nullable=False, doc="0: summary, 1: fine buckets, 2: exact values."),
         Column("n", BigInteger, nullable=False),
