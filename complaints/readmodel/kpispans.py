@@ -1,11 +1,13 @@
-"""Which stored KPI rows a window of received times reads: whole months, days and hours, plus its edges.
+"""Which stored KPI rows a window of received times reads: whole years, months, days and hours, plus its edges.
 
 The tallies (`kpitiers`, kept by `services/projections/storage/kpistore.py`) are summed per received hour,
-day and month ('h', 'd', 'm' spans) and channel. A window [from, to) splits into the whole hours inside
-it; those into whole months, the whole days around them and the whole hours around those (`spans`). What
-is left, at most a partial hour at each edge (`edges`), is folded from the cases themselves. Pure; the
-row labels are the ISO prefixes of the received time (`label`: 'YYYY-MM-DDTHH' for an hour, the first day
-'YYYY-MM-DD' for a day or month), the same prefixes the writer cuts from the case documents' UTC times.
+day, month and year ('h', 'd', 'm', 'y' spans) and channel. A window [from, to) splits into the whole hours
+inside it; those into whole years, the whole months around them, the whole days around those and the whole
+hours around those (`spans`), so any window reads at most ~2 × (11 months + 30 days + 23 hours) of rows
+besides its years. What is left, at most a partial hour at each edge (`edges`), is folded from the cases
+themselves. Pure; the row labels are the ISO prefixes of the received time (`label`: 'YYYY-MM-DDTHH' for an
+hour, the first day 'YYYY-MM-DD' for a day, month or year), the same prefixes the writer cuts from the case
+documents' UTC times.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from complaints.readmodel.model import utc
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 HOUR_CHARS = 13  # len("YYYY-MM-DDTHH")
-#: A stored span: kind ('h' / 'd' / 'm'), its first hour or day, its end (None: unbounded).
+KINDS = ("y", "m", "d", "h")  # the stored spans, coarsest first: each one's rows sum the next one's
+#: A stored span: kind ('y' / 'm' / 'd' / 'h'), its first hour or day, its end (None: unbounded).
 Span = tuple[str, datetime | None, datetime | None]
 
 
@@ -25,53 +28,55 @@ def label(span: str, moment: datetime) -> str:
     return utc(moment).isoformat()[:HOUR_CHARS if span == "h" else 10]
 
 
-def _floor(moment: datetime, unit: timedelta) -> datetime:
-    hour = utc(moment).replace(minute=0, second=0, microsecond=0)
-    return hour if unit == HOUR else hour.replace(hour=0)
+def floor(kind: str, moment: datetime) -> datetime:
+    """The start of the hour, day, month or year holding `moment` (UTC)."""
+    at = utc(moment).replace(minute=0, second=0, microsecond=0)
+    if kind != "h":
+        at = at.replace(hour=0)
+    if kind in ("m", "y"):
+        at = at.replace(day=1)
+    return at.replace(month=1) if kind == "y" else at
 
 
-def whole(received_from: datetime | None, received_to: datetime | None,
-          unit: timedelta) -> tuple[datetime | None, datetime | None]:
-    """The whole UTC hours (or days) inside [from, to): (the first one's start, the last one's end)."""
-    start = None if received_from is None else _floor(received_from, unit)
-    if start is not None and received_from is not None and start < utc(received_from):
-        start += unit
-    return start, None if received_to is None else _floor(received_to, unit)
+def ceil(kind: str, moment: datetime) -> datetime:
+    """The start of the first whole hour, day, month or year at or after `moment`."""
+    start = floor(kind, moment)
+    if start == utc(moment):
+        return start
+    if kind == "h":
+        return start + HOUR
+    if kind == "d":
+        return start + DAY
+    return start.replace(year=start.year + 1) if kind == "y" else (start + 32 * DAY).replace(day=1)
 
 
-def periods(start: datetime | None, end: datetime | None) -> list[Span]:
-    """Whole days [start, end) as whole months and the days around them."""
-    first = None if start is None else start if start.day == 1 else (start.replace(day=1) + 32 * DAY).replace(day=1)
-    last = None if end is None else end.replace(day=1)
-    if first is not None and last is not None and first >= last:
-        return [("d", start, end)]
-    out: list[Span] = [("m", first, last)]
-    if start is not None and first is not None and start < first:
-        out.append(("d", start, first))
-    if end is not None and last is not None and last < end:
-        out.append(("d", last, end))
-    return out
+def whole(received_from: datetime | None, received_to: datetime | None) -> tuple[datetime | None, datetime | None]:
+    """The whole UTC hours inside [from, to): (the first one's start, the last one's end)."""
+    return (None if received_from is None else ceil("h", received_from),
+            None if received_to is None else floor("h", received_to))
 
 
-def spans(start: datetime | None, end: datetime | None) -> list[Span]:
-    """Whole hours [start, end) as whole months, the days around them and the hours around those."""
+def spans(start: datetime | None, end: datetime | None, kinds: tuple[str, ...] = KINDS) -> list[Span]:
+    """Whole hours [start, end) as whole years, the months around them, the days around those and the hours
+    around those: the coarsest kind first, then the finer spans before it, then those after it."""
     if start is not None and end is not None and start >= end:
         return []
-    days = whole(start, end, DAY)
-    if days[0] is not None and days[1] is not None and days[0] >= days[1]:
-        return [("h", start, end)]  # no whole day inside
-    out = periods(*days)
-    if start is not None and days[0] is not None and start < days[0]:
-        out.append(("h", start, days[0]))
-    if end is not None and days[1] is not None and days[1] < end:
-        out.append(("h", days[1], end))
-    return out
+    kind, finer = kinds[0], kinds[1:]
+    if not finer:
+        return [(kind, start, end)]
+    lo = None if start is None else ceil(kind, start)
+    hi = None if end is None else floor(kind, end)
+    if lo is not None and hi is not None and lo >= hi:
+        return spans(start, end, finer)  # no whole one inside
+    before = [] if start is None or lo is None else spans(start, lo, finer)
+    after = [] if end is None or hi is None else spans(hi, end, finer)
+    return [(kind, lo, hi), *before, *after]
 
 
 def edges(received_from: datetime | None, received_to: datetime | None) -> list[tuple[datetime | None,
                                                                                      datetime | None]]:
     """The parts of [from, to) outside its whole hours: its cases are folded from their documents."""
-    start, end = whole(received_from, received_to, HOUR)
+    start, end = whole(received_from, received_to)
     if start is not None and end is not None and start >= end:
         return [(received_from, received_to)]  # no whole hour inside: all of it
     out: list[tuple[datetime | None, datetime | None]] = []

@@ -9,17 +9,18 @@ A contribution (`kpis.contributions`) is stored in up to three tiers:
 - tier 1, each coarse duration bucket split into fine buckets (`BITS[1]` bits: 64 per coarse bucket).
 - tier 2, the exact values: a duration's whole seconds within its fine bucket; a due time within its day.
 
-Tiers 0 and 1 are kept per hour, day and month, tier 2 per hour (`kpistore`; which rows a window reads:
+Tiers 0 and 1 are kept per hour, day, month and year, tier 2 per hour (`kpistore`; which rows a window reads:
 `kpispans`). A report sums tier 0 over the window; for each nearest-rank percentile it replaces the one
 coarse bucket holding the rank by its fine buckets, then the one fine bucket holding it by its exact values
-(`refine`): the histogram is then exact where the walk stops, so `kpis.durations_of` gives the same figure
-as over the full histogram. Due days before `now`'s day are breached, after it pending, and only `now`'s own
-day is read exactly (`decide_due`).
+(`holding`, `refine`; a fine bucket one second `wide` is its exact value already): the histogram is then
+exact where the walk stops, so `kpis.durations_of` gives the same figure as over the full histogram. Due
+days before `now`'s day are breached, after it pending, and only `now`'s own day is read exactly
+(`decide_due`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 
 from complaints.readmodel.kpis import DURATIONS, Contribution, Tally, at_ranks
@@ -35,13 +36,19 @@ SEPARATORS = ("~", "#")  # tier 1 / tier 2 metric names: f"{metric}~{coarse}" / 
 Stored = tuple[int, str, str, int, int]
 
 
+def wide(low: int, bits: int, floor: int = 1) -> int:
+    """The width of the bucket whose smallest value is `low` (`bucket`: mirrored below zero)."""
+    value = -1 - low if low < 0 else low
+    return max(1 << max(value.bit_length() - bits, 0), floor)
+
+
 def bucket(seconds: int, bits: int, floor: int = 1) -> int:
     """The smallest value of the bucket holding `seconds`: its `bits` leading bits kept, `floor` (a power of
     two) wide at least, mirrored below zero (-1 - s >= 0: the same widths, in the same order)."""
     if not -LIMIT <= seconds < LIMIT:
         raise ValueError(f"duration out of range: {seconds} s")
     value = -1 - seconds if seconds < 0 else seconds
-    width = max(1 << max(value.bit_length() - bits, 0), floor)
+    width = wide(value, bits, floor)
     low = value // width * width
     return -low - width if seconds < 0 else low
 
@@ -74,14 +81,17 @@ def stored(items: Iterable[Contribution]) -> Iterator[Stored]:
 
 
 Histogram = dict[int, list[int]]  # bucket (or value) -> [count, total]
-Children = Callable[[list[int]], dict[int, Histogram]]  # buckets -> each one's children
 
 
-def refine(histogram: Histogram, ranks: Iterable[int], children: Children) -> Histogram:
-    """Replace each bucket holding one of the ranks by its children (which sum to it exactly)."""
-    held = sorted(set(at_ranks(((k, n) for k, (n, _) in histogram.items()), ranks).values()))
-    out = {k: v for k, v in histogram.items() if k not in held}
-    for parts in children(held).values() if held else ():
+def holding(histogram: Histogram, ranks: Iterable[int]) -> list[int]:
+    """The buckets (or values) of the histogram holding these ranks, in order."""
+    return sorted(set(at_ranks(((k, n) for k, (n, _) in histogram.items()), ranks).values()))
+
+
+def refine(histogram: Histogram, children: Mapping[int, Histogram]) -> Histogram:
+    """Replace each of these buckets by its children (which sum to it exactly)."""
+    out = {k: v for k, v in histogram.items() if k not in children}
+    for parts in children.values():
         out.update(parts)
     return out
 

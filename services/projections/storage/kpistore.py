@@ -1,13 +1,13 @@
-"""The KPI tallies per received hour, day and month and channel: kept as events are applied, summed for a window.
+"""The KPI tallies per received hour, day, month and year and channel: kept as events are applied, summed for a window.
 
 Each case adds its `kpis.contributions` (the one definition of what a case counts for), stored in tiers
-(`kpitiers.stored`), to the rows of its received hour and channel, and tiers 0 and 1 to its day's and
-month's too (`kpispans` says which rows a window reads).
+(`kpitiers.stored`), to the rows of its received hour and channel, and tiers 0 and 1 to its day's,
+month's and year's too (`kpispans` says which rows a window reads).
 When a batch changes a case, the writer takes its old document's cells away and adds its new one's
 (`deltas`), in the batch's transaction, so the tallies are always the sum over the cases as they stand:
 a pure projection of the log that a replay rebuilds row for row (rows that fall back to zero are deleted).
 
-`GET /kpis` (`kpiread.kpi_report`) sums the tier 0 rows of the whole months, days and hours in the window,
+`GET /kpis` (`kpiread.kpi_report`) sums the tier 0 rows of the whole years, months, days and hours in the window,
 reads tier 1 and 2 rows only where a percentile's rank or `now` falls, and folds only the cases of the
 partial hours at its edges from their documents; all of it goes through `kpis.report`.
 """
@@ -26,7 +26,7 @@ from complaints.readmodel.kpitiers import stored, tier_of
 from services.projections.storage.kpiread import kpi_report
 from services.projections.storage.sqlwrite import insert_rows
 
-Cell = tuple[str, str, str, str, str]  # metric, span ('h' hour / 'd' day / 'm' month), its label, channel, key
+Cell = tuple[str, str, str, str, str]  # metric, span ('h'/'d'/'m'/'y': hour/day/month/year), its label, channel, key
 __all__ = ["Cell", "all_rows", "bucket", "deltas", "kpi_report", "write_kpis"]
 COLUMNS = ("metric", "span", "day", "channel", "key", "tier", "n", "total")
 
@@ -43,7 +43,7 @@ def deltas(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, 
 
     The batch's contributions are summed per hour, channel, metric and key first (taking a changed case's
     old ones away), then each sum is stored in its tiers on the hour's row (`kpitiers.stored`, linear in
-    the counts and totals); tiers 0 and 1 of the hours add to their days' and months' rows."""
+    the counts and totals); tiers 0 and 1 of the hours add to their days', months' and years' rows."""
     summed: dict[tuple[str, str, str, str], list[int]] = {}  # hour, channel, metric, key
     for cid, doc in new.items():
         for sign, d in ((-1, old.get(cid)), (1, doc)):
@@ -59,12 +59,12 @@ def deltas(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, 
                     sums[0] += sign * n
                     sums[1] += sign * total
     out: dict[Cell, list[int]] = {}
-    rolled: dict[Cell, list[int]] = {}  # tiers 0 and 1 of the hours, then of their days: rolled up a level each
+    rolled: dict[Cell, list[int]] = {}  # tiers 0 and 1 of the hours, then of their days...: rolled up a level each
     for (hour, channel, *item), (n, total) in summed.items():
         if n or total:
             for tier, metric, key, n_, total_ in stored([(item[0], item[1], n, total)]):
                 _add(out if tier == 2 else rolled, (metric, "h", hour, channel, key), n_, total_)
-    for span, cut in (("d", _day), ("m", _month)):
+    for span, cut in (("d", _day), ("m", _month), ("y", _year)):
         out.update(rolled)
         level: dict[Cell, list[int]] = {}
         for (metric, _, at, channel, key), (n, total) in rolled.items():
@@ -89,6 +89,10 @@ def _day(hour: str) -> str:
 
 def _month(day: str) -> str:
     return day[:8] + "01"
+
+
+def _year(month: str) -> str:
+    return month[:5] + "01-01"
 
 
 @lru_cache(maxsize=16)

@@ -1,7 +1,7 @@
 """The read model's tables (SQLAlchemy Core), one set per generation.
 
 A generation is one complete build of the read model: `cases_g<N>`, `timeline_g<N>`,
-`offsets_g<N>`, `counters_g<N>`, `kpis_g<N>` (KPI tallies per received hour, day or month and channel) and
+`offsets_g<N>`, `counters_g<N>`, `kpis_g<N>` (KPI tallies per received hour, day, month or year and channel) and
 `versions_g<N>` (valid-time versions of the cases' queue columns).
 The `projection_generations` catalog, in the
 configured database, says which generation is active; replay builds the next one
@@ -31,10 +31,11 @@ QUEUE_COLUMNS = ("status", "episode", "level", "department", "channel", "custome
                  "awaiting", "breached", "assignee")
 
 #: Bump when the tables or the case JSON change shape; a replay builds the new shape.
-SCHEMA_VERSION = 6  # 2: cases.assignee (staff case work); 3: KPI tallies, valid-time versions;
+SCHEMA_VERSION = 7  # 2: cases.assignee (staff case work); 3: KPI tallies, valid-time versions;
 #                     4: KPI tallies in tiers, per day and month (complaints.readmodel.kpitiers); 5: cases.summary;
 #                     6: versions' late-received index (storage/asofpage.py), index ix_cases_awaiting_received,
-#                        KPI tallies per hour too (complaints.readmodel.kpispans), tier 2 per hour instead of day
+#                        KPI tallies per hour too (complaints.readmodel.kpispans), tier 2 per hour instead of day;
+#                     7: KPI tallies per year too (tiers 0, 1: a whole history reads its years)
 
 catalog_metadata = MetaData()
 generations = Table(
@@ -134,7 +135,7 @@ def generation_tables(generation: int) -> Tables:
         f"kpis{suffix}", md,
         Column("metric", String(60), primary_key=True, doc="A KPI metric, or its tier 1/2 part (kpitiers)."),
         Column("span", String(1), primary_key=True, doc="'h': the cases received that hour; 'd': that day; "
-                                                        "'m': that month."),
+                                                        "'m': that month; 'y': that year."),
         Column("day", String(13), primary_key=True, doc="The received hour (UTC) YYYY-MM-DDTHH, or the (first) "
                                                         "day YYYY-MM-DD."),
         Column("channel", String(20), primary_key=True, doc="Their channel ('' when unknown)."),
@@ -142,8 +143,8 @@ def generation_tables(generation: int) -> Tables:
         Column("tier", SmallInteger, nullable=False, doc="0: summary, 1: fine buckets, 2: exact values."),
         Column("n", BigInteger, nullable=False),
         Column("total", BigInteger, nullable=False),
-        comment="Summed KPI contributions (complaints.readmodel.kpis, stored as kpitiers) per hour, day or month, "
-                "channel.",
+        comment="Summed KPI contributions (complaints.readmodel.kpis, stored as kpitiers) per hour, day, month or "
+                "year, channel.",
         sqlite_with_rowid=False,  # clustered by the key: a tier 1/2 read is one range of the table itself
     )
     # The summary of a window: its days' and months' tier 0 rows from the index alone (few: a batch changes

@@ -13,14 +13,15 @@ from complaints.readmodel.kpitiers import (
     BITS,
     FLOOR,
     LIMIT,
-    Histogram,
     bucket,
     decide_due,
     histogram,
+    holding,
     put,
     refine,
     stored,
     tier_of,
+    wide,
 )
 
 seconds = st.one_of(st.integers(-(2**20), 2**20), st.integers(-LIMIT, LIMIT - 1),
@@ -38,6 +39,7 @@ def test_buckets_hold_their_values_in_order_and_fine_ones_nest_in_coarse_ones(s:
     for bits, floor in zip(BITS, FLOOR, strict=True):
         lo = bucket(s, bits, floor)
         assert lo <= s < lo + width(lo, bits, floor), "the bucket's key is its smallest value"
+        assert wide(lo, bits, floor) == width(lo, bits, floor)
         assert bucket(lo, bits, floor) == bucket(lo + width(lo, bits, floor) - 1, bits, floor) == lo
         if s <= t:
             assert bucket(s, bits, floor) <= bucket(t, bits, floor), "buckets are in the order of their values"
@@ -69,10 +71,9 @@ def test_refining_the_ranks_buckets_gives_the_full_histograms_figures(values: li
                           for k, (n, t) in keys.items())
     hist = histogram(summary, "first_response")
     ranks = [rank(p, len(values)) for p in (0.5, 0.9, extra)]
-    for sep in ("~", "#"):
-        def children(keys: list[int], sep: str = sep) -> dict[int, Histogram]:
-            return {b: histogram(cells, f"first_response{sep}{b}") for b in keys}
-        hist = refine(hist, ranks, children)
+    for sep, bits, floor in zip(("~", "#"), BITS, FLOOR, strict=True):
+        held = [b for b in holding(hist, ranks) if sep == "~" or wide(b, bits, floor) > 1]  # 1 s wide: exact
+        hist = refine(hist, {b: histogram(cells, f"first_response{sep}{b}") for b in held})
     put(summary, "first_response", hist)
     exact = Tally().add(("first_response", str(v), 1, v * 1_000_000 + 5) for v in values)
     assert durations_of(summary, "first_response") == durations_of(exact, "first_response")

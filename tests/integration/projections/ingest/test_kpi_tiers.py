@@ -1,12 +1,13 @@
-"""The tiered tallies (whole months, days, fine and exact buckets) answer any window exactly as the events fold.
+"""The tiered tallies (whole years, months, days, hours, fine and exact buckets) answer any window exactly as the
+events fold.
 
 Random histories over about three months (hypothesis draws the generator's seed): durations right at the
-edges of the coarse and fine buckets (`kpitiers.BITS`), repeated values (ranks landing on ties), negative
-ones (skewed clocks), unanswered cases with due times, half of them received within hours of one moment;
-windows from whole months, days and hours, arbitrary seconds inside an hour and arbitrary moments, long
-ones and ones of a few minutes or hours (inside one hour or day, or across their ends); `now` often inside
-the due day of an unanswered case. `kpistore.kpi_report` must equal `compute_kpis` over the cases folded
-from scratch.
+edges of the coarse and fine buckets (`kpitiers.BITS`; fine ones one second wide and wider), repeated values
+(ranks landing on ties), negative ones (skewed clocks), unanswered cases with due times, half of them received
+within hours of one moment, across a year's end; windows from whole years, months, days and hours, arbitrary
+seconds inside an hour and arbitrary moments, long ones and ones of a few minutes or hours (inside one hour or
+day, or across their ends); `now` often inside the due day of an unanswered case. `kpistore.kpi_report` must
+equal `compute_kpis` over the cases folded from scratch.
 """
 
 from __future__ import annotations
@@ -65,8 +66,8 @@ def moment(rng: random.Random) -> datetime | None:
     if pick < 0.1:
         return None
     if pick < 0.3:
-        return rng.choice((datetime(2025, 12, 1), datetime(2026, 1, 1), datetime(2026, 2, 1), datetime(2026, 3, 1),
-                           datetime(2026, 4, 1))).replace(tzinfo=T0.tzinfo)
+        return rng.choice((datetime(2025, 1, 1), datetime(2025, 12, 1), datetime(2026, 1, 1), datetime(2026, 2, 1),
+                           datetime(2026, 3, 1), datetime(2026, 4, 1), datetime(2027, 1, 1))).replace(tzinfo=T0.tzinfo)
     if pick < 0.45:
         return FIRST + timedelta(days=rng.randrange(-2, 84))
     if pick < 0.6:  # a whole hour
