@@ -118,14 +118,14 @@ def plans(gen: Any, request: str) -> str:
     from services.projections.storage.queue import page_params, page_statements
 
     f, sort = next((f, sort) for name, f, sort in _queue_requests() if name == request)
-    sqlite = gen.engine.dialect.name == "sqlite"
-    explaining = [False]
+    prefix = "EXPLAIN QUERY PLAN " if gen.engine.dialect.name == "sqlite" else "EXPLAIN (ANALYZE, BUFFERS) "
+    found: list[Any] = []
 
-    @event.listens_for(gen.engine, "before_cursor_execute", retval=True)
-    def _explain(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> Any:
-        if explaining[0]:
-            statement = ("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN (ANALYZE, BUFFERS) ") + statement
-        return statement, parameters
+    @event.listens_for(gen.engine, "before_cursor_execute")
+    def _explain(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if found == [None]:  # asked for: the plan of this statement, by the same cursor, before it runs
+            cursor.execute(prefix + statement, parameters)
+            found[:] = [r[-1] for r in cursor.fetchall()]
 
     out = [f"{request} ({gen.engine.dialect.name})"]
     _, nxt = queries.list_cases(gen, f, sort, None, 50, NOW)
@@ -134,13 +134,12 @@ def plans(gen: Any, request: str) -> str:
         params = page_params(NOW, cursor, 51)
         for k, statement in enumerate(page_statements(gen.tables, f, sort, kind, ("summary",))):
             with gen.engine.connect() as conn:
-                explaining[0] = True
-                rows = conn.execute(statement, params).all()
-                explaining[0] = False
+                found[:] = [None]
+                conn.execute(statement, params).all()
                 t0 = time.perf_counter()
                 got = len(conn.execute(statement, params).all())
                 ms = (time.perf_counter() - t0) * 1000
             out.append(f"-- {'first page' if cursor is None else 'next page'}, phase {k + 1}: {got} rows, "
                        f"{ms:.1f} ms\n{statement.compile(gen.engine)!s}")
-            out += [f"   {r[-1]}" for r in rows]
+            out += [f"   {line}" for line in found]
     return "\n".join(out)
