@@ -12,7 +12,8 @@ client process and, on PostgreSQL, of its backend process (`/proc/<pid>/schedsta
 runnable but waiting for one; the backend runs on the same machine) and the client's time in garbage
 collection (`gc.callbacks`); the rest is neither (I/O, locks, a round trip's hand-over). The summary is
 `bench/queuetailfig.py`. `--variant` changes how the clients connect, to A/B a change before making it:
-`base` (the code as it is), `autocommit` (PostgreSQL: no BEGIN/ROLLBACK), `noping` (no pool pre-ping),
+`base` (the code as it is), `txn` (reads in a transaction, as before `store.read_view`), `autocommit` (every
+statement, the bare lookup's too, in autocommit), `noping` (no pool pre-ping),
 `freeze` (`gc.freeze()` after the warm-up pass); several: `autocommit,freeze`.
 """
 
@@ -48,6 +49,13 @@ def open_generation(location: str, generation: int, variant: str = "base") -> An
 
     from services.projections.storage.store import Generation, is_sqlite, open_engine
 
+    class InTransaction(Generation):
+        """Reads in a transaction, as before `store.read_view` (BEGIN, the statements, ROLLBACK)."""
+
+        @property
+        def reads(self) -> Any:
+            return self.engine
+
     wants = set(variant.split(",")) - {"base"}
     if "noping" in wants and not is_sqlite(location):
         engine = create_engine(location, connect_args={"prepare_threshold": None}, hide_parameters=True)
@@ -55,7 +63,7 @@ def open_generation(location: str, generation: int, variant: str = "base") -> An
         engine = open_engine(location)
     if "autocommit" in wants:
         engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return Generation(generation, location, "active", engine)
+    return (InTransaction if "txn" in wants else Generation)(generation, location, "active", engine)
 
 
 def _backend_pid(gen: Any) -> int | None:
