@@ -143,3 +143,33 @@ def plans(gen: Any, request: str) -> str:
                        f"{ms:.1f} ms\n{statement.compile(gen.engine)!s}")
             out += [f"   {line}" for line in found]
     return "\n".join(out)
+
+
+def headline(result: dict[str, Any]) -> dict[str, float]:
+    """A run's few numbers: worst and median of the requests' p99s, p50 of all pages, the bare lookup's p99."""
+    loaded = _by_request(result["loaded"])
+    p99 = {n: percentile([s["wall_ms"] / s["pages"] for s in g], 99) for n, g in loaded.items()
+           if n != "bare PK lookup"}
+    pages = [s["wall_ms"] / s["pages"] for s in result["loaded"] if s["request"] != "bare PK lookup"]
+    bare = [s["wall_ms"] for s in loaded.get("bare PK lookup", [])]
+    return {"worst p99": max(p99.values()), "median p99": median(p99.values()), "page p50": percentile(pages, 50),
+            "bare p50": percentile(bare, 50), "bare p99": percentile(bare, 99)}
+
+
+def main(files: list[str]) -> None:
+    """`python -m bench.queuetailfig A.json B.json ...`: the runs' headlines side by side."""
+    import json
+    from pathlib import Path
+
+    runs = [json.loads(Path(f).read_text()) for f in files]
+    heads = [headline(r) for r in runs]
+    print("| | " + " | ".join(r["variant"] for r in runs) + " |")
+    print("|---" * (len(runs) + 1) + "|")
+    for key in heads[0]:
+        print(f"| {key} (ms) | " + " | ".join(f"{h[key]:.1f}" for h in heads) + " |")
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
