@@ -43,6 +43,15 @@ def _sched(pid: int | None) -> tuple[float, float]:
     return int(on_cpu) / 1e6, int(waiting) / 1e6
 
 
+def _blocked() -> tuple[int, int]:
+    """(times this process blocked: voluntary context switches, bytes it read from storage, not the page cache)."""
+    with open("/proc/self/status") as f:
+        switches = next(int(line.split()[1]) for line in f if line.startswith("voluntary_ctxt_switches"))
+    with open("/proc/self/io") as f:
+        read = next(int(line.split()[1]) for line in f if line.startswith("read_bytes"))
+    return switches, read
+
+
 def open_generation(location: str, generation: int, variant: str = "base") -> Any:
     """The built generation as a reader opens it (`store.open_engine`), or as `variant` would."""
     from sqlalchemy import create_engine
@@ -121,20 +130,21 @@ def client(location: str, generation: int, variant: str, k: int, passes: int, id
         for j in range(len(requests)):
             name, f, sort = requests[(j + k * 5 + i) % len(requests)]
             c0, b0, g0, u0, t0 = _sched(me), _sched(backend), in_gc[0], time.thread_time(), time.perf_counter()
+            d0 = _blocked()
             n = pages(f, sort)
             t1, u1 = time.perf_counter(), time.thread_time()
-            c1, b1 = _sched(me), _sched(backend)
+            c1, b1, d1 = _sched(me), _sched(backend), _blocked()
             samples.append([name, n, k, t0, (t1 - t0) * 1000, (u1 - u0) * 1000, c1[1] - c0[1], b1[0] - b0[0],
-                            b1[1] - b0[1], in_gc[0] - g0])
+                            b1[1] - b0[1], in_gc[0] - g0, d1[0] - d0[0], d1[1] - d0[1]])
             t0 = time.perf_counter()
             bare(ids[(i * 31 + j + k) % len(ids)])
-            samples.append(["bare PK lookup", 1, k, t0, (time.perf_counter() - t0) * 1000, 0, 0, 0, 0, 0])
+            samples.append(["bare PK lookup", 1, k, t0, (time.perf_counter() - t0) * 1000, 0, 0, 0, 0, 0, 0, 0])
     gen.engine.dispose()
     results.put(samples)
 
 
 FIELDS = ("request", "pages", "client", "start_s", "wall_ms", "cpu_ms", "runq_ms", "backend_cpu_ms",
-          "backend_runq_ms", "gc_ms")
+          "backend_runq_ms", "gc_ms", "blocked", "disk_bytes")
 
 
 def under_clients(location: str, generation: int, variant: str, clients: int, passes: int, spy: str = "",

@@ -85,6 +85,11 @@ def report(result: dict[str, Any]) -> str:
               f"- typical samples (each request's p25–p75, {len(typical)}): {_parts(typical)}",
               f"- tail samples (each request's p99 and above, {len(tail)}): {_parts(tail)}",
               f"- alone (one client): {_parts([s for s in result['alone'] if s['request'] != 'bare PK lookup'])}"]
+    for label, group in (("typical", typical), ("tail", tail)):
+        blocked = mean(s["blocked"] / s["pages"] for s in group)
+        read = mean(s["disk_bytes"] / s["pages"] for s in group)
+        lines.append(f"- {label}: times blocked per page (voluntary switches) {blocked:.1f}, bytes read from "
+                     f"storage per page {read:.0f}")
     collected = [s for s in queue if s["gc_ms"] > 5]
     lines += [f"- samples with more than 5 ms of garbage collection: {sum(s in collected for s in tail)} of the "
               f"{len(tail)} tail samples, {len(collected)} of all {len(queue)}"]
