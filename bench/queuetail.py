@@ -14,7 +14,8 @@ collection (`gc.callbacks`); the rest is neither (I/O, locks, a round trip's han
 `bench/queuetailfig.py`. `--variant` changes how the clients connect, to A/B a change before making it:
 `base` (the code as it is), `txn` (reads in a transaction, as before `store.read_view`), `autocommit` (every
 statement, the bare lookup's too, in autocommit), `noping` (no pool pre-ping),
-`freeze` (`gc.freeze()` after the warm-up pass); several: `autocommit,freeze`.
+`freeze` (`gc.freeze()` once started, before the warm-up, as `tuning.freeze_start_up`), `freezewarm` (after the
+warm-up pass); several: `autocommit,freeze`. The read phase's clients (bench/read.py) freeze as `freeze` does.
 """
 
 from __future__ import annotations
@@ -118,10 +119,12 @@ def client(location: str, generation: int, variant: str, k: int, passes: int, id
 
     bare(ids[0])
     backend = _backend_pid(gen)
+    if "freeze" in variant.split(","):
+        gc.freeze()  # as a service process does once started (`tuning.freeze_start_up`), before its first reads
     for _, f, sort in requests * WARMUP:
         pages(f, sort)
-    if "freeze" in variant.split(","):
-        gc.freeze()  # what the process holds after its warm-up: out of every later collection
+    if "freezewarm" in variant.split(","):
+        gc.freeze()  # what the process holds after its warm-up too
     gc.callbacks.append(on_gc)
     me = os.getpid()
     samples: list[list[Any]] = []

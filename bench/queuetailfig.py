@@ -40,16 +40,17 @@ def _by_request(samples: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]
 
 
 def _parts(group: list[dict[str, Any]]) -> str:
-    """Mean ms per page of each part, and the rest (wall minus the parts: neither on a CPU nor waiting for one)."""
+    """Mean ms per page: wall; the client's CPU (garbage collection's included) and its wait for a CPU; the
+    backend's; the rest (wall minus those four: < 0 where they overlapped); and of the wall, the time inside
+    garbage collections (their CPU and the waits for a CPU during them)."""
     if not group:
         return "—"
     per = [{k: s[k] / s["pages"] for k in ("wall_ms", *PARTS)} for s in group]
     means = {k: mean(p[k] for p in per) for k in ("wall_ms", *PARTS)}
-    rest = means["wall_ms"] - sum(means[k] - (means["gc_ms"] if k == "cpu_ms" else 0) for k in PARTS)
-    shown = {"wall": means["wall_ms"], "client CPU (not GC)": means["cpu_ms"] - means["gc_ms"],
-             "client waiting for a CPU": means["runq_ms"], "backend CPU": means["backend_cpu_ms"],
-             "backend waiting for a CPU": means["backend_runq_ms"], "GC": means["gc_ms"],
-             "rest (< 0: parts overlapped)": rest}
+    rest = means["wall_ms"] - sum(means[k] for k in PARTS if k != "gc_ms")
+    shown = {"wall": means["wall_ms"], "client CPU": means["cpu_ms"], "client waiting for a CPU": means["runq_ms"],
+             "backend CPU": means["backend_cpu_ms"], "backend waiting for a CPU": means["backend_runq_ms"],
+             "rest": rest, "of the wall, in garbage collection": means["gc_ms"]}
     return ", ".join(f"{k} {v:.1f}" for k, v in shown.items())
 
 
@@ -81,9 +82,11 @@ def report(result: dict[str, Any]) -> str:
         cut, lo, hi = percentile(times, 99), percentile(times, 25), percentile(times, 75)
         tail += [s for s, t in zip(group, times, strict=True) if t >= cut]
         typical += [s for s, t in zip(group, times, strict=True) if lo <= t <= hi]
+    slowest = sorted(queue, key=lambda s: s["wall_ms"] / s["pages"])[-max(1, len(queue) // 100):]
     lines += ["Where a page's ms go (means per page):",
               f"- typical samples (each request's p25–p75, {len(typical)}): {_parts(typical)}",
               f"- tail samples (each request's p99 and above, {len(tail)}): {_parts(tail)}",
+              f"- the slowest 1 % of all samples ({len(slowest)}): {_parts(slowest)}",
               f"- alone (one client): {_parts([s for s in result['alone'] if s['request'] != 'bare PK lookup'])}"]
     for label, group in (("typical", typical), ("tail", tail)):
         blocked = mean(s["blocked"] / s["pages"] for s in group)
