@@ -35,7 +35,7 @@ from services.projections.options import ProjectionOptions
 from services.projections.storage import queries
 from services.projections.storage.lease import WriterLease
 from services.projections.storage.store import Catalog
-from services.projections.tuning import give_heap_back, limit_malloc_arenas, under_batch_gc
+from services.projections.tuning import freeze_start_up, give_heap_back, limit_malloc_arenas, under_batch_gc
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None, options: ProjectionOptions | No
         app.state.access_log = await asyncio.to_thread(AccessLog, settings.access_log_url)
         app.state.vault = instrument_vault(await asyncio.to_thread(Vault, settings.vault_url, secrets),
                                            settings.metrics_enabled)
+        freeze_start_up()  # full collections then walk only what requests made since (tuning.py)
         try:
             yield
         finally:
