@@ -14,7 +14,7 @@ collection (`gc.callbacks`); the rest is neither (I/O, locks, a round trip's han
 `bench/queuetailfig.py`. `--variant` changes how the clients connect, to A/B a change before making it:
 `base` (the code as it is), `txn` (reads in a transaction, as before `store.read_view`), `autocommit` (every
 statement, the bare lookup's too, in autocommit), `noping` (no pool pre-ping),
-`freeze` (`gc.freeze()` once started, before the warm-up, as `tuning.freeze_start_up`), `freezewarm` (after the
+`freeze` (`gc.freeze()` once started, before the warm-up, as `complaints.http.startup_frozen`), `freezewarm` (after the
 warm-up pass); several: `autocommit,freeze`. The read phase's clients (bench/read.py) freeze as `freeze` does.
 """
 
@@ -120,7 +120,8 @@ def client(location: str, generation: int, variant: str, k: int, passes: int, id
     bare(ids[0])
     backend = _backend_pid(gen)
     if "freeze" in variant.split(","):
-        gc.freeze()  # as a service process does once started (`tuning.freeze_start_up`), before its first reads
+        gc.collect()  # as a service process does once started (`complaints.http.startup_frozen`), before its reads
+        gc.freeze()
     for _, f, sort in requests * WARMUP:
         pages(f, sort)
     if "freezewarm" in variant.split(","):

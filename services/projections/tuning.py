@@ -15,12 +15,6 @@ out of collection. Only timing changes: cycles are still collected.
 Freed heap is given back to the system by `complaints.heap` (`give_heap_back` here; the
 workers call it too).
 
-`freeze_start_up`: once the service has started (`app.py`, every role), what it holds then (modules, classes,
-pydantic schemas, the app, the catalog: ~100k objects) is frozen out of garbage collection, so a full
-collection walks only what was made since. Unfrozen, a full collection in a queue-reading process took
-~40 ms of CPU, and under 8 client processes on 2 cores each one stalled the request it fell in for
-200-270 ms of wall time: the queue's p99 tail (`bench/queuetail.py`; bench/analysis-read.md).
-
 `limit_malloc_arenas`: glibc gives each thread that allocates concurrently an arena of its own (up
 to 8 per core), and freed memory stays spread over them. The API reads in a pool of threads, so
 under 8 concurrent clients RSS grew 49 MB over the idle service at 30k cases, 22 MB with two
@@ -32,13 +26,12 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ctypes.util
-import gc
 from collections.abc import Awaitable
 from typing import TypeVar
 
 from complaints.heap import BATCH_THRESHOLDS, batch_gc, trim, trim_due
 
-__all__ = ["THRESHOLDS", "batch_gc", "freeze_start_up", "give_heap_back", "limit_malloc_arenas", "under_batch_gc"]
+__all__ = ["THRESHOLDS", "batch_gc", "give_heap_back", "limit_malloc_arenas", "under_batch_gc"]
 
 T = TypeVar("T")
 
@@ -55,11 +48,6 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
         return False
     mallopt = getattr(libc, "mallopt", None)
     return bool(mallopt is not None and mallopt(M_ARENA_MAX, arenas) == 1)
-
-
-def freeze_start_up() -> None:
-    """Freeze every object alive now out of garbage collection (once started: they live as long as the process)."""
-    gc.freeze()
 
 
 async def under_batch_gc(work: Awaitable[T]) -> T:
