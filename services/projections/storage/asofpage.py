@@ -91,7 +91,7 @@ def page_at(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | None, l
     # sql_phases: [with a sort value, without] or, after a cursor without a value, only the latter
     valued_first = cursor is None or cursor.value is not None
     ids: list[str] = []
-    with gen.engine.connect() as conn:
+    with gen.reads.connect() as conn:
         early = bounded and _few_before(conn, gen, moment)
         # the versions valid then: all of them, or the few cases' (any FROM with the versions' columns)
         v = cast(Table, _early(gen, moment)) if early else gen.tables.versions

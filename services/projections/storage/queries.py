@@ -28,18 +28,18 @@ from services.projections.storage.store import Generation
 
 
 def offsets(gen: Generation) -> dict[tuple[str, int], int]:
-    with gen.engine.connect() as conn:
+    with gen.reads.connect() as conn:
         return stored_offsets(conn, gen.tables)
 
 
 def counters(gen: Generation) -> dict[str, int]:
-    with gen.engine.connect() as conn:
+    with gen.reads.connect() as conn:
         return {r.name: r.value for r in conn.execute(select(gen.tables.counters)) if r.name != "batches"}
 
 
 def get_case(gen: Generation, complaint_id: str) -> tuple[Case, list[TimelineEntry]] | None:
     t = gen.tables
-    with gen.engine.connect() as conn:
+    with gen.reads.connect() as conn:
         doc = conn.execute(select(t.cases.c.doc).where(t.cases.c.complaint_id == complaint_id)).scalar()
         if doc is None:
             return None
@@ -51,7 +51,7 @@ def get_case(gen: Generation, complaint_id: str) -> tuple[Case, list[TimelineEnt
 def case_at(gen: Generation, complaint_id: str, as_of: datetime, first_response: FirstResponse | None = None,
             ) -> tuple[Case, list[TimelineEntry]] | None:
     t = gen.tables.timeline
-    with gen.engine.connect() as conn:
+    with gen.reads.connect() as conn:
         rows = conn.execute(select(t).where(t.c.complaint_id == complaint_id, t.c.time <= naive(as_of))).all()
     case, entries = fold((envelope_from_row(r) for r in rows), first_response)
     return None if case is None else (case, entries)
@@ -62,7 +62,7 @@ def list_cases(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | None
     """A page of the live queue: the rows' summaries only (`cases.summary`), never the whole case documents."""
     t = gen.tables
     rows: list[str] = []
-    with gen.engine.connect() as conn:
+    with gen.reads.connect() as conn:
         kind = None if cursor is None else cursor.value is not None
         for statement in page_statements(t, f, sort, kind, ("summary",)):
             rows += (r.summary for r in conn.execute(statement, page_params(now, cursor, limit + 1 - len(rows))))
@@ -78,7 +78,7 @@ def list_cases_at(gen: Generation, f: QueueFilter, sort: str, cursor: Cursor | N
     ids = page_at(gen, f, sort, cursor, limit, as_of)
     t = gen.tables.timeline
     grouped: dict[str, list[tuple[Envelope, str]]] = defaultdict(list)
-    with gen.engine.connect() as conn:
+    with gen.reads.connect() as conn:
         for row in conn.execute(select(t).where(t.c.complaint_id.in_(ids), t.c.time <= naive(as_of))):
             grouped[row.complaint_id].append(envelope_from_row(row))
     folded = (fold(grouped[cid], first_response)[0] for cid in ids)

@@ -27,6 +27,16 @@ from services.projections.storage.tables import SCHEMA_VERSION, Tables, catalog_
 tables_for = lru_cache(maxsize=64)(generation_tables)
 
 
+@lru_cache(maxsize=64)
+def read_view(engine: Engine) -> Engine:
+    """`engine` for reads that need no transaction: on PostgreSQL in autocommit, so a read is its statements
+    alone, without a BEGIN before and a ROLLBACK after (each its own round trip to a backend that, under 8
+    clients on 2 cores, waits for a CPU at each one: `bench/queuetail.py`). The answers are the same: under
+    READ COMMITTED every statement takes its own snapshot either way. SQLite runs SELECTs outside a
+    transaction already. Not for reads that stream (`yield_per`: PostgreSQL's cursors need a transaction)."""
+    return engine if engine.dialect.name == "sqlite" else engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 @dataclass(frozen=True)
 class Generation:
     id: int
@@ -38,6 +48,11 @@ class Generation:
     @property
     def tables(self) -> Tables:
         return tables_for(self.id)
+
+    @property
+    def reads(self) -> Engine:
+        """The engine for its reads that need no transaction (`read_view`)."""
+        return read_view(self.engine)
 
     @property
     def outdated(self) -> str | None:
@@ -91,7 +106,7 @@ class Catalog:
             return engine
 
     def active(self) -> Generation | None:
-        with self.engine.connect() as conn:
+        with read_view(self.engine).connect() as conn:
             row = conn.execute(
                 select(generations.c.id, generations.c.location, generations.c.schema_version)
                 .where(generations.c.state == "active").order_by(generations.c.id.desc()).limit(1)
