@@ -25,6 +25,7 @@ import json
 import multiprocessing
 import os
 import time
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -88,10 +89,7 @@ def client(location: str, generation: int, variant: str, k: int, passes: int, id
     """One client process: `bench/read.py` `_client`'s loop, each sample with its parts."""
     from sqlalchemy import text
 
-    from bench.read import NOW, WARMUP, _queue_requests
-    from complaints.readmodel.queue import Cursor
-    from services.projections.api.views import case_summary
-    from services.projections.storage import queries
+    from bench.read import WARMUP, _queue_requests, bare_lookup, queue_pages
 
     gen = open_generation(location, generation, variant)
     pk = text(f"SELECT doc FROM {gen.tables.cases.name} WHERE complaint_id = :id")
@@ -104,18 +102,8 @@ def client(location: str, generation: int, variant: str, k: int, passes: int, id
         else:
             in_gc[0] += (time.perf_counter() - in_gc[1]) * 1000
 
-    def bare(cid: str) -> None:
-        with gen.engine.connect() as conn:
-            conn.execute(pk, {"id": cid}).scalar()
-
-    def pages(f: Any, sort: str) -> int:
-        items, nxt = queries.list_cases(gen, f, sort, None, 50, NOW)
-        [case_summary(c, NOW) for c in items]
-        if nxt is None:
-            return 1
-        more, _ = queries.list_cases(gen, f, sort, Cursor.decode(nxt.encode(), sort), 50, NOW)
-        [case_summary(c, NOW) for c in more]
-        return 2
+    bare = partial(bare_lookup, gen, pk)
+    pages = partial(queue_pages, gen)
 
     bare(ids[0])
     backend = _backend_pid(gen)

@@ -55,6 +55,27 @@ def _stats(times: list[float]) -> dict[str, float]:
             "max_ms": round(max(times), 2)}
 
 
+def bare_lookup(gen: Any, pk: Any, cid: str) -> None:
+    """The ceiling: one case's document by primary key."""
+    with gen.engine.connect() as conn:
+        conn.execute(pk, {"id": cid}).scalar()
+
+
+def queue_pages(gen: Any, f: Any, sort: str) -> int:
+    """A queue request as the API answers it: the first 50-row page and, when there is one, the next."""
+    from complaints.readmodel.queue import Cursor
+    from services.projections.api.views import case_summary
+    from services.projections.storage import queries
+
+    items, nxt = queries.list_cases(gen, f, sort, None, 50, NOW)
+    [case_summary(c, NOW) for c in items]
+    if nxt is None:
+        return 1
+    more, _ = queries.list_cases(gen, f, sort, Cursor.decode(nxt.encode(), sort), 50, NOW)  # the next page
+    [case_summary(c, NOW) for c in more]
+    return 2
+
+
 def _queue_requests() -> list[tuple[str, Any, str]]:
     filters: list[tuple[str, QueueFilter]] = [
         ("default", QueueFilter()), ("open=true", QueueFilter(open=True)), ("open=false", QueueFilter(open=False)),
@@ -78,9 +99,6 @@ def _client(url: str, k: int, ids: list[str], ready: Any, results: Any) -> None:
     bare primary-key lookup; per request the mean of the two pages. One pass before the clock starts is not
     measured (`WARMUP`): a running service has its statements built and its pages cached."""
     from complaints.http import startup_frozen
-    from complaints.readmodel.queue import Cursor
-    from services.projections.api.views import case_summary
-    from services.projections.storage import queries
     from services.projections.storage.store import Catalog
 
     catalog = Catalog(url)
@@ -91,18 +109,8 @@ def _client(url: str, k: int, ids: list[str], ready: Any, results: Any) -> None:
     per_request: dict[str, list[float]] = {name: [] for name, _, _ in requests}
     bare8: list[float] = []
 
-    def bare(cid: str) -> None:
-        with gen.engine.connect() as conn:
-            conn.execute(pk, {"id": cid}).scalar()
-
-    def pages(f: Any, sort: str) -> int:
-        items, nxt = queries.list_cases(gen, f, sort, None, 50, NOW)
-        [case_summary(c, NOW) for c in items]
-        if nxt is None:
-            return 1
-        more, _ = queries.list_cases(gen, f, sort, Cursor.decode(nxt.encode(), sort), 50, NOW)  # the next page
-        [case_summary(c, NOW) for c in more]
-        return 2
+    bare = partial(bare_lookup, gen, pk)
+    pages = partial(queue_pages, gen)
 
     bare(ids[0])  # connect before the clock starts
     with startup_frozen():  # as a service process serves, once started (app.py frozen_after_startup)
