@@ -27,9 +27,11 @@ from sqlalchemy import text
 
 from bench import readload
 from bench.context import Figure, Run, scratch_schema
+from bench.gcwatch import GcWatch
 from bench.httpload import percentile
 from bench.procs import rss_mb
 from bench.readgen import CHANNELS, END, PER_DAY, built_model
+from complaints.http import startup_frozen
 from complaints.readmodel.queue import QueueFilter
 
 CLIENTS = 8
@@ -98,7 +100,6 @@ def _client(url: str, k: int, ids: list[str], ready: Any, results: Any) -> None:
     filter × sort `PASSES` times in its own rotation, first page and the next from its cursor, each followed by a
     bare primary-key lookup; per request the mean of the two pages. One pass before the clock starts is not
     measured (`WARMUP`): a running service has its statements built and its pages cached."""
-    from complaints.http import startup_frozen
     from services.projections.storage.store import Catalog
 
     catalog = Catalog(url)
@@ -160,10 +161,73 @@ def _disk_bytes(gen: Any) -> int:
         return int(sum(conn.execute(text("SELECT pg_total_relation_size(:n)"), {"n": n}).scalar_one() for n in names))
 
 
-def measure(run: Run, url: str, cases: int, label: str) -> dict[str, Any]:
+def _reads(url: str, gen: Any, ids: list[str], rng: random.Random, cases: int, clock: GcWatch) -> dict[str, Any]:
+    """The in-process reads of `measure`: case views, the queue under 8 clients, KPI windows, queue `as_of`."""
     from services.projections.api.views import case_view
     from services.projections.storage import kpistore, queries
 
+    pk = text(f"SELECT doc FROM {gen.tables.cases.name} WHERE complaint_id = :id")
+
+    def bare(cid: str) -> None:
+        with gen.engine.connect() as conn:
+            conn.execute(pk, {"id": cid}).scalar()
+
+    times: dict[str, list[float]] = {k: [] for k in ("bare", "view", "view_as_of")}
+    for cid in ids:
+        _ms(partial(bare, cid), times["bare"])
+    for cid in ids:
+        def view(cid: str = cid) -> None:
+            found = queries.get_case(gen, cid)
+            assert found is not None
+            case_view(found[0], found[1], NOW)
+        _ms(view, times["view"])
+    start = END - timedelta(days=cases / PER_DAY)
+    for cid in ids:
+        moment = start + timedelta(days=int(cid[-8:]) / PER_DAY, hours=rng.uniform(0, 30))
+
+        def view_at(cid: str = cid, moment: Any = moment) -> None:
+            found = queries.case_at(gen, cid, moment)
+            if found is not None:
+                case_view(found[0], found[1], moment, moment)
+        _ms(view_at, times["view_as_of"])
+    out: dict[str, Any] = {k: _stats(v) for k, v in times.items()}
+
+    per_request, bare8 = _queue_under_clients(url, ids)
+    queue = {name: _stats(v) for name, v in per_request.items()}
+    worst = max(queue, key=lambda n: queue[n]["p99_ms"])
+    out["queue"] = {"worst": worst, "worst_p99_ms": queue[worst]["p99_ms"], "bare_8_clients": _stats(bare8),
+                    "by_request": queue}
+    out["rss_mb_reading_process"] = round(rss_mb(__import__("os").getpid()), 1)
+
+    kpi: dict[str, list[float]] = {}
+    kpi_gc: dict[str, list[float]] = {}
+    windows = {"all": (None, None), "last 30 whole days": (END - timedelta(days=30), END),
+               "one whole day": (END - timedelta(days=10), END - timedelta(days=9)),
+               "7 days, arbitrary edges": (END - timedelta(days=9, hours=5, minutes=7),
+                                           END - timedelta(days=2, hours=17, minutes=3))}
+    for wname, (a, b) in windows.items():
+        for channel in (None, "social"):
+            name = f"{wname}{'' if channel is None else ' channel=' + channel}"
+            kpi[name] = []
+            kpistore.kpi_report(gen, a, b, channel, NOW)  # warm (the service answers many)
+            for _ in range(3):
+                gc0 = clock.paused_ms
+                _ms(partial(kpistore.kpi_report, gen, a, b, channel, NOW), kpi[name])
+                kpi_gc.setdefault(name, []).append(clock.paused_ms - gc0)
+    out["kpis"] = {name: round(max(v), 1) for name, v in kpi.items()}
+    out["kpis_gc_ms"] = {name: round(kpi_gc[name][v.index(max(v))], 1) for name, v in kpi.items()}  # in the slowest
+
+    as_of: dict[str, list[float]] = {}
+    span = timedelta(days=cases / PER_DAY)
+    for label_at, moment in (("one minute ago", END - timedelta(minutes=1)), ("mid-history", END - span / 2),
+                             ("near the start", END - span + timedelta(hours=6))):
+        for _, f, sort in AS_OF_QUERIES:
+            _ms(partial(queries.list_cases_at, gen, f, sort, None, 50, moment), as_of.setdefault(label_at, []))
+    out["queue_as_of_ms"] = {name: round(max(v), 1) for name, v in as_of.items()}
+    return out
+
+
+def measure(run: Run, url: str, cases: int, label: str) -> dict[str, Any]:
     out: dict[str, Any] = {"cases": cases}
     with built_model(url, cases) as (built, gen):
         out["build"] = {"events": built.events, "write_s": round(built.write_s, 1), "make_s": round(built.make_s, 1),
@@ -173,60 +237,11 @@ def measure(run: Run, url: str, cases: int, label: str) -> dict[str, Any]:
         run.say(f"read ({label}): built {cases:,} cases: {out['build']}")
         rng = random.Random(7)
         ids = [f"bench-{rng.randrange(cases):08d}" for _ in range(min(2_000, cases))]
-        pk = text(f"SELECT doc FROM {gen.tables.cases.name} WHERE complaint_id = :id")
-
-        def bare(cid: str) -> None:
-            with gen.engine.connect() as conn:
-                conn.execute(pk, {"id": cid}).scalar()
-
-        times: dict[str, list[float]] = {k: [] for k in ("bare", "view", "view_as_of")}
-        for cid in ids:
-            _ms(partial(bare, cid), times["bare"])
-        for cid in ids:
-            def view(cid: str = cid) -> None:
-                found = queries.get_case(gen, cid)
-                assert found is not None
-                case_view(found[0], found[1], NOW)
-            _ms(view, times["view"])
-        start = END - timedelta(days=cases / PER_DAY)
-        for cid in ids:
-            moment = start + timedelta(days=int(cid[-8:]) / PER_DAY, hours=rng.uniform(0, 30))
-
-            def view_at(cid: str = cid, moment: Any = moment) -> None:
-                found = queries.case_at(gen, cid, moment)
-                if found is not None:
-                    case_view(found[0], found[1], moment, moment)
-            _ms(view_at, times["view_as_of"])
-        out.update({k: _stats(v) for k, v in times.items()})
-
-        per_request, bare8 = _queue_under_clients(url, ids)
-        queue = {name: _stats(v) for name, v in per_request.items()}
-        worst = max(queue, key=lambda n: queue[n]["p99_ms"])
-        out["queue"] = {"worst": worst, "worst_p99_ms": queue[worst]["p99_ms"], "bare_8_clients": _stats(bare8),
-                        "by_request": queue}
-        out["rss_mb_reading_process"] = round(rss_mb(__import__("os").getpid()), 1)
-
-        kpi: dict[str, list[float]] = {}
-        windows = {"all": (None, None), "last 30 whole days": (END - timedelta(days=30), END),
-                   "one whole day": (END - timedelta(days=10), END - timedelta(days=9)),
-                   "7 days, arbitrary edges": (END - timedelta(days=9, hours=5, minutes=7),
-                                               END - timedelta(days=2, hours=17, minutes=3))}
-        for wname, (a, b) in windows.items():
-            for channel in (None, "social"):
-                name = f"{wname}{'' if channel is None else ' channel=' + channel}"
-                kpi[name] = []
-                kpistore.kpi_report(gen, a, b, channel, NOW)  # warm (the service answers many)
-                for _ in range(3):
-                    _ms(partial(kpistore.kpi_report, gen, a, b, channel, NOW), kpi[name])
-        out["kpis"] = {name: round(max(v), 1) for name, v in kpi.items()}
-
-        as_of: dict[str, list[float]] = {}
-        span = timedelta(days=cases / PER_DAY)
-        for label_at, moment in (("one minute ago", END - timedelta(minutes=1)), ("mid-history", END - span / 2),
-                                 ("near the start", END - span + timedelta(hours=6))):
-            for _, f, sort in AS_OF_QUERIES:
-                _ms(partial(queries.list_cases_at, gen, f, sort, None, 50, moment), as_of.setdefault(label_at, []))
-        out["queue_as_of_ms"] = {name: round(max(v), 1) for name, v in as_of.items()}
+        # as a service process reads once started (app.py frozen_after_startup): the build's objects frozen out
+        # of full collections; the collections that still land in a timed read are counted (bench/gcwatch.py)
+        with startup_frozen(), GcWatch() as clock:
+            out.update(_reads(url, gen, ids, rng, cases, clock))
+            out["gc"] = clock.summary()
     out["http"] = readload.measure_http(run, url, cases, ids, label)  # the service itself, under HTTP load
     return out
 

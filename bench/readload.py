@@ -131,6 +131,8 @@ def measure_deployment(run: Run, url: str, cases: int, ids: list[str], label: st
             warm = [_alone(p.url, token, requests) for p in serving]  # every reader warmed, the first one's shown
             out: dict[str, Any] = {"alone_ms": warm[0]}
             before = {name: round(p.rss_mb(), 1) for name, p in procs.items()}
+            writer = next(iter(procs.values()))  # the one process, or the writer (started first)
+            wrote = _writer_time(writer.url)
             seconds = run.sizes.read_load_s
             start_at = time.time() + 1.0
             clients = readclient.start(folder, CLIENTS, [p.port for p in serving if p.port], token, requests,
@@ -139,6 +141,7 @@ def measure_deployment(run: Run, url: str, cases: int, ids: list[str], label: st
             out.update(live(settings, url, [p.port for p in serving if p.port], token,
                             {name: p.pid for name, p in procs.items()}, start_at, seconds, RATE, SAMPLE_S, tag))
             wall = time.monotonic() - wall0
+            out["writer"] = {k: round(v - wrote[k], 3) for k, v in _writer_time(writer.url).items()}
             cores = {name: round((p.cpu_seconds() - cpu0[name]) / wall, 2) for name, p in procs.items()}
             times, errors = readclient.collect(clients, seconds)
             out.update(by_route={k: stats(v) for k, v in sorted(times.items())}, errors=errors,
@@ -159,6 +162,12 @@ def measure_deployment(run: Run, url: str, cases: int, ids: list[str], label: st
     run.say(f"read over HTTP ({label}, {deployment_name(readers)}): rss {out['processes']}, lag {out['lag']}, "
             f"commit lag {out['commit_lag']}")
     return out
+
+
+def _writer_time(base: str) -> dict[str, float]:
+    """The writer's batches so far and its writing thread's wall and CPU seconds (`/health`, `projector`)."""
+    projector = httpx.get(f"{base}/health", timeout=30).json()["projector"]
+    return {k: float(projector[k]) for k in ("batches", "write_s", "write_cpu_s")}
 
 
 def _alone(base: str, token: str, requests: list[tuple[str, str, bool]]) -> dict[str, float]:

@@ -53,8 +53,11 @@ def _deployment_figures(run: Run, head: str, n: str, h: dict[str, Any], reads: b
                    "—", "—", "≤ 250 MB", "met" if h["rss_mb_max"] <= 250 else "missed"))
     lag, done = h["lag"], h["commit_lag"]
     events = f"{lag['n']} events at {h['rate_per_s']:g}/s"
+    w = h.get("writer")  # its writing thread, over the load: wall far above CPU = it waited
+    wrote = (f"; writing {w['batches']:.0f} batches took {w['write_s'] * 1000 / max(w['batches'], 1):.1f} ms each, "
+             f"{w['write_cpu_s'] * 1000 / max(w['batches'], 1):.1f} ms of it the thread's CPU") if w else ""
     run.add(Figure(f"{head}: live lag, publish → committed by the projector, max, {n}",
-                   f"{done['max_ms']} ms (p50 {done['p50_ms']}, p99 {done['p99_ms']} ms; {events})",
+                   f"{done['max_ms']} ms (p50 {done['p50_ms']}, p99 {done['p99_ms']} ms; {events}{wrote})",
                    f"broker ack p50 {lag['ack_p50_ms']} ms", "—", "< 1000 ms",
                    "met" if done["max_ms"] < 1000 and done["n"] == lag["n"] + lag["failed"] else "missed"))
     run.add(Figure(f"{head}: live lag, publish → visible in `GET /complaints/{{id}}` under the same load, max, {n}",

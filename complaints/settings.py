@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     #: `auto`: serve reads and project while holding the writer lease (always, on SQLite); `reader`: serve
     #: reads only, never write the read model (another process projects it; docs/projections.md, replicas).
     projections_role: ProjectionsRole = "auto"
+    #: Reads one projections process runs at once, in threads (more wait their turn on the event loop);
+    #: 0: as many as the read model's database suits (services/projections/tuning.py `read_threads`).
+    projections_read_threads: int = Field(default=0, ge=0, le=64)
     #: A consumer loop or timer that makes no progress for longer than this is named by `/health` (503).
     liveness_bound_s: float = Field(default=60.0, gt=0, le=3600)
     vault_url: str = "sqlite:///var/vault.db"

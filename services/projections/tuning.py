@@ -15,6 +15,15 @@ out of collection. Only timing changes: cycles are still collected.
 Freed heap is given back to the system by `complaints.heap` (`give_heap_back` here; the
 workers call it too).
 
+`limit_read_threads` (the API's lifespan, `app.py`): at most `read_threads` reads run at once, in threads. The
+reads are CPU work under one GIL; the writer's batch shares it. With the thread pool's default (40 at once),
+8 clients' reads in flight starved the writer's thread: on 1M SQLite cases a live batch took 8.5 ms of that
+thread's CPU and 77 ms of wall (p50; 313 ms max), the commit lag p50 241 ms, visible lag max 0.9-1.9 s. Two
+at once: 4.6 ms CPU / 12 ms wall, commit lag p50 33 ms, visible max 370 ms, and 129 reads/s instead of 83
+(fewer threads fighting for one GIL; bench/analysis-read.md, "Reads and the writer in one process").
+On SQLite a read's SQL runs in this process, on a core of its own at best; on PostgreSQL it runs in the server
+while the thread waits on its socket without the GIL, so more reads in flight there still overlap.
+
 `limit_malloc_arenas`: glibc gives each thread that allocates concurrently an arena of its own (up
 to 8 per core), and freed memory stays spread over them. The API reads in a pool of threads, so
 under 8 concurrent clients RSS grew 49 MB over the idle service at 30k cases, 22 MB with two
@@ -26,12 +35,14 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ctypes.util
+import os
 from collections.abc import Awaitable
 from typing import TypeVar
 
 from complaints.heap import BATCH_THRESHOLDS, batch_gc, trim, trim_due
 
-__all__ = ["THRESHOLDS", "batch_gc", "give_heap_back", "limit_malloc_arenas", "under_batch_gc"]
+__all__ = ["THRESHOLDS", "batch_gc", "give_heap_back", "limit_malloc_arenas", "limit_read_threads", "read_threads",
+           "under_batch_gc"]
 
 T = TypeVar("T")
 
@@ -60,3 +71,22 @@ async def give_heap_back() -> None:
     """After a batch: hand freed heap back to the system when due (at most every 10 s, off the loop)."""
     if trim_due():
         await asyncio.to_thread(trim)
+
+
+def read_threads(configured: int, database_url: str, cores: int | None = None) -> int:
+    """Reads at once: `configured` if set (> 0), else the cores on SQLite, twice the cores elsewhere (at least 2)."""
+    if configured > 0:
+        return configured
+    cores = max(cores or os.cpu_count() or 1, 1)
+    return max(2, cores if database_url.startswith("sqlite") else 2 * cores)
+
+
+def limit_read_threads(n: int) -> int:
+    """At most `n` of this event loop's `run_in_threadpool` calls (every read route) run at once; call it
+    from the running loop (the API's lifespan): the limit is the loop's own. Returns the limit it replaced."""
+    import anyio.to_thread
+
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    before = int(limiter.total_tokens)
+    limiter.total_tokens = n
+    return before

@@ -156,7 +156,8 @@ async def health(runtime: RuntimeDep, response: Response) -> Health:
             generation=gen.id, outdated=gen.outdated,
             projector=None if status is None else ProjectorHealth(
                 running=status.running, generation=status.generation, partitions=status.partitions,
-                batches=status.batches, last_batch_at=status.last_batch_at, last_error=status.last_error),
+                batches=status.batches, last_batch_at=status.last_batch_at, last_error=status.last_error,
+                write_s=round(status.write_s, 3), write_cpu_s=round(status.write_cpu_s, 3)),
             offsets=stored, lag=lag, counters=queries.counters(gen),
         )
 

@@ -66,6 +66,10 @@ class ProjectorHealth(BaseModel):
     batches: int
     last_batch_at: datetime | None
     last_error: str | None
+    write_s: float = Field(0.0, description="Seconds spent writing batches since start (wall clock, in the "
+                                            "writing thread).")
+    write_cpu_s: float = Field(0.0, description="Of those, the writing thread's CPU seconds: the rest it waited "
+                                                "(for the GIL behind reads in this process, or for the database).")
 
 
 class Health(BaseModel):

@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -56,6 +57,19 @@ class ProjectorStatus:
     failing_since: float | None = None  # monotonic: the first failure since the last applied batch
     progress_at: float = field(default_factory=time.monotonic)  # the last applied batch (or the start)
     rebuilding: bool = False  # replaying into this release's read-model shape (`ingest/upgrade.py`)
+    #: Writing batches, since start: seconds of wall clock in the writing thread, and of that thread's CPU.
+    #: Wall far above CPU: the writes waited (for the GIL behind reads in this process, or for the database).
+    write_s: float = 0.0
+    write_cpu_s: float = 0.0
+
+    def timed(self, write: Callable[[], object]) -> None:
+        """Run `write` (in the writing thread), adding its wall and CPU time to the totals."""
+        wall0, cpu0 = time.perf_counter(), time.thread_time()
+        try:
+            write()
+        finally:
+            self.write_cpu_s += time.thread_time() - cpu0
+            self.write_s += time.perf_counter() - wall0
 
     def stuck(self, bound_s: float, lagging: bool, now: float | None = None) -> str | None:
         """Why the projector is stuck (failing, or records waiting and no batch) for longer than the bound."""
@@ -198,7 +212,8 @@ class LiveProjector:
     async def _apply_batch(self, gen: Generation, items: list[Classified], producer: EventProducer) -> None:
         while True:
             try:
-                await asyncio.to_thread(apply_batch, gen, items, False, self.first_response)
+                await asyncio.to_thread(self.status.timed, partial(apply_batch, gen, items, False,
+                                                                   self.first_response))
                 return
             except PoisonEvents as poison:
                 bad = {id(i) for i, _ in poison.items}
