@@ -35,13 +35,7 @@ from services.projections.options import ProjectionOptions
 from services.projections.storage import queries
 from services.projections.storage.lease import WriterLease
 from services.projections.storage.store import Catalog
-from services.projections.tuning import (
-    give_heap_back,
-    limit_malloc_arenas,
-    limit_read_threads,
-    read_threads,
-    under_batch_gc,
-)
+from services.projections.tuning import give_heap_back, limit_malloc_arenas, under_batch_gc
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +75,6 @@ def create_app(settings: Settings | None = None, options: ProjectionOptions | No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        threads = limit_read_threads(read_threads(settings.projections_read_threads, settings.projections_database_url))
         catalog = await asyncio.to_thread(Catalog, settings.projections_database_url)
         await read_model(catalog, opts)
         projector = LiveProjector(settings, catalog, opts, after_batch=give_heap_back) if opts.projects else None
@@ -110,7 +103,6 @@ def create_app(settings: Settings | None = None, options: ProjectionOptions | No
                         await task
             await asyncio.to_thread(catalog.dispose)
             await asyncio.to_thread(app.state.access_log.dispose)
-            limit_read_threads(threads)  # the loop's own limit, as it was (tests run apps in one loop)
 
     app = FastAPI(title="Complaints support API (projections)", version="1", description=DESCRIPTION,
                   lifespan=lifespan)

@@ -1,7 +1,8 @@
 """Tunables of the projections service, with defaults that suit both brokers.
 
 The ones an operator may want to change are `Settings` fields
-(`COMPLAINTS_PROJECTIONS_READ_WAIT_S`, `COMPLAINTS_PROJECTIONS_BATCH_MAX`, `COMPLAINTS_PROJECTIONS_ROLE`).
+(`COMPLAINTS_PROJECTIONS_READ_WAIT_S`, `COMPLAINTS_PROJECTIONS_BATCH_MAX`, `COMPLAINTS_PROJECTIONS_ROLE`,
+`COMPLAINTS_PROJECTIONS_READ_THREADS`).
 """
 
 from __future__ import annotations

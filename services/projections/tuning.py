@@ -15,12 +15,12 @@ out of collection. Only timing changes: cycles are still collected.
 Freed heap is given back to the system by `complaints.heap` (`give_heap_back` here; the
 workers call it too).
 
-`limit_read_threads` (the API's lifespan, `app.py`): at most `read_threads` reads run at once, in threads. The
+`read_threads`: at most that many reads run at once, in threads (`api/deps.py` `Runtime.read`, every read route). The
 reads are CPU work under one GIL; the writer's batch shares it. With the thread pool's default (40 at once),
 8 clients' reads in flight starved the writer's thread: on 1M SQLite cases a live batch took 8.5 ms of that
 thread's CPU and 77 ms of wall (p50; 313 ms max), the commit lag p50 241 ms, visible lag max 0.9-1.9 s. Two
 at once: 4.6 ms CPU / 12 ms wall, commit lag p50 33 ms, visible max 370 ms, and 129 reads/s instead of 83
-(fewer threads fighting for one GIL; bench/analysis-read.md, "Reads and the writer in one process").
+(fewer threads fighting for one GIL; docs/projections.md, "Reads and the writer in one process").
 On SQLite a read's SQL runs in this process, on a core of its own at best; on PostgreSQL it runs in the server
 while the thread waits on its socket without the GIL, so more reads in flight there still overlap.
 
@@ -41,7 +41,7 @@ from typing import TypeVar
 
 from complaints.heap import BATCH_THRESHOLDS, batch_gc, trim, trim_due
 
-__all__ = ["THRESHOLDS", "batch_gc", "give_heap_back", "limit_malloc_arenas", "limit_read_threads", "read_threads",
+__all__ = ["THRESHOLDS", "batch_gc", "give_heap_back", "limit_malloc_arenas", "read_threads",
            "under_batch_gc"]
 
 T = TypeVar("T")
@@ -80,13 +80,3 @@ def read_threads(configured: int, database_url: str, cores: int | None = None) -
     cores = max(cores or os.cpu_count() or 1, 1)
     return max(2, cores if database_url.startswith("sqlite") else 2 * cores)
 
-
-def limit_read_threads(n: int) -> int:
-    """At most `n` of this event loop's `run_in_threadpool` calls (every read route) run at once; call it
-    from the running loop (the API's lifespan): the limit is the loop's own. Returns the limit it replaced."""
-    import anyio.to_thread
-
-    limiter = anyio.to_thread.current_default_thread_limiter()
-    before = int(limiter.total_tokens)
-    limiter.total_tokens = n
-    return before

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from complaints.guards import QueryDateTime
 from complaints.readmodel.casedoc import FirstResponse, policy_first_response
@@ -23,6 +24,9 @@ from services.projections.ingest.records import topics_of
 from services.projections.options import ProjectionOptions
 from services.projections.storage.lease import WriterLease
 from services.projections.storage.store import Catalog, Generation
+from services.projections.tuning import read_threads
+
+T = TypeVar("T")
 
 #: One KPI answer is computed at a time per process. Its rows (a whole-history window: every distinct
 #: duration of the tallies, ~20 MB of Python objects at 30k cases) are folded in Python under the GIL,
@@ -41,10 +45,23 @@ class Runtime:
     stored: StoredOffsets = dataclasses.field(init=False)  # what read-your-writes waiters read, shared (positions.py)
     #: KPI answers computed at once (routes.py `kpis`): each holds its window's tally rows in memory.
     kpi_folds: asyncio.Semaphore = dataclasses.field(init=False)
+    #: Reads run at once, in threads (`read`): the rest wait their turn on the loop (tuning.py `read_threads`).
+    read_slots: int = dataclasses.field(init=False)
+    _limiter: anyio.CapacityLimiter | None = dataclasses.field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.stored = StoredOffsets(self.catalog)
         self.kpi_folds = asyncio.Semaphore(KPI_FOLDS_AT_ONCE)
+        self.read_slots = read_threads(self.settings.projections_read_threads, self.settings.projections_database_url)
+
+    async def read(self, work: Callable[..., T], *args: object) -> T:
+        """Run the blocking read `work(*args)` in a thread, at most `read_slots` of them at once.
+
+        Unbounded, 8 clients' reads in flight starved the live writer's thread of the GIL (its batch 8.5 ms of
+        CPU, 77 ms of wall; bench/analysis-read.md, "The live lag in one process")."""
+        if self._limiter is None:  # made in the serving loop, on first use
+            self._limiter = anyio.CapacityLimiter(self.read_slots)
+        return await anyio.to_thread.run_sync(work, *args, limiter=self._limiter)
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -92,7 +109,7 @@ async def active_generation(runtime: RuntimeDep, _: Annotated[None, Depends(cons
 
     503 while the active one is of another release's shape (after an upgrade, until the writer has
     rebuilt it from the log: `ingest/upgrade.py`)."""
-    gen = await run_in_threadpool(runtime.catalog.ensure_active)
+    gen = await runtime.read(runtime.catalog.ensure_active)
     if gen.outdated is not None:
         raise HTTPException(503, gen.outdated, headers={"Retry-After": "5"})
     return gen

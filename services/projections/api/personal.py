@@ -81,7 +81,7 @@ async def read_personal_data(complaint_id: str, staff: StaffDep, body: ReadReque
                              runtime: RuntimeDep, log: AccessLogDep, vault: VaultDep) -> Disclosure:
     """The customer's contact details, description, comments, the replies staff sent and the internal notes,
     decrypted; the read goes on the access log."""
-    found = await run_in_threadpool(queries.get_case, gen, complaint_id)
+    found = await runtime.read(queries.get_case, gen, complaint_id)
     if found is None:
         raise HTTPException(404, f"no complaint {complaint_id!r}")
     case, timeline = found
@@ -99,7 +99,7 @@ async def read_personal_data(complaint_id: str, staff: StaffDep, body: ReadReque
                            reason=body.reason.strip(), outcome=outcome)
         return entry, data
 
-    entry, data = await run_in_threadpool(read)
+    entry, data = await runtime.read(read)
     if data is None:
         raise HTTPException(410, {"message": ERASED, "access_id": entry.access_id})
     return Disclosure(**data.model_dump(), access_id=entry.access_id, read_at=entry.at)

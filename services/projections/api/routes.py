@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response
 from sqlalchemy.exc import InterfaceError, OperationalError
-from starlette.concurrency import run_in_threadpool
 
 from complaints.auth.http import StaffDep
 from complaints.parking import safe_error
@@ -40,7 +39,7 @@ INVALID: Responses = {422: {"description": "A query parameter is invalid; the an
 @router.get("/complaints/{complaint_id}", response_model=CaseView, tags=["cases"],
             responses={404: {"description": "No such complaint (at `as_of`)."}, **CONFLICT, **INVALID})
 async def get_complaint(complaint_id: str, staff: StaffDep, gen: GenerationDep, first_response: FirstResponseDep,
-                        as_of: AsOf = None) -> Response:
+                        runtime: RuntimeDep, as_of: AsOf = None) -> Response:
     """One case: status, level, department, SLA, offers, follow-ups, outcome and its full timeline."""
     now = datetime.now(UTC)
 
@@ -54,7 +53,7 @@ async def get_complaint(complaint_id: str, staff: StaffDep, gen: GenerationDep, 
         view = case_view(found[0], found[1], as_of or now, as_of)
         return json_answer(view if sees_customers(staff) else without_customer(view))
 
-    answer = await run_in_threadpool(read)
+    answer = await runtime.read(read)
     if answer is None:
         raise HTTPException(404, f"no complaint {complaint_id!r}" + (f" as of {as_of.isoformat()}" if as_of else ""))
     return answer
@@ -67,6 +66,7 @@ async def list_complaints(
     staff: StaffDep,
     gen: GenerationDep,
     first_response: FirstResponseDep,
+    runtime: RuntimeDep,
     received: Window,
     status: Annotated[list[Status] | None, Query(description="One or more statuses (repeat the parameter).")] = None,
     open: Annotated[bool | None, Query(description="true: not closed; false: closed only.")] = None,
@@ -110,7 +110,7 @@ async def list_complaints(
         page = CasePage(items=summaries, next_cursor=nxt.encode() if nxt else None, sort=sort, as_of=as_of)
         return json_answer(page if sees_customers(staff) else page_without_customer(page))
 
-    return await run_in_threadpool(read)
+    return await runtime.read(read)
 
 
 @router.get("/kpis", response_model=KpiView, tags=["kpis"], responses={**CONFLICT, **INVALID})
@@ -125,7 +125,7 @@ async def kpis(_: StaffDep, gen: GenerationDep, runtime: RuntimeDep, received: W
                                    channel=channel, computed_at=now))
 
     async with runtime.kpi_folds:  # bounded: see deps.KPI_FOLDS_AT_ONCE
-        return await run_in_threadpool(compute)
+        return await runtime.read(compute)
 
 
 @router.get("/health", response_model=Health, tags=["health"],
@@ -162,6 +162,6 @@ async def health(runtime: RuntimeDep, response: Response) -> Health:
         )
 
     try:
-        return await run_in_threadpool(read)
+        return await runtime.read(read)
     except (OperationalError, InterfaceError) as exc:  # the read model's database does not answer
         raise HTTPException(503, f"the read model's database does not answer: {safe_error(exc)}") from exc
