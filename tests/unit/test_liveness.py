@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from complaints.liveness import Liveness
-from services.projections.ingest.consumer import ProjectorStatus
+from services.projections.ingest.status import ProjectorStatus
 
 
 class Clock:
