@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import yaml
 from fastapi import APIRouter, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from complaints.auth.http import StaffDep
 from complaints.domain.policy import PolicyError, parse_policy
@@ -47,4 +48,4 @@ async def post_what_if(request: Request, _: StaffDep, runtime: RuntimeDep, recei
     def compute() -> Report:
         return report(read_history(runtime.settings, start, end), candidate, as_of)
 
-    return await runtime.read(compute)
+    return await run_in_threadpool(compute)
