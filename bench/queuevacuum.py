@@ -3,7 +3,7 @@
     python -m bench.queuevacuum [cases]     # default 1,000,000; COMPLAINTS_TEST_POSTGRES_URL, else the local `test`
 
 Builds `cases` cases as the `read` phase does (a scratch schema, dropped afterwards), then runs
-`bench.read._queue_under_clients` (every filter × sort, 8 client processes, 25 passes each) twice on the
+`bench.read.queue_under_clients` (every filter × sort, 8 client processes, 25 passes each) twice on the
 fresh model, `VACUUM (ANALYZE)` on every table of the generation, and twice again. Prints, per block, the
 worst request's p99, the median request's p99 and the bare primary-key lookup's p99 under the same clients,
 with the checkpoints and buffers PostgreSQL wrote meanwhile: whether a fat queue tail is the fresh tables
@@ -28,11 +28,9 @@ from bench.readgen import built_model
 
 
 def _queue(url: str, ids: list[str]) -> dict[str, Any]:
-    per, bare8 = read._queue_under_clients(url, ids)
-    p99 = {k: read._stats(v)["p99_ms"] for k, v in per.items()}
-    worst = max(p99, key=lambda k: p99[k])
-    return {"worst": worst, "worst_p99_ms": p99[worst], "median_p99_ms": statistics.median(p99.values()),
-            "bare_8_clients": read._stats(bare8)}
+    found = read.queue_under_clients(url, ids)
+    p99s = [v["p99_ms"] for v in found.pop("by_request").values()]
+    return {**found, "median_p99_ms": statistics.median(p99s)}
 
 
 def _written(engine: Any) -> list[int]:

@@ -19,21 +19,14 @@ from typing import Any
 
 from bench import readload
 from bench.context import DEFAULT, Run
+from bench.readgen import built_model
 
 
 def _ensure_built(path: Path, cases: int) -> str:
     url = f"sqlite:///{path}"
-    if not path.exists():
-        from bench.readgen import build
-        from services.projections.storage.store import Catalog
-
-        catalog = Catalog(url)
-        try:
-            gen = catalog.create(bulk=True)
-            print(json.dumps({"built": str(build(gen, cases))}), flush=True)
-            catalog.activate(gen.id)
-        finally:
-            catalog.dispose()
+    if not path.exists():  # the file stays after `built_model` (it disposes the catalogs only)
+        with built_model(url, cases) as (built, _):
+            print(json.dumps({"built": str(built)}), flush=True)
     return url
 
 
