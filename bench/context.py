@@ -48,6 +48,11 @@ class Sizes:
     read_cases: int = 100_000
     #: Seconds the `read` phase's HTTP load runs (8 client processes, live events meanwhile; `bench/readload.py`).
     read_load_s: float = 60.0
+    #: Passes of every queue filter × sort per client process (8 × 25 = 200 samples per request: the nearest-rank
+    #: p99 is the third slowest, not the one slowest; `bench/read.py`).
+    read_queue_passes: int = 25
+    #: Faust batches (500 records) per round of the overhead phase's worker rounds (`bench/overhead.py`).
+    overhead_batches: int = 4
 
 
 QUICK = Sizes("quick", partitions=6, stack_start_runs=1, producer_records=2_000, intake_seconds=1,
@@ -55,7 +60,8 @@ QUICK = Sizes("quick", partitions=6, stack_start_runs=1, producer_records=2_000,
               latency_rate=100, latency_seconds=1.5, lifecycle_complaints=150, solo_complaints=0,
               backlog_complaints=400, target_events=0, timer_cases=(1_000, 5_000), timer_ticks=20,
               memory_settle_s=0.0, console_cases=2_000, console_requests=20,
-              read_cases=500, read_load_s=8.0)
+              read_cases=500, read_load_s=8.0, read_queue_passes=4,
+              overhead_batches=1)
 DEFAULT = Sizes("default", partitions=6, stack_start_runs=2, producer_records=30_000, intake_seconds=8,
                 intake_fixed_rate=500, intake_fixed_seconds=6, intake_concurrency=32, agent_events=15_000,
                 latency_rate=100, latency_seconds=15, lifecycle_complaints=3_000, solo_complaints=6_000,

@@ -127,7 +127,7 @@ async def _worker(run: Run, base: Settings) -> dict[str, list[float]]:
 
     folder = run.sub("overhead-worker")
     policy = load_policy(POLICY)
-    n = max(ROUNDS * 4 * 500, run.sizes.solo_complaints)  # four faust batches per round at least
+    n = max(ROUNDS * run.sizes.overhead_batches * 500, run.sizes.solo_complaints)  # faust batches per round
     records, _ = received_records(policy, n, seed=50)
     messages = [SimpleNamespace(topic=r.topic, partition=i % base.partitions, offset=i, key=r.key, value=r.value,
                                 headers=r.headers) for i, r in enumerate(records)]

@@ -33,7 +33,7 @@ from complaints.settings import ROOT, Settings
 from tests.stack import Stack
 from tests.tokens import bearer
 
-EXAMPLES = 10  # per operation, in the suite
+EXAMPLES = 6  # per operation, in the suite
 FULL_EXAMPLES = 30  # the heavy run (scripts/test-heavy)
 SEED = 20261201
 SERVICES = ("intake", "projections", "escalation", "recovery", "followup")
