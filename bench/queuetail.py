@@ -31,18 +31,18 @@ from typing import Annotated, Any
 
 import typer
 
+from bench.runwait import schedstat
+
 app = typer.Typer(add_completion=False)
 
 
 def _sched(pid: int | None) -> tuple[float, float]:
-    """(ms on a CPU, ms runnable waiting for one) of a task so far; (0, 0) for none. The first is updated only
-    at the task's ticks and switches (4 ms steps for a running task: its own CPU is `time.thread_time`); the
-    second at each switch onto a CPU, so exact for the caller and for a backend asleep between queries."""
+    """(ms on a CPU, ms runnable waiting for one) of a task so far (`bench.runwait.schedstat`); (0, 0) for none.
+    A running task's own CPU is `time.thread_time`."""
     if pid is None:
         return 0.0, 0.0
-    with open(f"/proc/{pid}/schedstat") as f:
-        on_cpu, waiting, _ = f.read().split()
-    return int(on_cpu) / 1e6, int(waiting) / 1e6
+    on_cpu, waiting = schedstat(f"/proc/{pid}/schedstat")
+    return on_cpu * 1000, waiting * 1000
 
 
 def _blocked() -> tuple[int, int]:

@@ -31,12 +31,12 @@ from bench.gcwatch import GcWatch
 from bench.httpload import percentile
 from bench.procs import rss_mb
 from bench.readgen import CHANNELS, END, PER_DAY, built_model
+from bench.runwait import RunWait
 from complaints.http import startup_frozen
 from complaints.readmodel.queue import QueueFilter
 
 CLIENTS = 8
-#: Queue passes per client, measured (8 × 25 = 200 samples per request: the nearest-rank p99 is the third
-#: slowest, not the one slowest), after WARMUP unmeasured ones.
+#: Queue passes per client, measured (`Sizes.read_queue_passes`, 25 unless told), after WARMUP unmeasured ones.
 PASSES, WARMUP = 25, 1
 NOW = END + timedelta(days=3)
 #: The queue `as_of` reads (name, filter, sort), at each of the block's moments (also `bench.asofread`).
@@ -95,9 +95,9 @@ def _queue_requests() -> list[tuple[str, Any, str]]:
     return [(f"{name} sort={sort}", f, sort) for name, f in filters for sort in ("urgency", "newest", "oldest")]
 
 
-def _client(url: str, k: int, ids: list[str], ready: Any, results: Any) -> None:
+def _client(url: str, k: int, ids: list[str], passes: int, ready: Any, results: Any) -> None:
     """One client process (its own interpreter and connection pool, as a service worker or replica has): every
-    filter × sort `PASSES` times in its own rotation, first page and the next from its cursor, each followed by a
+    filter × sort `passes` times in its own rotation, first page and the next from its cursor, each followed by a
     bare primary-key lookup; per request the mean of the two pages. One pass before the clock starts is not
     measured (`WARMUP`): a running service has its statements built and its pages cached."""
     from services.projections.storage.store import Catalog
@@ -108,7 +108,9 @@ def _client(url: str, k: int, ids: list[str], ready: Any, results: Any) -> None:
     pk = text(f"SELECT doc FROM {gen.tables.cases.name} WHERE complaint_id = :id")
     requests = _queue_requests()
     per_request: dict[str, list[float]] = {name: [] for name, _, _ in requests}
+    waits: dict[str, list[float]] = {name: [] for name, _, _ in requests}
     bare8: list[float] = []
+    run_wait = RunWait(gen.engine)
 
     bare = partial(bare_lookup, gen, pk)
     pages = partial(queue_pages, gen)
@@ -118,40 +120,50 @@ def _client(url: str, k: int, ids: list[str], ready: Any, results: Any) -> None:
         for _, f, sort in requests * WARMUP:
             pages(f, sort)
         ready.wait()
-        for i in range(PASSES):
+        for i in range(passes):
             for j in range(len(requests)):
                 name, f, sort = requests[(j + k * 5 + i) % len(requests)]
-                t0 = time.perf_counter()
+                t0, w0 = time.perf_counter(), run_wait.seconds()
                 n = pages(f, sort)
                 per_request[name].append((time.perf_counter() - t0) * 1000 / n)
+                waits[name].append((run_wait.seconds() - w0) * 1000 / n)
                 _ms(partial(bare, ids[(i * 31 + j + k) % len(ids)]), bare8)
     catalog.dispose()
-    results.put((per_request, bare8))
+    results.put((per_request, bare8, waits))
 
 
-def _queue_under_clients(url: str, ids: list[str]) -> tuple[dict[str, list[float]], list[float]]:
+def _queue_under_clients(url: str, ids: list[str], passes: int) -> tuple[dict[str, list[float]], list[float],
+                                                           dict[str, list[float]]]:
     """The queue requests from CLIENTS client processes at once (spawned: no connection crosses a fork)."""
     ctx = multiprocessing.get_context("spawn")
     ready, results = ctx.Barrier(CLIENTS), ctx.Queue()
-    procs = [ctx.Process(target=_client, args=(url, k, ids, ready, results)) for k in range(CLIENTS)]
+    procs = [ctx.Process(target=_client, args=(url, k, ids, passes, ready, results)) for k in range(CLIENTS)]
     for proc in procs:
         proc.start()
     got = [results.get(timeout=1_800) for _ in procs]
     for proc in procs:
         proc.join()
     per_request: dict[str, list[float]] = {}
-    for times, _ in got:
+    waits: dict[str, list[float]] = {}
+    for times, _, waited in got:
         for name, v in times.items():
             per_request.setdefault(name, []).extend(v)
-    return per_request, [t for _, b in got for t in b]
+            waits.setdefault(name, []).extend(waited[name])
+    return per_request, [t for _, b, _ in got for t in b], waits
 
 
-def queue_under_clients(url: str, ids: list[str]) -> dict[str, Any]:
-    """The queue block: every request's stats under the 8 clients, the worst p99, the bare lookup beside them."""
-    per_request, bare8 = _queue_under_clients(url, ids)
+def queue_under_clients(url: str, ids: list[str], passes: int = PASSES) -> dict[str, Any]:
+    """The queue block: every request's stats under the 8 clients, the worst p99, the bare lookup beside them;
+    for the worst request, the run-queue delay (`bench.runwait`) in its slowest samples, and its p99 without it."""
+    per_request, bare8, waits = _queue_under_clients(url, ids, passes)
     queue = {name: _stats(v) for name, v in per_request.items()}
     worst = max(queue, key=lambda n: queue[n]["p99_ms"])
+    samples = sorted(zip(per_request[worst], waits[worst], strict=True), reverse=True)
+    slowest = samples[:max(1, len(samples) // 100 + 1)]  # the nearest-rank p99 and the samples above it
     return {"worst": worst, "worst_p99_ms": queue[worst]["p99_ms"], "bare_8_clients": _stats(bare8),
+            "worst_run_wait": {"slowest_ms": [round(t, 1) for t, _ in slowest],
+                               "run_queue_ms": [round(w, 1) for _, w in slowest],
+                               "p99_less_run_queue_ms": round(percentile([t - w for t, w in samples], 99), 2)},
             "by_request": queue}
 
 
@@ -170,7 +182,8 @@ def _disk_bytes(gen: Any) -> int:
         return int(sum(conn.execute(text("SELECT pg_total_relation_size(:n)"), {"n": n}).scalar_one() for n in names))
 
 
-def _reads(url: str, gen: Any, ids: list[str], rng: random.Random, cases: int, clock: GcWatch) -> dict[str, Any]:
+def _reads(url: str, gen: Any, ids: list[str], rng: random.Random, cases: int, clock: GcWatch,
+           passes: int) -> dict[str, Any]:
     """The in-process reads of `measure`: case views, the queue under 8 clients, KPI windows, queue `as_of`."""
     from services.projections.api.views import case_view
     from services.projections.storage import kpistore, queries
@@ -201,7 +214,7 @@ def _reads(url: str, gen: Any, ids: list[str], rng: random.Random, cases: int, c
         _ms(view_at, times["view_as_of"])
     out: dict[str, Any] = {k: _stats(v) for k, v in times.items()}
 
-    out["queue"] = queue_under_clients(url, ids)
+    out["queue"] = queue_under_clients(url, ids, passes)
     out["rss_mb_reading_process"] = round(rss_mb(__import__("os").getpid()), 1)
 
     kpi: dict[str, list[float]] = {}
@@ -245,7 +258,7 @@ def measure(run: Run, url: str, cases: int, label: str) -> dict[str, Any]:
         # as a service process reads once started (app.py frozen_after_startup): the build's objects frozen out
         # of full collections; the collections that still land in a timed read are counted (bench/gcwatch.py)
         with startup_frozen(), GcWatch() as clock:
-            out.update(_reads(url, gen, ids, rng, cases, clock))
+            out.update(_reads(url, gen, ids, rng, cases, clock, run.sizes.read_queue_passes))
             out["gc"] = clock.summary()
     out["http"] = readload.measure_http(run, url, cases, ids, label)  # the service itself, under HTTP load
     return out
@@ -267,6 +280,12 @@ def _verdict(value: float | None, ceiling: float) -> str:
     return "missed" if value is None or value > ceiling else "met"
 
 
+def _less_wait(queue: dict[str, Any]) -> str:
+    """The worst request's p99 without the run-queue delay (`bench.runwait`; absent in older results)."""
+    found = queue.get("worst_run_wait")
+    return "" if found is None else f"; {found['p99_less_run_queue_ms']} ms less its run-queue wait"
+
+
 def figures(run: Run, results: dict[str, Any]) -> None:
     for db, r in results.items():
         n = f"{r['cases']:,} cases"
@@ -277,7 +296,7 @@ def figures(run: Run, results: dict[str, Any]) -> None:
             (f"read ({db}): case view as_of p99, {n}", r["view_as_of"]["p99_ms"], 20.0,
              f"p50 {r['view_as_of']['p50_ms']} ms", bare),
             (f"read ({db}): queue, every filter × sort, 50-row page, {CLIENTS} clients, worst p99, {n}",
-             r["queue"]["worst_p99_ms"], 50.0, f"worst: {r['queue']['worst']}",
+             r["queue"]["worst_p99_ms"], 50.0, f"worst: {r['queue']['worst']}{_less_wait(r['queue'])}",
              f"bare PK lookup under the same {CLIENTS} clients p99 {r['queue']['bare_8_clients']['p99_ms']} ms"),
             (f"read ({db}): KPIs, any window and channel, slowest, {n}", max(r["kpis"].values()), 100.0,
              f"slowest: {max(r['kpis'], key=r['kpis'].get)}", bare),
@@ -299,6 +318,6 @@ def figures(run: Run, results: dict[str, Any]) -> None:
     if results:
         run.notes.append(f"`read` phase: reads in the bench process through the routes' read functions (no HTTP); "
                          f"{CLIENTS} client processes for the queue (each its own interpreter and connections, like "
-                         f"{CLIENTS} service workers; one service process shares one GIL), each {PASSES} passes "
-                         f"over every filter × sort after {WARMUP} unmeasured. "
+                         f"{CLIENTS} service workers; one service process shares one GIL), each "
+                         f"{run.sizes.read_queue_passes} passes over every filter × sort after {WARMUP} unmeasured. "
                          f"Channels in the data: {', '.join(CHANNELS)}.")
