@@ -25,3 +25,9 @@ def test_quick_read_bench_fills_every_row(tmp_path: Path) -> None:
     details = json.loads(raw.read_text())["details"]["read"]["SQLite"]
     assert details["build"]["events"] > details["cases"] == 500
     assert len(details["queue"]["by_request"]) == 48 and all(r["n"] for r in details["queue"]["by_request"].values())
+    # the worst request's slowest samples, with the time each waited for a CPU (bench/runwait.py) inside it
+    waited = details["queue"]["worst_run_wait"]
+    assert len(waited["slowest_ms"]) == len(waited["run_queue_ms"]) >= 1
+    worst = details["queue"]["worst_p99_ms"]
+    assert all(w >= 0 for w in waited["run_queue_ms"]) and waited["slowest_ms"][0] >= worst - 0.05  # 0.1 ms rounding
+    assert waited["p99_less_run_queue_ms"] <= worst
