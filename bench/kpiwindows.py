@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bench.context import scratch_schema
+from bench.context import PG_URL, scratch_schema
 from bench.readgen import END, built_model
 
 NOW = END + timedelta(days=3)
@@ -81,7 +81,7 @@ def main() -> None:
             with tempfile.TemporaryDirectory(prefix="kpiwindows-") as tmp:
                 result = measure(f"sqlite:///{tmp}/projections.db", cases)
         else:
-            pg = os.environ.get("COMPLAINTS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+            pg = os.environ.get("COMPLAINTS_TEST_POSTGRES_URL", PG_URL)
             with scratch_schema(pg, "kpiwindows") as url:
                 result = measure(url, cases)
         print(json.dumps({"db": db, "cases": cases, "code": code.__file__, **result}), flush=True)

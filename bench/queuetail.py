@@ -150,12 +150,14 @@ def under_clients(location: str, generation: int, variant: str, clients: int, pa
 
     from sqlalchemy import func, select
 
+    from bench.readgen import sample_ids
+
     gen = open_generation(location, generation)
     with gen.engine.connect() as conn:
         cases = int(conn.execute(select(func.count()).select_from(gen.tables.cases)).scalar_one())
     gen.engine.dispose()
     rng = random.Random(7)  # the ids bench/read.py reads
-    ids = [f"bench-{rng.randrange(cases):08d}" for _ in range(min(2_000, cases))]
+    ids = sample_ids(rng, cases)
     ctx = multiprocessing.get_context("spawn")
     ready, results = ctx.Barrier(clients), ctx.Queue()
     procs = [ctx.Process(target=client, args=(location, generation, variant, k, passes, ids, ready, results))

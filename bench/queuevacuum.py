@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 from bench import read
-from bench.context import scratch_schema
-from bench.readgen import built_model
+from bench.context import PG_URL, scratch_schema
+from bench.readgen import built_model, sample_ids
 
 
 def _queue(url: str, ids: list[str]) -> dict[str, Any]:
@@ -42,9 +42,9 @@ def _written(engine: Any) -> list[int]:
 
 def main() -> None:
     cases = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    pg = os.environ.get("COMPLAINTS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    pg = os.environ.get("COMPLAINTS_TEST_POSTGRES_URL", PG_URL)
     rng = random.Random(7)
-    ids = [f"bench-{rng.randrange(cases):08d}" for _ in range(min(2_000, cases))]
+    ids = sample_ids(rng, cases)
     engine = create_engine(pg)
     with scratch_schema(pg, "queuevacuum") as url, built_model(url, cases) as (built, gen):
         print(json.dumps({"built": str(built)}), flush=True)

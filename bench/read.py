@@ -30,7 +30,7 @@ from bench.context import Figure, Run, scratch_schema
 from bench.gcwatch import GcWatch
 from bench.httpload import percentile
 from bench.procs import rss_mb
-from bench.readgen import CHANNELS, END, PER_DAY, built_model
+from bench.readgen import CHANNELS, END, PER_DAY, built_model, sample_ids
 from bench.runwait import RunWait
 from complaints.http import startup_frozen
 from complaints.readmodel.queue import QueueFilter
@@ -254,7 +254,7 @@ def measure(run: Run, url: str, cases: int, label: str) -> dict[str, Any]:
         out["build"]["bytes_per_event"] = round(out["build"]["bytes"] / max(built.events, 1))
         run.say(f"read ({label}): built {cases:,} cases: {out['build']}")
         rng = random.Random(7)
-        ids = [f"bench-{rng.randrange(cases):08d}" for _ in range(min(2_000, cases))]
+        ids = sample_ids(rng, cases)
         # as a service process reads once started (app.py frozen_after_startup): the build's objects frozen out
         # of full collections; the collections that still land in a timed read are counted (bench/gcwatch.py)
         with startup_frozen(), GcWatch() as clock:

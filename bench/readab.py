@@ -33,7 +33,7 @@ def database(run: Run, db: str) -> Iterator[str]:
 
 def measure(run: Run, db: str, cases: int, readers: int, order: list[str]) -> dict[str, Any]:
     from bench import readload
-    from bench.readgen import build
+    from bench.readgen import build, sample_ids
     from services.projections.storage.store import Catalog
 
     with database(run, db) as url:
@@ -46,7 +46,7 @@ def measure(run: Run, db: str, cases: int, readers: int, order: list[str]) -> di
             catalog.dispose()
         run.say(f"{db}: built {cases:,} cases ({built.events:,} events in {built.write_s:.1f} s)")
         rng = random.Random(7)  # the ids bench/read.py reads
-        ids = [f"bench-{rng.randrange(cases):08d}" for _ in range(min(2_000, cases))]
+        ids = sample_ids(rng, cases)
         got = {name: readload.measure_deployment(run, url, cases, ids, db, readers if name == "split" else 0)
                for name in order}
     if "single" in got:  # the figures need the one-process deployment (the JSON has everything)

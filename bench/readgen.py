@@ -106,6 +106,16 @@ def history(cid: str, at: datetime, rng: random.Random, customers: int) -> list[
     return out
 
 
+def case_id(i: int) -> str:
+    """The id of the model's case number `i` (0 ≤ i < cases)."""
+    return f"bench-{i:08d}"
+
+
+def sample_ids(rng: random.Random, cases: int, n: int = 2_000) -> list[str]:
+    """`n` (at most `cases`) ids of a built model's cases, drawn at random with repeats: the cases a read reads."""
+    return [case_id(rng.randrange(cases)) for _ in range(min(n, cases))]
+
+
 def records(cases: int, partitions: int, seed: int = 15, chunk: int = 2_000, shard: tuple[int, int] = (0, 1),
             ) -> Iterator[list[SimpleNamespace]]:
     """Consumer-like records of `cases` cases, roughly in time order, `chunk` cases at a time; `shard` (k, n):
@@ -118,7 +128,7 @@ def records(cases: int, partitions: int, seed: int = 15, chunk: int = 2_000, sha
     for first in range(0, cases, chunk):
         events: list[tuple[datetime, str, Event]] = []
         for i in range(first, min(first + chunk, cases)):
-            cid = f"bench-{i:08d}"
+            cid = case_id(i)
             at = start + i * step + timedelta(microseconds=rng.randrange(1_000_000))
             events += [(when, cid, ev) for ev, when in history(cid, at, rng, max(cases // 3, 1))]
         events.sort(key=lambda e: e[0])

@@ -19,7 +19,7 @@ from typing import Any
 
 from bench import readload
 from bench.context import DEFAULT, Run
-from bench.readgen import built_model
+from bench.readgen import built_model, sample_ids
 
 
 def _ensure_built(path: Path, cases: int) -> str:
@@ -40,7 +40,7 @@ def main() -> None:
     path, cases = Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
     url = _ensure_built(path, cases)
     rng = random.Random(7)
-    ids = [f"bench-{rng.randrange(cases):08d}" for _ in range(min(2_000, cases))]
+    ids = sample_ids(rng, cases)
     base_env = readload.service_env
     for n in [int(a) for a in sys.argv[3:]] or [0]:
         tag = f"threads{n}-{random.randrange(10**6)}"

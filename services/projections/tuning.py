@@ -40,6 +40,7 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 from complaints.heap import BATCH_THRESHOLDS, batch_gc, trim, trim_due
+from services.projections.storage.store import is_sqlite
 
 __all__ = ["THRESHOLDS", "batch_gc", "give_heap_back", "limit_malloc_arenas", "read_threads",
            "under_batch_gc"]
@@ -78,5 +79,5 @@ def read_threads(configured: int, database_url: str, cores: int | None = None) -
     if configured > 0:
         return configured
     cores = max(cores or os.cpu_count() or 1, 1)
-    return max(2, cores if database_url.startswith("sqlite") else 2 * cores)
+    return max(2, cores if is_sqlite(database_url) else 2 * cores)
 
